@@ -14,10 +14,8 @@ import_app = typer.Typer(help="Import data into the reskill database.", no_args_
 generate_app = typer.Typer(help="Generate synthetic data.", no_args_is_help=True)
 graph_app = typer.Typer(help="Export the role/skill/course graph.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Evaluate models against O*NET yardsticks.", no_args_is_help=True)
-keys_app = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
 
 app.add_typer(import_app, name="import")
 app.add_typer(generate_app, name="generate")
 app.add_typer(graph_app, name="graph")
 app.add_typer(evaluate_app, name="evaluate")
-app.add_typer(keys_app, name="keys")

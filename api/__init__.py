@@ -1,0 +1,1 @@
+"""reskill's HTTP layer: thin FastAPI routes over `recommender.service.Recommender`."""

@@ -1,0 +1,45 @@
+"""Dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Query, Request
+
+from api.schemas import Page
+from recommender.service import Recommender
+
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+
+
+def get_recommender(request: Request) -> Recommender:
+    recommender: Recommender = request.app.state.recommender
+    return recommender
+
+
+RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+class Paging:
+    def __init__(
+        self,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    ) -> None:
+        self.offset = offset
+        self.limit = limit
+
+
+PagingDep = Annotated[Paging, Depends()]
+
+
+def page_of(
+    model: type[Page[Out]], items: Sequence[Item], paging: Paging, mapper: Callable[[Item], Out]
+) -> Page[Out]:
+    """One page of ``items``, each mapped to its schema, with the total count."""
+    window = items[paging.offset : paging.offset + paging.limit]
+    return model(
+        items=[mapper(i) for i in window], total=len(items), offset=paging.offset, limit=paging.limit
+    )

@@ -1,0 +1,35 @@
+"""`create_app(settings)`: the FastAPI application. The lifespan loads the Recommender once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import catalog
+from api.settings import Settings
+from recommender import __version__
+from recommender.service import Recommender
+
+
+def create_app(settings: Settings | None = None, recommender: Recommender | None = None) -> FastAPI:
+    """Build the app; ``recommender`` may be given directly (tests), else it loads from the DB."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.recommender = recommender or Recommender.from_database(settings.database_url)
+        yield
+
+    app = FastAPI(
+        title="reskill",
+        version=__version__,
+        summary="Reskilling pathways into hard-to-fill healthcare cybersecurity and AI/data roles.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(catalog.router)
+    return app

@@ -1,0 +1,60 @@
+"""Read-only catalogue: health, roles, skills, courses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import PagingDep, RecommenderDep, page_of
+from api.schemas import CourseOut, Health, Page, RoleOut, RoleSummary, SkillOut
+from recommender import __version__
+from recommender.catalog import CourseKind, RoleSource, SkillCategory
+from recommender.service import CatalogFilter
+
+router = APIRouter(prefix="/v1")
+
+Text = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+@router.get("/health", response_model=Health)
+def health(service: RecommenderDep) -> Health:
+    return Health(
+        status="ok", version=__version__, counts=service.counts(), attribution=service.attribution
+    )
+
+
+@router.get("/roles", response_model=Page[RoleSummary])
+def list_roles(
+    service: RecommenderDep,
+    paging: PagingDep,
+    hard_to_fill: bool | None = None,
+    job_family: Text = None,
+    source: RoleSource | None = None,
+    q: Text = None,
+) -> Page[RoleSummary]:
+    return page_of(Page[RoleSummary], service.roles(CatalogFilter(hard_to_fill, job_family, source, q)), paging, RoleSummary.from_domain)
+
+
+@router.get("/roles/{role_id}", response_model=RoleOut)
+def get_role(role_id: str, service: RecommenderDep) -> RoleOut:
+    role = service.role(role_id)
+    attribution = service.attribution if role.source == RoleSource.ONET else None
+    return RoleOut.from_domain_with(role, attribution)
+
+
+@router.get("/skills", response_model=Page[SkillOut])
+def list_skills(
+    service: RecommenderDep, paging: PagingDep, category: SkillCategory | None = None
+) -> Page[SkillOut]:
+    return page_of(Page[SkillOut], service.skills(category), paging, SkillOut.from_domain)
+
+
+@router.get("/courses", response_model=Page[CourseOut])
+def list_courses(
+    service: RecommenderDep,
+    paging: PagingDep,
+    kind: CourseKind | None = None,
+    teaches: Text = None,
+) -> Page[CourseOut]:
+    return page_of(Page[CourseOut], service.courses(kind, teaches), paging, CourseOut.from_domain)

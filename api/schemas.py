@@ -1,0 +1,147 @@
+"""Response and request models, each with a ``from_domain`` mapper from the catalogue."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from recommender.catalog import Course, Requirement, Role, Skill, SkillLevel
+
+
+T = TypeVar("T")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Health(Schema):
+    status: str
+    version: str
+    counts: dict[str, int]
+    attribution: str | None = None
+
+
+class SkillOut(Schema):
+    id: str
+    name: str
+    category: str
+    description: str
+    aliases: list[str]
+
+    @classmethod
+    def from_domain(cls, skill: Skill) -> SkillOut:
+        return cls(
+            id=skill.id,
+            name=skill.name,
+            category=str(skill.category),
+            description=skill.description,
+            aliases=list(skill.aliases),
+        )
+
+
+class RequirementOut(Schema):
+    skill_id: str
+    level: float
+    importance: float
+
+    @classmethod
+    def from_domain(cls, req: Requirement) -> RequirementOut:
+        return cls(skill_id=req.skill_id, level=req.level, importance=req.importance)
+
+
+class RoleSummary(Schema):
+    id: str
+    title: str
+    soc_code: str
+    job_family: str
+    job_zone: int
+    hard_to_fill: bool
+    open_positions: int
+    median_days_to_fill: int | None
+    source: str
+
+    @classmethod
+    def from_domain(cls, role: Role) -> RoleSummary:
+        return cls(
+            id=role.id,
+            title=role.title,
+            soc_code=role.soc_code,
+            job_family=role.job_family,
+            job_zone=role.job_zone,
+            hard_to_fill=role.hard_to_fill,
+            open_positions=role.open_positions,
+            median_days_to_fill=role.median_days_to_fill,
+            source=str(role.source),
+        )
+
+
+class RoleOut(RoleSummary):
+    description: str
+    pay_band: str | None
+    requirements: list[RequirementOut]
+    tasks: list[str]
+    attribution: str | None = None
+
+    @classmethod
+    def from_domain_with(cls, role: Role, attribution: str | None) -> RoleOut:
+        summary = RoleSummary.from_domain(role).model_dump()
+        return cls(
+            **summary,
+            description=role.description,
+            pay_band=role.pay_band,
+            requirements=[RequirementOut.from_domain(r) for r in role.requirements],
+            tasks=list(role.tasks),
+            attribution=attribution,
+        )
+
+
+class SkillLevelOut(Schema):
+    skill_id: str
+    level: float
+
+    @classmethod
+    def from_domain(cls, item: SkillLevel) -> SkillLevelOut:
+        return cls(skill_id=item.skill_id, level=item.level)
+
+
+class CourseOut(Schema):
+    id: str
+    title: str
+    provider: str
+    kind: str
+    hours: float
+    cost_usd: float
+    delivery: str
+    url: str
+    hours_estimated: bool
+    cost_estimated: bool
+    teaches: list[SkillLevelOut]
+    prerequisite_skills: list[SkillLevelOut]
+    prerequisite_courses: list[str]
+
+    @classmethod
+    def from_domain(cls, course: Course) -> CourseOut:
+        return cls(
+            id=course.id,
+            title=course.title,
+            provider=course.provider,
+            kind=str(course.kind),
+            hours=course.hours,
+            cost_usd=course.cost,
+            delivery=course.delivery,
+            url=course.url,
+            hours_estimated=course.hours_estimated,
+            cost_estimated=course.cost_estimated,
+            teaches=[SkillLevelOut.from_domain(t) for t in course.teaches],
+            prerequisite_skills=[SkillLevelOut.from_domain(p) for p in course.prerequisite_skills],
+            prerequisite_courses=list(course.prerequisite_courses),
+        )
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int

@@ -1,0 +1,40 @@
+"""`reskill graph export`."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recommender.cli._app import graph_app
+from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl
+from recommender.graph import build_graph, to_cytoscape, to_node_link
+
+
+class GraphFormat(StrEnum):
+    NODE_LINK = "node-link"
+    CYTOSCAPE = "cytoscape"
+
+
+@graph_app.command("export")
+def export(
+    out: Annotated[Path, typer.Option(help="File to write (JSON).")],
+    fmt: Annotated[GraphFormat, typer.Option("--format")] = GraphFormat.NODE_LINK,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """Export the role/skill/course graph (no personal data) as node-link or Cytoscape JSON."""
+    from recommender.store import load_catalog, make_engine, upgrade
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        catalog = load_catalog(engine, include_employees=False)
+    finally:
+        engine.dispose()
+    graph = build_graph(catalog)
+    data = to_cytoscape(graph) if fmt is GraphFormat.CYTOSCAPE else to_node_link(graph)
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    typer.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {out}")

@@ -1,0 +1,27 @@
+"""`reskill serve`: the HTTP service."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from recommender.cli._app import app
+from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl, ensure_sqlite_parent
+
+
+@app.command()
+def serve(
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the HTTP API and web page (run `reskill init` first to load data)."""
+    import uvicorn
+
+    ensure_sqlite_parent(database_url)
+    # The API package reads its settings from the environment; hand the URL over there.
+    os.environ["RESKILL_DATABASE_URL"] = database_url
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
