@@ -1,0 +1,74 @@
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from recommender import ONET_ATTRIBUTION
+from recommender.service import Recommender
+from tests.factories import small_catalog
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(recommender=Recommender(small_catalog()))) as c:
+        yield c
+
+
+def test_health_reports_counts_and_onet_attribution(client: TestClient) -> None:
+    body = client.get("/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["counts"] == {"roles": 3, "skills": 4, "courses": 3, "employees": 1}
+    assert body["attribution"] == ONET_ATTRIBUTION
+
+
+def test_roles_filter_hard_to_fill(client: TestClient) -> None:
+    body = client.get("/v1/roles", params={"hard_to_fill": "true"}).json()
+    assert [r["id"] for r in body["items"]] == ["soc-analyst"]
+    assert body["items"][0]["open_positions"] == 3
+
+
+def test_roles_filter_by_source_and_title_text(client: TestClient) -> None:
+    onet = client.get("/v1/roles", params={"source": "onet"}).json()
+    assert [r["id"] for r in onet["items"]] == ["15-1212.00"]
+    found = client.get("/v1/roles", params={"q": "service desk"}).json()
+    assert [r["id"] for r in found["items"]] == ["help-desk"]
+
+
+def test_role_detail_lists_requirements(client: TestClient) -> None:
+    body = client.get("/v1/roles/soc-analyst").json()
+    assert {r["skill_id"]: r["level"] for r in body["requirements"]} == {
+        "siem": 3, "triage": 3, "networking": 3,
+    }
+    assert body["attribution"] is None
+
+
+def test_onet_role_detail_carries_attribution(client: TestClient) -> None:
+    assert client.get("/v1/roles/15-1212.00").json()["attribution"] == ONET_ATTRIBUTION
+
+
+def test_unknown_role_is_a_problem_json_404_naming_it(client: TestClient) -> None:
+    response = client.get("/v1/roles/no-such-role")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "no-such-role" in response.json()["detail"]
+
+
+def test_pagination_limits_are_enforced_without_echoing_input(client: TestClient) -> None:
+    response = client.get("/v1/roles", params={"limit": "1000000000000000000000"})
+    assert response.status_code == 422
+    assert "1000000000000000000000" not in response.text
+    page = client.get("/v1/skills", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == 4 and len(page["items"]) == 2 and page["offset"] == 1
+
+
+def test_courses_filter_by_skill_taught(client: TestClient) -> None:
+    body = client.get("/v1/courses", params={"teaches": "triage"}).json()
+    assert [c["id"] for c in body["items"]] == ["sec-plus", "soc-lab"]
+    assert client.get("/v1/courses", params={"teaches": "nope"}).status_code == 404
+
+
+def test_courses_filter_by_kind(client: TestClient) -> None:
+    body = client.get("/v1/courses", params={"kind": "stretch_assignment"}).json()
+    assert [c["id"] for c in body["items"]] == ["soc-lab"]
+    assert client.get("/v1/courses", params={"kind": "party"}).status_code == 422
