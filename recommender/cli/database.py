@@ -42,8 +42,8 @@ def _save(
     verdict = "imported" if result.changed else "unchanged (already up to date)"
     console.print(f"[bold]{kind}[/bold] from {source}: {verdict}")
     table = Table("table", "inserted", "updated", "deleted", "unchanged")
-    for name, c in sorted(result.counts.items()):
-        table.add_row(name, *(str(c.get(k, 0)) for k in ("inserted", "updated", "deleted", "unchanged")))
+    for name, c in sorted(result.tables.items()):
+        table.add_row(name, str(c.inserted), str(c.updated), str(c.deleted), str(c.unchanged))
     console.print(table)
 
 

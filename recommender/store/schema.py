@@ -1,0 +1,365 @@
+"""The SQL tables that hold a :class:`~recommender.catalog.Catalog`.
+
+Core tables (not ORM classes): the repository writes in bulk and reads whole
+tables, so mapped objects would only add cost.
+
+Conventions
+-----------
+* Every entity table (``skills``, ``roles``, ``courses``, ``employees``) has a
+  text ``id`` primary key and an ``entity_hash``: a digest of everything the
+  repository writes for that entity (its row and its child rows). Saving
+  compares hashes to skip unchanged entities.
+* Child rows (tasks, requirements, aliases, ...) have ``position``, their index
+  in the dataclass tuple, so they load back in saved order. They cascade on
+  delete of their parent. References to *other* entities (a requirement's
+  skill, an employee's role, a prerequisite course) do not cascade: deleting a
+  role that employees hold fails.
+* Numeric columns carry range CHECKs on both databases. SQLite also gets
+  ``typeof()`` CHECKs (created on SQLite only, via ``ddl_if``), because its
+  type affinity would otherwise store ``'12abc'`` in an INTEGER column;
+  PostgreSQL's typed columns reject such values themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from recommender.catalog import (
+    MAX_LEVEL,
+    MIN_LEVEL,
+    CourseKind,
+    Evidence,
+    RoleSource,
+    SkillCategory,
+)
+
+__all__ = [
+    "metadata",
+    "skills",
+    "skill_aliases",
+    "roles",
+    "role_requirements",
+    "role_tasks",
+    "role_work_activities",
+    "role_technologies",
+    "role_alternate_titles",
+    "role_interests",
+    "role_work_styles",
+    "courses",
+    "course_teaches",
+    "course_prerequisite_skills",
+    "course_prerequisite_courses",
+    "employees",
+    "employee_skills",
+    "employee_certifications",
+    "protected_attributes",
+    "import_runs",
+    "CATALOG_TABLES",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+_NUMBER = ("integer", "real")
+_INTEGER = ("integer",)
+_BOOLEAN = ("integer",)
+
+
+def _sqlite_type(column: str, types: tuple[str, ...], nullable: bool = False) -> sa.CheckConstraint:
+    """A CHECK that the stored SQLite storage class of ``column`` is one of ``types``."""
+    allowed = (*types, "null") if nullable else types
+    listed = ", ".join(f"'{t}'" for t in allowed)
+    check = sa.CheckConstraint(f"typeof({column}) IN ({listed})", name=f"{column}_type")
+    return check.ddl_if(dialect="sqlite")
+
+
+def _boolean(column: str) -> list[sa.CheckConstraint]:
+    return [
+        _sqlite_type(column, _BOOLEAN),
+        sa.CheckConstraint(f"{column} IN (0, 1)", name=f"{column}_bool").ddl_if(dialect="sqlite"),
+    ]
+
+
+def _one_of(column: str, values: Iterable[str]) -> sa.CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
+
+
+def _level(column: str, number_type: tuple[str, ...] = _NUMBER) -> list[sa.CheckConstraint]:
+    return [
+        _sqlite_type(column, number_type),
+        sa.CheckConstraint(
+            f"{column} >= {MIN_LEVEL} AND {column} <= {MAX_LEVEL}", name=f"{column}_range"
+        ),
+    ]
+
+
+def _non_negative(
+    column: str, types: tuple[str, ...] = _NUMBER, nullable: bool = False
+) -> list[sa.CheckConstraint]:
+    return [
+        _sqlite_type(column, types, nullable),
+        sa.CheckConstraint(f"{column} >= 0", name=f"{column}_non_negative"),
+    ]
+
+
+def _parent_fk(name: str, parent: str) -> sa.Column[str]:
+    return sa.Column(
+        name, sa.String, sa.ForeignKey(f"{parent}.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def _position() -> sa.Column[int]:
+    return sa.Column("position", sa.Integer, primary_key=True, autoincrement=False)
+
+
+def _entity_hash() -> sa.Column[str]:
+    return sa.Column("entity_hash", sa.String(64), nullable=False)
+
+
+skills = sa.Table(
+    "skills",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("category", sa.String, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    _entity_hash(),
+    _one_of("category", SkillCategory),
+)
+
+skill_aliases = sa.Table(
+    "skill_aliases",
+    metadata,
+    _parent_fk("skill_id", "skills"),
+    _position(),
+    sa.Column("alias", sa.Text, nullable=False),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("soc_code", sa.String, nullable=False),
+    sa.Column("job_family", sa.Text, nullable=False),
+    sa.Column("job_zone", sa.Integer, nullable=False),
+    sa.Column("open_positions", sa.Integer, nullable=False),
+    sa.Column("median_days_to_fill", sa.Integer, nullable=True),
+    sa.Column("hard_to_fill", sa.Boolean, nullable=False),
+    sa.Column("pay_band", sa.Text, nullable=True),
+    _entity_hash(),
+    _one_of("source", RoleSource),
+    _sqlite_type("job_zone", _INTEGER),
+    sa.CheckConstraint("job_zone >= 1 AND job_zone <= 5", name="job_zone_range"),
+    *_non_negative("open_positions", _INTEGER),
+    *_non_negative("median_days_to_fill", _INTEGER, nullable=True),
+    *_boolean("hard_to_fill"),
+)
+sa.Index(None, roles.c.source)
+
+role_requirements = sa.Table(
+    "role_requirements",
+    metadata,
+    _parent_fk("role_id", "roles"),
+    _position(),
+    sa.Column("skill_id", sa.String, sa.ForeignKey("skills.id"), nullable=False, index=True),
+    sa.Column("level", sa.Float, nullable=False),
+    sa.Column("importance", sa.Float, nullable=False),
+    sa.UniqueConstraint("role_id", "skill_id"),
+    *_level("level"),
+    _sqlite_type("importance", _NUMBER),
+    sa.CheckConstraint("importance >= 0 AND importance <= 1", name="importance_range"),
+)
+
+
+def _role_text_table(name: str, column: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        _parent_fk("role_id", "roles"),
+        _position(),
+        sa.Column(column, sa.Text, nullable=False),
+    )
+
+
+def _role_scored_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        _parent_fk("role_id", "roles"),
+        _position(),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("score", sa.Float, nullable=False),
+        _sqlite_type("score", _NUMBER),
+    )
+
+
+role_tasks = _role_text_table("role_tasks", "task")
+role_work_activities = _role_text_table("role_work_activities", "activity")
+role_alternate_titles = _role_text_table("role_alternate_titles", "title")
+role_interests = _role_scored_table("role_interests")
+role_work_styles = _role_scored_table("role_work_styles")
+
+role_technologies = sa.Table(
+    "role_technologies",
+    metadata,
+    _parent_fk("role_id", "roles"),
+    _position(),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("commodity_code", sa.String, nullable=False),
+    sa.Column("commodity_title", sa.Text, nullable=False),
+    sa.Column("hot", sa.Boolean, nullable=False),
+    sa.Column("in_demand", sa.Boolean, nullable=False),
+    *_boolean("hot"),
+    *_boolean("in_demand"),
+)
+
+courses = sa.Table(
+    "courses",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("hours", sa.Float, nullable=False),
+    sa.Column("cost", sa.Float, nullable=False),
+    sa.Column("delivery", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("hours_estimated", sa.Boolean, nullable=False),
+    sa.Column("cost_estimated", sa.Boolean, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    _entity_hash(),
+    _one_of("kind", CourseKind),
+    *_non_negative("hours"),
+    *_non_negative("cost"),
+    *_boolean("hours_estimated"),
+    *_boolean("cost_estimated"),
+)
+
+
+def _course_skill_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        _parent_fk("course_id", "courses"),
+        _position(),
+        sa.Column("skill_id", sa.String, sa.ForeignKey("skills.id"), nullable=False, index=True),
+        sa.Column("level", sa.Float, nullable=False),
+        sa.UniqueConstraint("course_id", "skill_id"),
+        *_level("level"),
+    )
+
+
+course_teaches = _course_skill_table("course_teaches")
+course_prerequisite_skills = _course_skill_table("course_prerequisite_skills")
+
+course_prerequisite_courses = sa.Table(
+    "course_prerequisite_courses",
+    metadata,
+    _parent_fk("course_id", "courses"),
+    _position(),
+    sa.Column(
+        "prerequisite_id", sa.String, sa.ForeignKey("courses.id"), nullable=False, index=True
+    ),
+    sa.UniqueConstraint("course_id", "prerequisite_id"),
+)
+
+employees = sa.Table(
+    "employees",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role_id", sa.String, sa.ForeignKey("roles.id"), nullable=False, index=True),
+    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("location", sa.Text, nullable=False),
+    sa.Column("tenure_years", sa.Float, nullable=False),
+    sa.Column("profile", sa.Text, nullable=False),
+    sa.Column("weekly_learning_hours", sa.Float, nullable=False),
+    sa.Column("opted_out", sa.Boolean, nullable=False),
+    _entity_hash(),
+    *_non_negative("tenure_years"),
+    *_non_negative("weekly_learning_hours"),
+    *_boolean("opted_out"),
+)
+
+employee_skills = sa.Table(
+    "employee_skills",
+    metadata,
+    _parent_fk("employee_id", "employees"),
+    _position(),
+    sa.Column("skill_id", sa.String, sa.ForeignKey("skills.id"), nullable=False, index=True),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("evidence", sa.String, nullable=False),
+    sa.UniqueConstraint("employee_id", "skill_id"),
+    *_level("level", _INTEGER),
+    _one_of("evidence", Evidence),
+)
+
+employee_certifications = sa.Table(
+    "employee_certifications",
+    metadata,
+    _parent_fk("employee_id", "employees"),
+    _position(),
+    sa.Column("name", sa.Text, nullable=False),
+)
+
+protected_attributes = sa.Table(
+    "protected_attributes",
+    metadata,
+    sa.Column(
+        "employee_id",
+        sa.String,
+        sa.ForeignKey("employees.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("sex", sa.Text, nullable=True),
+    sa.Column("race_ethnicity", sa.Text, nullable=True),
+    sa.Column("age_band", sa.Text, nullable=True),
+)
+
+import_runs = sa.Table(
+    "import_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Every table that holds catalogue content, parents before children.
+#: ``import_runs`` is bookkeeping, not content, and is not listed.
+CATALOG_TABLES: tuple[sa.Table, ...] = (
+    skills,
+    skill_aliases,
+    roles,
+    role_requirements,
+    role_tasks,
+    role_work_activities,
+    role_technologies,
+    role_alternate_titles,
+    role_interests,
+    role_work_styles,
+    courses,
+    course_teaches,
+    course_prerequisite_skills,
+    course_prerequisite_courses,
+    employees,
+    employee_skills,
+    employee_certifications,
+    protected_attributes,
+)
