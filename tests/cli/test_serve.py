@@ -1,0 +1,52 @@
+"""`reskill serve` answers on localhost with the bundled data (the README's first command)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import REPO
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_served_api_answers_with_the_bundled_roles(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    reskill = [sys.executable, "-m", "recommender.cli"]
+    subprocess.run([*reskill, "init", "--database-url", url], check=True, cwd=REPO,
+                   capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*reskill, "serve", "--database-url", url, "--port", str(port)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        health = _wait_for(f"http://127.0.0.1:{port}/v1/health", server)
+        assert health["status"] == "ok" and health["counts"]["employees"] >= 500
+        roles = httpx.get(f"http://127.0.0.1:{port}/v1/roles", params={"hard_to_fill": "true"})
+        families = {r["job_family"] for r in roles.json()["items"]}
+        assert {"Security", "Data & AI"} <= families
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_for(url: str, server: subprocess.Popen[bytes]) -> dict[str, object]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(server.stdout.read().decode() if server.stdout else "exited")
+        try:
+            return dict(httpx.get(url, timeout=2).json())
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within 60 s")
