@@ -71,3 +71,74 @@ def test_import_onet_loads_every_occupation(onet_dir: Path, tmp_path: Path) -> N
     security = catalog.role("15-1212.00")
     computers = next(r for r in security.requirements if r.skill_id == "onet:2.C.3.a")
     assert computers.level > 1 + 4 * 4 / 7
+
+
+def _break(folder: Path, file: str, line: int, column: str, value: str) -> None:
+    """Set one cell of a bundled CSV (line 1 is the header) in a copy of the data."""
+    import csv
+    import io
+
+    text = (folder / file).read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    rows[line - 1][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    (folder / file).write_text(out.getvalue(), encoding="utf-8")
+
+
+BROKEN = [
+    # (file, line, column, bad value, words the message must contain)
+    ("role_skills.csv", 3, "skill_id", "no-such-skill", "unknown skill"),
+    ("employees.csv", 4, "employee_id", "E000001", "duplicate"),
+    ("employee_skills.csv", 2, "level", "6", "1-5"),
+    ("courses.csv", 2, "hours", "-5", "hours"),
+    ("course_prerequisites.csv", 2, "prerequisite_type", "colour", "prerequisite_type"),
+    ("roles.csv", 2, "soc_code", "15-12", "soc_code"),
+    ("employees.csv", 2, "role_id", "astronaut", "unknown role"),
+]
+
+
+def test_each_broken_file_is_rejected_with_its_location_and_nothing_changes(
+    database_url: str, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["init", "--database-url", database_url]).exit_code == 0
+    before = _fingerprint(database_url)
+    for i, (file, line, column, value, words) in enumerate(BROKEN):
+        broken = tmp_path / f"org{i}"
+        shutil.copytree(DATA_DIR, broken)
+        _break(broken, file, line, column, value)
+        result = runner.invoke(app, ["import", "org", str(broken), "--database-url", database_url])
+        assert result.exit_code == 2, (file, result.output)
+        flat = " ".join(result.output.split())
+        assert file in flat and f"row {line}" in flat and f"'{column}'" in flat, (file, flat)
+        assert words in flat, (file, flat)
+        assert _fingerprint(database_url) == before
+
+
+def test_a_latin1_file_is_rejected_without_loading(database_url: str, tmp_path: Path) -> None:
+    broken = tmp_path / "org"
+    shutil.copytree(DATA_DIR, broken)
+    text = (broken / "skills.csv").read_text(encoding="utf-8")
+    (broken / "skills.csv").write_bytes(text.replace("analysis", "analyse é", 1).encode("latin-1"))
+    result = runner.invoke(app, ["import", "org", str(broken), "--database-url", database_url])
+    assert result.exit_code == 2
+    assert "skills.csv" in result.output and "UTF-8" in result.output
+    engine = make_engine(database_url)
+    assert len(load_catalog(engine).roles) == 0
+    engine.dispose()
+
+
+def test_graph_export_writes_cytoscape_json(tmp_path: Path) -> None:
+    import json
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert runner.invoke(app, ["init", "--database-url", url]).exit_code == 0
+    out = tmp_path / "graph.json"
+    result = runner.invoke(
+        app, ["graph", "export", "--format", "cytoscape", "--out", str(out), "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    nodes = json.loads(out.read_text())["elements"]["nodes"]
+    kinds = {n["data"]["kind"] for n in nodes}
+    assert kinds == {"role", "skill", "course"}
+    assert any(n["data"]["id"] == "role:soc-analyst-1" for n in nodes)
