@@ -43,7 +43,8 @@ def _save(
     console.print(f"[bold]{kind}[/bold] from {source}: {verdict}")
     table = Table("table", "inserted", "updated", "deleted", "unchanged")
     for name, c in sorted(result.tables.items()):
-        table.add_row(name, str(c.inserted), str(c.updated), str(c.deleted), str(c.unchanged))
+        if c.inserted or c.updated or c.deleted or c.unchanged:
+            table.add_row(name, str(c.inserted), str(c.updated), str(c.deleted), str(c.unchanged))
     console.print(table)
 
 
