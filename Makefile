@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve test bench lint
+.PHONY: install serve test lint
 
 install: $(STAMP)
 
@@ -28,6 +28,3 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check recommender api tests bench
 	$(BIN)/lint-imports
-
-bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
