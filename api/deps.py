@@ -41,5 +41,8 @@ def page_of(
     """One page of ``items``, each mapped to its schema, with the total count."""
     window = items[paging.offset : paging.offset + paging.limit]
     return model(
-        items=[mapper(i) for i in window], total=len(items), offset=paging.offset, limit=paging.limit
+        items=[mapper(i) for i in window],
+        total=len(items),
+        offset=paging.offset,
+        limit=paging.limit,
     )

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from recommender.catalog import Course, Requirement, Role, Skill, SkillLevel
 
-
 T = TypeVar("T")
 
 

@@ -15,15 +15,41 @@ import time
 from pathlib import Path
 
 from recommender.catalog import (
-    Catalog, Course, CourseKind, Requirement, Role, Skill, SkillCategory, SkillLevel,
+    Catalog,
+    Course,
+    CourseKind,
+    Requirement,
+    Role,
+    Skill,
+    SkillCategory,
+    SkillLevel,
 )
 from recommender.generator import generate_employees, write_employee_tables
 
-FAMILIES = ["Nursing", "IT Support", "Security", "Infrastructure", "Informatics",
-            "Health Information", "Data & AI", "Patient Access", "Revenue Cycle", "Clinical"]
-TITLES = ["Registered Nurse", "Help Desk Technician", "SOC Analyst", "Network Engineer",
-          "Nurse Informaticist", "Medical Coder", "Data Analyst", "Patient Access Representative",
-          "Billing Specialist", "Medical Assistant"]
+FAMILIES = [
+    "Nursing",
+    "IT Support",
+    "Security",
+    "Infrastructure",
+    "Informatics",
+    "Health Information",
+    "Data & AI",
+    "Patient Access",
+    "Revenue Cycle",
+    "Clinical",
+]
+TITLES = [
+    "Registered Nurse",
+    "Help Desk Technician",
+    "SOC Analyst",
+    "Network Engineer",
+    "Nurse Informaticist",
+    "Medical Coder",
+    "Data Analyst",
+    "Patient Access Representative",
+    "Billing Specialist",
+    "Medical Assistant",
+]
 
 
 def catalogue() -> Catalog:
@@ -32,15 +58,28 @@ def catalogue() -> Catalog:
     skills = [Skill(f"s{i}", f"Skill number {i}", cats[i % 7]) for i in range(160)]
     roles = []
     for i in range(40):
-        reqs = tuple(Requirement(f"s{j}", rng.randint(1, 5), rng.choice([0.2, 0.4, 0.6, 0.9]))
-                     for j in rng.sample(range(i * 4 % 160, i * 4 % 160 + 16), 8) if j < 160)
-        title = ("Chief Nursing Officer" if i == 39 else f"{TITLES[i % 10]} {i // 10 + 1}")
+        reqs = tuple(
+            Requirement(f"s{j}", rng.randint(1, 5), rng.choice([0.2, 0.4, 0.6, 0.9]))
+            for j in rng.sample(range(i * 4 % 160, i * 4 % 160 + 16), 8)
+            if j < 160
+        )
+        title = "Chief Nursing Officer" if i == 39 else f"{TITLES[i % 10]} {i // 10 + 1}"
         roles.append(Role(f"r{i}", title, "", "00-0000.00", FAMILIES[i % 10], 3, reqs))
     courses = []
     for i in range(24):
         base = rng.choice(roles).requirements
-        courses.append(Course(f"c{i}", f"Cert {i}", "X", CourseKind.CERTIFICATION, 40, 300, "online",
-                              tuple(SkillLevel(q.skill_id, 3) for q in base[:3])))
+        courses.append(
+            Course(
+                f"c{i}",
+                f"Cert {i}",
+                "X",
+                CourseKind.CERTIFICATION,
+                40,
+                300,
+                "online",
+                tuple(SkillLevel(q.skill_id, 3) for q in base[:3]),
+            )
+        )
     return Catalog.from_items(skills, roles, courses)
 
 

@@ -57,7 +57,11 @@ def save_postgres_once(admin_url: str, catalog: object) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--onet", type=Path, default=REPO.parent / "shared" / "onet")
-    parser.add_argument("--postgres", default=None, help="admin URL, e.g. postgresql+psycopg://postgres@127.0.0.1/test")
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="admin URL, e.g. postgresql+psycopg://postgres@127.0.0.1/test",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
@@ -65,7 +69,9 @@ def main() -> None:
     for _ in range(args.repeat):
         seconds, catalog = timed(lambda: load_onet(args.onet))
         parse_times.append(seconds)
-    print(f"parse O*NET ({len(catalog.roles)} occupations): median {statistics.median(parse_times):.2f} s")  # type: ignore[attr-defined]
+    print(
+        f"parse O*NET ({len(catalog.roles)} occupations): median {statistics.median(parse_times):.2f} s"
+    )  # type: ignore[attr-defined]
 
     rows = [("parse", statistics.median(parse_times))]
     with tempfile.TemporaryDirectory() as tmp:

@@ -75,7 +75,10 @@ def build_graph(catalog: Catalog) -> nx.DiGraph:
 def _add_skills(graph: nx.DiGraph, skills: Iterable[Skill]) -> None:
     for skill in skills:
         graph.add_node(
-            node_key("skill", skill.id), kind="skill", label=skill.name, category=str(skill.category)
+            node_key("skill", skill.id),
+            kind="skill",
+            label=skill.name,
+            category=str(skill.category),
         )
 
 

@@ -35,7 +35,9 @@ def test_course_cycle_is_reported_as_a_closed_path() -> None:
     def course(cid: str, after: tuple[str, ...]) -> Course:
         return Course(cid, cid, "x", CourseKind.COURSE, 1, 0, "online", (), (), after)
 
-    cycle = course_prerequisite_cycle([course("a", ("c",)), course("b", ("a",)), course("c", ("b",))])
+    cycle = course_prerequisite_cycle(
+        [course("a", ("c",)), course("b", ("a",)), course("c", ("b",))]
+    )
     assert cycle is not None and cycle[0] == cycle[-1] and set(cycle) == {"a", "b", "c"}
     assert course_prerequisite_cycle([course("s", ("s",))]) == ["s", "s"]
     assert course_prerequisite_cycle(small_catalog().courses.values()) is None

@@ -17,11 +17,18 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_executes_without_error(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(REPO / "notebooks")}},
+    ).execute()
     errors = [
-        output for cell in notebook.cells if cell.cell_type == "code"
-        for output in cell.get("outputs", []) if output.get("output_type") == "error"
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
     ]
     assert not errors
 

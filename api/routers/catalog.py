@@ -33,7 +33,12 @@ def list_roles(
     source: RoleSource | None = None,
     q: Text = None,
 ) -> Page[RoleSummary]:
-    return page_of(Page[RoleSummary], service.roles(CatalogFilter(hard_to_fill, job_family, source, q)), paging, RoleSummary.from_domain)
+    return page_of(
+        Page[RoleSummary],
+        service.roles(CatalogFilter(hard_to_fill, job_family, source, q)),
+        paging,
+        RoleSummary.from_domain,
+    )
 
 
 @router.get("/roles/{role_id}", response_model=RoleOut)

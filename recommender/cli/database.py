@@ -13,7 +13,12 @@ from rich.table import Table
 from recommender import ONET_ATTRIBUTION
 from recommender.catalog import Catalog, ProtectedAttributes
 from recommender.cli._app import app, import_app
-from recommender.cli._options import BUNDLED_DATA, DatabaseUrl, DEFAULT_DATABASE_URL, ensure_sqlite_parent
+from recommender.cli._options import (
+    BUNDLED_DATA,
+    DEFAULT_DATABASE_URL,
+    DatabaseUrl,
+    ensure_sqlite_parent,
+)
 from recommender.errors import InvalidCatalog
 
 console = Console()

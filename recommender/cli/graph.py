@@ -37,4 +37,6 @@ def export(
     graph = build_graph(catalog)
     data = to_cytoscape(graph) if fmt is GraphFormat.CYTOSCAPE else to_node_link(graph)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    typer.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {out}")
+    typer.echo(
+        f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {out}"
+    )

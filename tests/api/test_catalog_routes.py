@@ -38,7 +38,9 @@ def test_roles_filter_by_source_and_title_text(client: TestClient) -> None:
 def test_role_detail_lists_requirements(client: TestClient) -> None:
     body = client.get("/v1/roles/soc-analyst").json()
     assert {r["skill_id"]: r["level"] for r in body["requirements"]} == {
-        "siem": 3, "triage": 3, "networking": 3,
+        "siem": 3,
+        "triage": 3,
+        "networking": 3,
     }
     assert body["attribution"] is None
 

@@ -22,12 +22,15 @@ def _free_port() -> int:
 def test_served_api_answers_with_the_bundled_roles(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     reskill = [sys.executable, "-m", "recommender.cli"]
-    subprocess.run([*reskill, "init", "--database-url", url], check=True, cwd=REPO,
-                   capture_output=True)
+    subprocess.run(
+        [*reskill, "init", "--database-url", url], check=True, cwd=REPO, capture_output=True
+    )
     port = _free_port()
     server = subprocess.Popen(
         [*reskill, "serve", "--database-url", url, "--port", str(port)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         health = _wait_for(f"http://127.0.0.1:{port}/v1/health", server)
