@@ -394,7 +394,7 @@ def test_a_jump_of_two_job_zones_goes_through_a_stepping_stone() -> None:
         ("help-desk", "analyst"),
         ("analyst", "engineer"),
     ]
-    assert "not viable" in path.reasons[0]
+    assert "not viable: it climbs 2 job zones" in path.reasons[0]
 
 
 def test_each_hop_plans_from_what_the_learner_holds_by_then() -> None:

@@ -1,0 +1,143 @@
+"""Benchmark training plans and stepping-stone paths on the bundled data.
+
+Usage::
+
+    python bench/bench_pathways.py                   # bundled data/, 200 employees
+    python bench/bench_pathways.py --employees 500 --data path/to/org
+
+Targets (issue 4): one employee-to-role plan in under 50 ms median; stepping-stone
+paths between all pairs of the bundled roles in under 10 s (building the weighted
+role graph, which plans every viable move once, plus all-pairs shortest paths).
+
+Each employee is planned toward a hard-to-fill role other than their own, taken
+round-robin so every target is exercised. Times are wall-clock per call with the
+catalogue loaded and the :class:`~recommender.pathways.Planner` built once, as the
+service does. Moves are judged by :class:`~recommender.pathways.CoverageJudge`
+until the transition model is wired in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import networkx as nx
+from rich.console import Console
+from rich.table import Table
+
+from recommender.catalog import Catalog
+from recommender.ingest.tables import read_org_tables
+from recommender.pathways import (
+    CoverageJudge,
+    LearnerProfile,
+    Objective,
+    Planner,
+    SteppingStones,
+    employee_profile,
+    role_profile,
+)
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data"
+
+
+def _ms(samples: Sequence[float]) -> tuple[str, str, str]:
+    ordered = sorted(samples)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return (
+        f"{statistics.median(ordered) * 1e3:.1f}",
+        f"{p90 * 1e3:.1f}",
+        f"{ordered[-1] * 1e3:.1f}",
+    )
+
+
+def _timed(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def _learners(catalog: Catalog, limit: int) -> list[tuple[str, LearnerProfile]]:
+    if catalog.employees:
+        ids = sorted(catalog.employees)[:limit]
+        return [(i, employee_profile(catalog, i)) for i in ids]
+    return [(r, role_profile(catalog, r)) for r in sorted(catalog.roles)[:limit]]
+
+
+def bench_plans(catalog: Catalog, limit: int, table: Table) -> None:
+    planner = Planner(catalog)
+    targets = sorted(r.id for r in catalog.roles.values() if r.hard_to_fill) or sorted(
+        catalog.roles
+    )
+    learners = _learners(catalog, limit)
+    pairs = []
+    cycle = itertools.cycle(targets)
+    for _, profile in learners:
+        target = next(cycle)
+        if target == profile.role_id:
+            target = next(cycle)
+        pairs.append((profile, target))
+    for objective in Objective:
+        times = [_timed(lambda p=p, t=t, o=objective: planner.plan(p, t, o)) for p, t in pairs]
+        kind = "employee" if catalog.employees else "role profile"
+        table.add_row(
+            f"plan {kind} -> role ({objective})", str(len(times)), *_ms(times), "50 ms median"
+        )
+
+
+def bench_stepping(catalog: Catalog, table: Table, sample: int) -> None:
+    judge = CoverageJudge(catalog)
+    start = time.perf_counter()
+    stones = SteppingStones.build(catalog, judge)
+    built = time.perf_counter() - start
+    routes = dict(nx.all_pairs_dijkstra_path(stones.graph, weight="weight"))
+    total = time.perf_counter() - start
+    n = len(catalog.roles)
+    connected = sum(len(found) - 1 for found in routes.values())
+    table.add_row(
+        f"build role graph ({stones.graph.number_of_edges()} viable edges)",
+        "1",
+        f"{built * 1e3:.0f}",
+        "",
+        "",
+        "",
+    )
+    table.add_row(
+        f"all-pairs paths, incl. build ({connected} of {n * (n - 1)} pairs reachable)",
+        "1",
+        f"{total * 1e3:.0f}",
+        "",
+        "",
+        "10 s",
+    )
+    reachable = sorted((a, b) for a, found in routes.items() for b in found if a != b)
+    picked = reachable[:: max(1, len(reachable) // sample)][:sample]
+    times = [_timed(lambda a=a, b=b: stones.shortest_path(a, b)) for a, b in picked]
+    if times:
+        table.add_row("one path with per-hop plans", str(len(times)), *_ms(times), "")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=BUNDLED, help="org tables directory")
+    parser.add_argument("--employees", type=int, default=200, help="learners to plan for")
+    parser.add_argument("--paths", type=int, default=30, help="full paths to time")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    catalog = read_org_tables(args.data).catalog
+    console = Console()
+    console.print(
+        f"catalogue: {len(catalog.roles)} roles, {len(catalog.courses)} courses, "
+        f"{len(catalog.employees)} employees (loaded in {time.perf_counter() - start:.1f} s)"
+    )
+    table = Table("what", "n", "median ms", "p90 ms", "max ms", "target")
+    bench_plans(catalog, args.employees, table)
+    bench_stepping(catalog, table, args.paths)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""`reskill pathway`: gaps, the cheapest valid training plan and stepping-stone roles.
+
+For now the catalogue is read from org CSV files (the bundled ``data/`` by
+default) through :func:`recommender.ingest.tables.read_org_tables`, and moves
+are judged by :class:`~recommender.pathways.CoverageJudge`; both move behind
+the service facade and the transition model once those land.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from recommender.catalog import Catalog
+from recommender.cli._app import app
+from recommender.cli._options import BUNDLED_DATA
+from recommender.errors import NoPathway, ReskillError
+from recommender.pathways import (
+    CoverageJudge,
+    LearnerProfile,
+    Objective,
+    Planner,
+    PlanStep,
+    RolePath,
+    SteppingStones,
+    TrainingPlan,
+    employee_profile,
+    role_profile,
+)
+from recommender.pathways.explain import skill_name
+
+console = Console()
+err = Console(stderr=True)
+
+
+@app.command("pathway")
+def pathway(
+    target: Annotated[str, typer.Option("--target", help="Target role id.")],
+    employee: Annotated[
+        str | None, typer.Option("--employee", help="Plan for this employee id.")
+    ] = None,
+    from_role: Annotated[
+        str | None, typer.Option("--from-role", help="Plan from this role's typical profile.")
+    ] = None,
+    objective: Annotated[
+        Objective, typer.Option("--objective", help="What the plan minimises.")
+    ] = Objective.HOURS,
+    start: Annotated[
+        datetime | None,
+        typer.Option("--start", formats=["%Y-%m-%d"], help="First day of study (default today)."),
+    ] = None,
+    weekly_hours: Annotated[
+        float | None,
+        typer.Option("--weekly-hours", min=0.5, max=40, help="Override weekly learning hours."),
+    ] = None,
+    paths: Annotated[
+        int | None,
+        typer.Option(
+            "--paths",
+            min=1,
+            help="Show this many stepping-stone paths (default: one, only when the direct "
+            "move is not viable).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail when a gap cannot be closed.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    data: Annotated[
+        Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")
+    ] = BUNDLED_DATA,
+) -> None:
+    """Print what to learn, from which courses, in what order, to reach TARGET."""
+    if (employee is None) == (from_role is None):
+        raise typer.BadParameter("give exactly one of --employee or --from-role")
+    try:
+        catalog = _load(data)
+        profile = _profile(catalog, employee, from_role, weekly_hours)
+        result = _answer(catalog, profile, target, objective, start, paths, strict)
+    except ReskillError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        result.render(console, catalog)
+
+
+def _load(data: Path) -> Catalog:
+    from recommender.ingest.tables import read_org_tables
+
+    return read_org_tables(data).catalog
+
+
+def _profile(
+    catalog: Catalog, employee: str | None, from_role: str | None, weekly_hours: float | None
+) -> LearnerProfile:
+    if employee is not None:
+        profile = employee_profile(catalog, employee)
+        if weekly_hours is None:
+            return profile
+        return LearnerProfile(
+            profile.levels, profile.held_courses, weekly_hours, profile.role_id, profile.employee_id
+        )
+    assert from_role is not None
+    return role_profile(catalog, from_role, weekly_hours or 4.0)
+
+
+class _Answer:
+    """The direct plan, whether the direct move is viable, and any stepping-stone paths."""
+
+    def __init__(
+        self,
+        profile: LearnerProfile,
+        plan: TrainingPlan,
+        viable: bool,
+        paths: list[RolePath],
+        note: str | None = None,
+    ) -> None:
+        self.profile, self.plan, self.viable, self.paths = profile, plan, viable, paths
+        self.note = note
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "employee_id": self.profile.employee_id,
+            "from_role": self.profile.role_id,
+            "target": self.plan.role_id,
+            "direct_move_viable": self.viable,
+            "plan": self.plan.to_dict(),
+            "stepping_stones": [p.to_dict() for p in self.paths],
+            "stepping_stones_note": self.note,
+        }
+
+    def render(self, out: Console, catalog: Catalog) -> None:
+        who = self.profile.employee_id or f"typical {_title(catalog, self.profile.role_id)}"
+        out.print(
+            f"[bold]Pathway[/bold] for {who}: {_title(catalog, self.profile.role_id)} -> "
+            f"{_title(catalog, self.plan.role_id)}  (objective: {self.plan.objective})",
+            highlight=False,
+        )
+        out.print(_gap_table(catalog, self.plan))
+        out.print(_plan_table(catalog, self.plan))
+        for reason in self.plan.reasons:
+            out.print(f"  - {reason}", highlight=False)
+        if not self.viable:
+            out.print(
+                "[yellow]The direct move is not viable[/yellow] (job-zone step or too few "
+                "transferable skills): consider the stepping stones below.",
+                highlight=False,
+            )
+        for number, path in enumerate(self.paths, start=1):
+            _render_path(out, catalog, number, path)
+        if self.note:
+            out.print(f"[yellow]No stepping-stone path:[/yellow] {self.note}", highlight=False)
+
+
+def _answer(
+    catalog: Catalog,
+    profile: LearnerProfile,
+    target: str,
+    objective: Objective,
+    start: datetime | None,
+    paths: int | None,
+    strict: bool,
+) -> _Answer:
+    day = start.date() if start else date.today()
+    plan = Planner(catalog).plan(profile, target, objective, start=day, strict=strict)
+    judge = CoverageJudge(catalog)
+    viable = profile.role_id is None or judge.is_viable(profile.role_id, target)
+    if profile.role_id in (None, target) or (paths is None and viable):
+        return _Answer(profile, plan, viable, [])
+    stones = SteppingStones.build(catalog, judge)
+    try:
+        found = stones.paths(profile, target, paths or 1, objective=objective, start=day)
+    except NoPathway as exc:
+        return _Answer(profile, plan, viable, [], note=str(exc))
+    return _Answer(profile, plan, viable, found)
+
+
+def _title(catalog: Catalog, role_id: str | None) -> str:
+    if role_id is None:
+        return "(no role)"
+    role = catalog.roles.get(role_id)
+    return role.title if role is not None else role_id
+
+
+def _gap_table(catalog: Catalog, plan: TrainingPlan) -> Table:
+    table = Table(title=f"Skill gaps (readiness {plan.analysis.readiness:.0%})")
+    for column in ("skill", "has", "needs", "importance", "status"):
+        table.add_column(column)
+    for gap in plan.analysis.gaps:
+        status = "[green]transfers[/green]" if gap.met else f"[red]gap {gap.gap:g}[/red]"
+        table.add_row(
+            skill_name(catalog, gap.skill_id),
+            f"{gap.current:g}",
+            f"{gap.required:g}",
+            f"{gap.importance:.2f}",
+            status,
+        )
+    return table
+
+
+def _why(catalog: Catalog, step: PlanStep) -> str:
+    parts = []
+    if step.closes:
+        parts.append("closes " + ", ".join(skill_name(catalog, s) for s in step.closes))
+    if step.unlocks:
+        titles = (catalog.courses[c].title if c in catalog.courses else c for c in step.unlocks)
+        parts.append("unlocks " + ", ".join(titles))
+    return "; ".join(parts)
+
+
+def _plan_table(catalog: Catalog, plan: TrainingPlan) -> Table:
+    table = Table(
+        title=f"Plan: {plan.total_hours:g} h, ${plan.total_cost:,.0f}, {plan.weeks} week(s) "
+        f"at {plan.weekly_hours:g} h/week, finish {plan.finish.isoformat()}"
+    )
+    for column in ("#", "course", "kind", "hours", "cost", "total h", "start", "finish", "why"):
+        table.add_column(column)
+    for number, step in enumerate(plan.steps, start=1):
+        table.add_row(
+            str(number),
+            f"{step.title} ({step.course_id})",
+            str(step.kind),
+            f"{step.hours:g}",
+            f"${step.cost:,.0f}",
+            f"{step.cumulative_hours:g}",
+            step.start.isoformat(),
+            step.finish.isoformat(),
+            _why(catalog, step),
+        )
+    return table
+
+
+def _render_path(out: Console, catalog: Catalog, number: int, path: RolePath) -> None:
+    route = " -> ".join(_title(catalog, r) for r in path.roles)
+    out.print(
+        f"[bold]Stepping stones #{number}[/bold]: {route} "
+        f"({path.total_hours:g} h, ${path.total_cost:,.0f})",
+        highlight=False,
+    )
+    for hop in path.hops:
+        courses = ", ".join(s.title for s in hop.plan.steps) or "no training needed"
+        out.print(
+            f"  {_title(catalog, hop.from_role)} -> {_title(catalog, hop.to_role)}: "
+            f"{hop.plan.total_hours:g} h ({courses})",
+            highlight=False,
+        )
+    for reason in path.reasons:
+        out.print(f"  - {reason}", highlight=False)

@@ -1,0 +1,858 @@
+"""Training plans: the cheapest set of courses that closes a learner's gaps, in a valid order.
+
+The model
+---------
+A learner holds skill levels and courses. Completing a course raises each skill
+it teaches to the level it teaches (never lowers one) and adds the course to
+what is held. A course may start only when every prerequisite skill level and
+every prerequisite course is met, by what the learner had or by a course
+earlier in the plan. A plan closes a gap when some course in it teaches the
+skill at the required level or above.
+
+Optimality
+----------
+:meth:`Planner.select` returns, among all sets of courses that can be taken in
+some valid order and close every closable gap, one that is lexicographically
+cheapest under the objective (see :class:`Objective`). It is exact: a mixed
+integer programme (HiGHS through :func:`scipy.optimize.milp`, relative gap 0)
+with one binary per course, a coverage row per gap, and for every skill
+prerequisite not met by the learner a choice of *supplier* course that must be
+in the plan and come earlier. Course positions with big-M precedence rows make
+every chain of suppliers acyclic, so courses that could only unlock each other
+(a skill cycle) are never chosen together without an outside supplier. Before
+the programme, two cheap passes shrink it: a backward pass keeps only courses
+that close a gap or could supply a prerequisite of one that does, and a
+forward pass drops courses whose prerequisites nothing within reach can meet.
+
+Unclosable gaps
+---------------
+A gap that no reachable course closes does not make planning fail: the plan
+closes every other gap and lists each unclosable one with the level within
+reach, the reason, and the nearest alternatives (mentorships and stretch
+assignments on the same skill or category, courses that teach a lower level).
+``strict=True`` turns an unclosable gap into :class:`~recommender.errors.NoPathway`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+
+from recommender.catalog import Catalog, Course, CourseKind, SkillLevel
+from recommender.errors import NoPathway
+from recommender.pathways import explain
+from recommender.pathways.gaps import LEVEL_TOLERANCE, GapAnalysis, LearnerProfile, analyse_gaps
+
+__all__ = [
+    "Objective",
+    "Selection",
+    "PlanStep",
+    "UnclosableGap",
+    "TrainingPlan",
+    "Planner",
+    "plan_training",
+    "plan_key",
+    "order_violation",
+]
+
+_EXPERIENTIAL = (CourseKind.MENTORSHIP, CourseKind.STRETCH_ASSIGNMENT)
+
+
+class Objective(StrEnum):
+    """What a plan minimises; ties fall to the next criterion, in this order.
+
+    * ``hours``: learning hours, then money.
+    * ``cost``: money (US dollars), then hours.
+    * ``weeks``: calendar weeks at the learner's weekly learning hours, then
+      money, then hours. Courses are taken one after another, so a plan of
+      ``H`` hours takes ``ceil(H / weekly_hours)`` whole weeks: ``weeks``
+      ranks plans like ``hours`` at the grain of a week, and among plans that
+      finish in the same week it picks the cheapest in money.
+    """
+
+    HOURS = "hours"
+    COST = "cost"
+    WEEKS = "weeks"
+
+
+def whole_weeks(hours: float, weekly_hours: float) -> int:
+    """Whole calendar weeks needed for ``hours`` of study at ``weekly_hours`` a week.
+
+    Examples
+    --------
+    >>> whole_weeks(8, 4), whole_weeks(9, 4), whole_weeks(0, 4)
+    (2, 3, 0)
+    """
+    return math.ceil(hours / weekly_hours - 1e-9)
+
+
+def plan_key(
+    courses: Sequence[Course], weekly_hours: float, objective: Objective
+) -> tuple[float, ...]:
+    """The lexicographic cost of a set of courses under ``objective`` (smaller is better).
+
+    Examples
+    --------
+    >>> from recommender.catalog import CourseKind
+    >>> c = Course("a", "A", "x", CourseKind.COURSE, 10, 99, "online", ())
+    >>> plan_key([c], 4, Objective.WEEKS)
+    (3, 99.0, 10.0)
+    """
+    hours = float(sum(c.hours for c in courses))
+    cost = float(sum(c.cost for c in courses))
+    if objective is Objective.HOURS:
+        return (hours, cost)
+    if objective is Objective.COST:
+        return (cost, hours)
+    return (whole_weeks(hours, weekly_hours), cost, hours)
+
+
+def _unmet(
+    course: Course, levels: Mapping[str, float], held: Set[str]
+) -> frozenset[SkillLevel | str]:
+    """The prerequisites of ``course`` not met yet: skill levels, and course ids."""
+    skills = (
+        p
+        for p in course.prerequisite_skills
+        if levels.get(p.skill_id, 0.0) < p.level - LEVEL_TOLERANCE
+    )
+    return frozenset((*skills, *(c for c in course.prerequisite_courses if c not in held)))
+
+
+def _ready(course: Course, levels: Mapping[str, float], held: Set[str]) -> bool:
+    return all(
+        levels.get(p.skill_id, 0.0) >= p.level - LEVEL_TOLERANCE for p in course.prerequisite_skills
+    ) and all(c in held for c in course.prerequisite_courses)
+
+
+def _unmet_reason(course: Course, levels: Mapping[str, float], held: Set[str]) -> str:
+    pre = min(_unmet(course, levels, held), key=str)
+    if isinstance(pre, str):
+        return f"needs course {pre!r} first"
+    return f"needs {pre.skill_id} at level {pre.level:g}, has {levels.get(pre.skill_id, 0.0):g}"
+
+
+def _required_level(course: Course, skill_id: str) -> float:
+    """The level of ``skill_id`` that ``course`` requires first (0 when none)."""
+    return max((p.level for p in course.prerequisite_skills if p.skill_id == skill_id), default=0.0)
+
+
+def _complete(levels: dict[str, float], held: set[str], course: Course) -> None:
+    held.add(course.id)
+    for t in course.teaches:
+        if t.level > levels.get(t.skill_id, 0.0):
+            levels[t.skill_id] = float(t.level)
+
+
+def order_violation(
+    courses: Sequence[Course], profile: LearnerProfile, targets: Mapping[str, float] | None = None
+) -> str | None:
+    """Why taking ``courses`` in this order is invalid, or ``None`` when it is valid.
+
+    With ``targets``, the order must also reach every target level.
+
+    Examples
+    --------
+    >>> from recommender.catalog import SkillLevel
+    >>> a = Course("a", "A", "x", CourseKind.COURSE, 1, 0, "online", (SkillLevel("s", 2),))
+    >>> b = Course("b", "B", "x", CourseKind.COURSE, 1, 0, "online", (),
+    ...            prerequisite_skills=(SkillLevel("s", 2),))
+    >>> order_violation([b, a], LearnerProfile()) is None, order_violation([a, b], LearnerProfile())
+    (False, None)
+    """
+    levels, held = dict(profile.levels), set(profile.held_courses)
+    for position, course in enumerate(courses, start=1):
+        if course.id in held:
+            return f"step {position}: course {course.id!r} is already held"
+        if not _ready(course, levels, held):
+            reason = _unmet_reason(course, levels, held)
+            return f"step {position}: course {course.id!r} {reason}"
+        _complete(levels, held, course)
+    for skill_id, level in (targets or {}).items():
+        if levels.get(skill_id, 0.0) < level - LEVEL_TOLERANCE:
+            return f"skill {skill_id!r} ends at {levels.get(skill_id, 0.0):g}, needs {level:g}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The optimiser's answer: course ids in a valid order, and the gaps no course closes.
+
+    ``unclosable`` maps each such skill to the highest level within reach.
+    """
+
+    order: tuple[str, ...]
+    unclosable: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One course in a schedule, with running totals and dates."""
+
+    course_id: str
+    title: str
+    kind: CourseKind
+    hours: float
+    cost: float
+    cumulative_hours: float
+    cumulative_cost: float
+    start: date
+    finish: date
+    closes: tuple[str, ...]
+    unlocks: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnclosableGap:
+    """A gap no reachable course closes: how far one can get, why, and what to do instead."""
+
+    skill_id: str
+    current: float
+    required: float
+    reachable: float
+    reason: str
+    alternatives: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingPlan:
+    """A schedule of courses toward one role, with the gap analysis it answers."""
+
+    role_id: str
+    objective: Objective
+    analysis: GapAnalysis
+    steps: tuple[PlanStep, ...]
+    unclosable: tuple[UnclosableGap, ...]
+    weekly_hours: float
+    start: date
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when the plan closes every gap."""
+        return not self.unclosable
+
+    @property
+    def course_ids(self) -> tuple[str, ...]:
+        return tuple(s.course_id for s in self.steps)
+
+    @property
+    def total_hours(self) -> float:
+        return float(sum(s.hours for s in self.steps))
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(s.cost for s in self.steps))
+
+    @property
+    def weeks(self) -> int:
+        """Whole calendar weeks at the learner's weekly hours, courses in sequence."""
+        return whole_weeks(self.total_hours, self.weekly_hours)
+
+    @property
+    def finish(self) -> date:
+        """Estimated finish date (the last course's finish; ``start`` for an empty plan)."""
+        return self.steps[-1].finish if self.steps else self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready rendering."""
+        return {
+            "role_id": self.role_id,
+            "objective": str(self.objective),
+            "complete": self.complete,
+            "readiness": round(self.analysis.readiness, 4),
+            "gaps": [
+                {
+                    "skill_id": g.skill_id,
+                    "current": g.current,
+                    "required": g.required,
+                    "importance": g.importance,
+                    "gap": g.gap,
+                }
+                for g in self.analysis.gaps
+            ],
+            "steps": [_step_dict(s) for s in self.steps],
+            "unclosable": [
+                {
+                    "skill_id": u.skill_id,
+                    "current": u.current,
+                    "required": u.required,
+                    "reachable": u.reachable,
+                    "reason": u.reason,
+                    "alternatives": list(u.alternatives),
+                }
+                for u in self.unclosable
+            ],
+            "total_hours": self.total_hours,
+            "total_cost": self.total_cost,
+            "weekly_hours": self.weekly_hours,
+            "weeks": self.weeks,
+            "start": self.start.isoformat(),
+            "finish": self.finish.isoformat(),
+            "reasons": list(self.reasons),
+        }
+
+
+def _step_dict(step: PlanStep) -> dict[str, Any]:
+    return {
+        "course_id": step.course_id,
+        "title": step.title,
+        "kind": str(step.kind),
+        "hours": step.hours,
+        "cost": step.cost,
+        "cumulative_hours": step.cumulative_hours,
+        "cumulative_cost": step.cumulative_cost,
+        "start": step.start.isoformat(),
+        "finish": step.finish.isoformat(),
+        "closes": list(step.closes),
+        "unlocks": list(step.unlocks),
+        "reasons": list(step.reasons),
+    }
+
+
+class Planner:
+    """Plans training over one catalogue's courses; build once, ask many times.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Courses (and, for :meth:`plan`, roles and skills).
+
+    Examples
+    --------
+    >>> from recommender.catalog import Requirement, Role, SkillLevel
+    >>> course = Course("sec", "Security basics", "x", CourseKind.COURSE, 30, 0, "online",
+    ...                 (SkillLevel("security", 3),))
+    >>> role = Role("soc", "SOC analyst", "", "15-1212.00", "Security", 4,
+    ...             (Requirement("security", 3, 1.0),))
+    >>> planner = Planner(Catalog.from_items(roles=[role], courses=[course]))
+    >>> planner.plan(LearnerProfile(), "soc", start=date(2025, 1, 6)).course_ids
+    ('sec',)
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        teachers: dict[str, list[tuple[float, Course]]] = {}
+        for course in catalog.courses.values():
+            for t in course.teaches:
+                teachers.setdefault(t.skill_id, []).append((float(t.level), course))
+        for found in teachers.values():
+            found.sort(key=lambda t: (-t[0], t[1].id))  # highest level first
+        self._teachers = teachers
+        # A memo of _first_reachers; filled on demand, never invalidated (catalogue is frozen).
+        self._reachers: dict[tuple[str, float], tuple[Course, ...]] = {}
+
+    # -- selection -------------------------------------------------------------------------
+
+    def select(
+        self,
+        profile: LearnerProfile,
+        targets: Mapping[str, float],
+        objective: Objective = Objective.HOURS,
+        *,
+        tie_break: bool = True,
+    ) -> Selection:
+        """The cheapest valid set of courses reaching ``targets`` (skill -> level), ordered.
+
+        With ``tie_break=False`` only the primary criterion is optimised (faster;
+        used for edge weights).
+        """
+        objective = Objective(objective)
+        open_targets = {
+            s: float(level)
+            for s, level in targets.items()
+            if profile.level_of(s) < level - LEVEL_TOLERANCE
+        }
+        if not open_targets:
+            return Selection((), {})
+        taken, reach = self._reachable(profile, self._relevant(profile, open_targets.items()))
+        short = [s for s, lv in open_targets.items() if reach.get(s, 0.0) < lv - LEVEL_TOLERANCE]
+        unclosable = self._highest_reachable(profile, short) if short else {}
+        closable = {s: lv for s, lv in open_targets.items() if s not in unclosable}
+        if not closable:
+            return Selection((), unclosable)
+        candidates = sorted(self._relevant(profile, closable.items()) & taken)
+        courses = [self.catalog.courses[c] for c in candidates]
+        chosen = _solve(courses, self._supplying(profile), profile, closable, objective, tie_break)
+        return Selection(_schedule_order(chosen, profile), unclosable)
+
+    def _teaching(self, skill_id: str, level: float, held: frozenset[str]) -> Iterator[Course]:
+        for taught, course in self._teachers.get(skill_id, ()):
+            if taught < level - LEVEL_TOLERANCE:
+                return
+            if course.id not in held:
+                yield course
+
+    def _first_reachers(self, skill_id: str, level: float) -> tuple[Course, ...]:
+        """Courses that can be the *first* to bring a skill to a level: they teach it to the
+        level without requiring it at that level themselves.
+
+        In a plan with no needless course, every course is the first to reach some
+        level that a target or a later course needs, or is a prerequisite course.
+        So candidates and suppliers can be limited to first reachers, which cuts
+        the cycles of "teaches level 4, requires level 3" courses supplying each other.
+        """
+        key = (skill_id, level)
+        found = self._reachers.get(key)
+        if found is None:
+            found = self._reachers[key] = tuple(
+                c
+                for c in self._teaching(skill_id, level, frozenset())
+                if _required_level(c, skill_id) < level - LEVEL_TOLERANCE
+            )
+        return found
+
+    def _supplying(self, profile: LearnerProfile) -> Callable[[str, float], Iterable[Course]]:
+        held = profile.held_courses
+
+        def supply(skill_id: str, level: float) -> Iterable[Course]:
+            found = self._first_reachers(skill_id, level)
+            return [c for c in found if c.id not in held] if held else found
+
+        return supply
+
+    def _relevant(self, profile: LearnerProfile, targets: Iterable[tuple[str, float]]) -> set[str]:
+        """Courses that close a target or could supply a prerequisite of one that does."""
+        held = profile.held_courses
+        supply = self._supplying(profile)
+        stack = [c for s, lv in targets for c in supply(s, lv)]
+        seen: set[str] = set()
+        while stack:
+            course = stack.pop()
+            if course.id in seen:
+                continue
+            seen.add(course.id)
+            for p in course.prerequisite_skills:
+                if profile.level_of(p.skill_id) < p.level - LEVEL_TOLERANCE:
+                    stack.extend(supply(p.skill_id, p.level))
+            stack.extend(
+                self.catalog.courses[c]
+                for c in course.prerequisite_courses
+                if c not in held and c in self.catalog.courses
+            )
+        return seen
+
+    def _highest_reachable(
+        self, profile: LearnerProfile, skills: Iterable[str]
+    ) -> dict[str, float]:
+        """The highest level of each skill that some valid sequence of courses reaches."""
+        wanted = list(skills)
+        levels = {(s, lv) for s in wanted for lv, _ in self._teachers.get(s, ())}
+        _, reach = self._reachable(profile, self._relevant(profile, levels))
+        return {s: max(reach.get(s, 0.0), profile.level_of(s)) for s in wanted}
+
+    def _reachable(
+        self, profile: LearnerProfile, course_ids: set[str]
+    ) -> tuple[set[str], dict[str, float]]:
+        """Which of ``course_ids`` can ever be taken, and the levels after taking them all."""
+        return _closure([self.catalog.courses[c] for c in sorted(course_ids)], profile)
+
+    # -- plans -----------------------------------------------------------------------------
+
+    def plan(
+        self,
+        profile: LearnerProfile,
+        role_id: str,
+        objective: Objective | str = Objective.HOURS,
+        *,
+        start: date | None = None,
+        strict: bool = False,
+    ) -> TrainingPlan:
+        """The cheapest valid training plan from ``profile`` to the role ``role_id``.
+
+        Parameters
+        ----------
+        profile : LearnerProfile
+            The learner (see :func:`~recommender.pathways.gaps.employee_profile`).
+        role_id : str
+            The target role.
+        objective : Objective or {"hours", "cost", "weeks"}
+            What to minimise.
+        start : date, optional
+            First day of study; default today.
+        strict : bool
+            Raise :class:`~recommender.errors.NoPathway` when a gap cannot be
+            closed, instead of returning a plan that lists it in ``unclosable``.
+
+        Raises
+        ------
+        UnknownRole
+            If ``role_id`` is not in the catalogue.
+        NoPathway
+            With ``strict=True``, if some gap cannot be closed.
+        """
+        objective = Objective(objective)
+        analysis = analyse_gaps(self.catalog, profile, role_id)
+        selection = self.select(profile, analysis.targets(), objective)
+        unclosable = tuple(
+            self._unclosable(profile, g.skill_id, g.required, selection.unclosable[g.skill_id])
+            for g in analysis.missing
+            if g.skill_id in selection.unclosable
+        )
+        if strict and unclosable:
+            raise NoPathway(explain.unclosable_message(self.catalog, role_id, unclosable))
+        courses = [self.catalog.courses[c] for c in selection.order]
+        steps = _schedule(
+            courses, profile, analysis.targets(), start or date.today(), profile.weekly_hours
+        )
+        plan = TrainingPlan(
+            role_id=role_id,
+            objective=objective,
+            analysis=analysis,
+            steps=tuple(
+                replace(s, reasons=explain.step_reasons(self.catalog, s, analysis, self._closers))
+                for s in steps
+            ),
+            unclosable=unclosable,
+            weekly_hours=profile.weekly_hours,
+            start=start or date.today(),
+        )
+        return replace(plan, reasons=explain.plan_reasons(self.catalog, plan))
+
+    def _closers(self, skill_id: str, level: float) -> tuple[str, ...]:
+        return tuple(c.id for c in self._teaching(skill_id, level, frozenset()))
+
+    def _unclosable(
+        self, profile: LearnerProfile, skill_id: str, required: float, reachable: float
+    ) -> UnclosableGap:
+        closers = list(self._teaching(skill_id, required, profile.held_courses))
+        if closers:
+            taken, levels = self._reachable(
+                profile, self._relevant(profile, [(skill_id, required)])
+            )
+            held = set(profile.held_courses) | taken
+            reason = (
+                f"{len(closers)} course(s) teach it to level {required:g}, but none can start: "
+                f"{closers[0].id!r} {_unmet_reason(closers[0], levels, held)} and nothing "
+                "within reach provides it"
+            )
+        elif skill_id in self._teachers:
+            top = max(lv for lv, _ in self._teachers[skill_id])
+            reason = f"courses teach it only up to level {top:g}, the role needs {required:g}"
+        else:
+            reason = "no course in the catalogue teaches it"
+        return UnclosableGap(
+            skill_id=skill_id,
+            current=profile.level_of(skill_id),
+            required=required,
+            reachable=reachable,
+            reason=reason,
+            alternatives=self._alternatives(skill_id, profile.held_courses),
+        )
+
+    def _alternatives(self, skill_id: str, held: frozenset[str], limit: int = 3) -> tuple[str, ...]:
+        """Nearest substitutes: experiential learning on the skill, then lower-level courses on
+        it, then mentorships and stretch assignments on skills of the same category."""
+        on_skill = [(lv, c) for lv, c in self._teachers.get(skill_id, ()) if c.id not in held]
+        ranked = sorted(on_skill, key=lambda t: (t[1].kind not in _EXPERIENTIAL, -t[0], t[1].id))
+        out = [c.id for _, c in ranked]
+        category = (
+            self.catalog.skills[skill_id].category if skill_id in self.catalog.skills else None
+        )
+        related = sorted(
+            c.id
+            for c in self.catalog.courses.values()
+            if c.kind in _EXPERIENTIAL
+            and c.id not in held
+            and any(
+                t.skill_id in self.catalog.skills
+                and self.catalog.skills[t.skill_id].category == category
+                for t in c.teaches
+            )
+        )
+        out += [c for c in related if c not in out]
+        return tuple(out[:limit])
+
+
+def plan_training(
+    catalog: Catalog,
+    profile: LearnerProfile,
+    role_id: str,
+    objective: Objective | str = Objective.HOURS,
+    *,
+    start: date | None = None,
+    strict: bool = False,
+) -> TrainingPlan:
+    """The cheapest valid training plan toward ``role_id``; see :meth:`Planner.plan`."""
+    return Planner(catalog).plan(profile, role_id, objective, start=start, strict=strict)
+
+
+# -- the mixed integer programme ------------------------------------------------------------
+
+
+class _Programme:
+    """A mixed integer programme built one variable and one sparse row at a time."""
+
+    def __init__(self) -> None:
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.integer: list[int] = []
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.lb: list[float] = []
+        self.ub: list[float] = []
+
+    def var(self, lower: float, upper: float, integer: bool) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(int(integer))
+        return len(self.lower) - 1
+
+    def row(self, coefs: Mapping[int, float], lb: float, ub: float) -> None:
+        for col, val in coefs.items():
+            self.rows.append(len(self.lb))
+            self.cols.append(col)
+            self.vals.append(val)
+        self.lb.append(lb)
+        self.ub.append(ub)
+
+    def minimise(self, objective: Mapping[int, float]) -> tuple[np.ndarray, float]:
+        n = len(self.lower)
+        c = np.zeros(n)
+        for col, val in objective.items():
+            c[col] = val
+        matrix = coo_array((self.vals, (self.rows, self.cols)), shape=(len(self.lb), n))
+        res = milp(
+            c,
+            integrality=np.array(self.integer),
+            bounds=Bounds(np.array(self.lower), np.array(self.upper)),
+            constraints=LinearConstraint(matrix.tocsr(), np.array(self.lb), np.array(self.ub)),
+            options={"mip_rel_gap": 0.0},
+        )
+        if res.status != 0 or res.x is None:
+            raise RuntimeError(f"course-choice programme failed: {res.message}")
+        return res.x, float(res.fun)
+
+
+def _solve(
+    courses: Sequence[Course],
+    suppliers: Callable[[str, float], Iterable[Course]],
+    profile: LearnerProfile,
+    targets: Mapping[str, float],
+    objective: Objective,
+    tie_break: bool,
+) -> list[Course]:
+    """Choose the cheapest valid subset of ``courses`` reaching ``targets``.
+
+    ``x_i`` (binary) chooses course ``i``. Each target needs a chosen course
+    teaching it to the level; each chosen course needs, for every prerequisite
+    the learner lacks, a chosen supplier (a course teaching the skill to the
+    level, or the prerequisite course itself). That relaxes validity only where
+    suppliers form a cycle (two courses each supplying the other, and nothing
+    else). So each optimum is checked by taking its courses in any ready order;
+    if some get stuck, a cut excludes every set that holds all the stuck courses
+    without an outside supplier of their missing prerequisites, and the
+    programme is solved again. The cut is valid: in a real plan the first stuck
+    course to start must have had its missing prerequisite from a course
+    outside the checked set. Criteria are minimised one after another, each
+    later one with the earlier ones held at their optimum.
+    """
+    index = {c.id: i for i, c in enumerate(courses)}
+    mip = _Programme()
+    x = [mip.var(0, 1, True) for _ in courses]
+    for skill_id, level in targets.items():
+        mip.row({index[c.id]: 1.0 for c in suppliers(skill_id, level) if c.id in index}, 1, np.inf)
+    for i, options in _unmet_prerequisites(courses, suppliers, profile, index):
+        mip.row({**{x[d]: 1.0 for d in options}, x[i]: -1.0}, 0, np.inf)
+    hours = {x[i]: float(c.hours) for i, c in enumerate(courses)}
+    cost = {x[i]: float(c.cost) for i, c in enumerate(courses)}
+    weeks = mip.var(0, np.inf, True)
+    mip.row({**hours, weeks: -profile.weekly_hours}, -np.inf, 0)
+    criteria: Sequence[Mapping[int, float]] = {
+        Objective.HOURS: [hours, cost],
+        Objective.COST: [cost, hours],
+        Objective.WEEKS: [{weeks: 1.0}, cost, hours],
+    }[objective]
+    chosen, best = _valid_optimum(mip, criteria[0], courses, suppliers, profile, index)
+    for earlier, criterion in itertools.pairwise(criteria if tie_break else ()):
+        mip.row(earlier, -np.inf, best + 1e-7 * max(1.0, abs(best)))
+        chosen, best = _valid_optimum(mip, criterion, courses, suppliers, profile, index)
+    return chosen
+
+
+def _valid_optimum(
+    mip: _Programme,
+    criterion: Mapping[int, float],
+    courses: Sequence[Course],
+    suppliers: Callable[[str, float], Iterable[Course]],
+    profile: LearnerProfile,
+    index: Mapping[str, int],
+) -> tuple[list[Course], float]:
+    """Minimise ``criterion``, cutting off stuck sets until the optimum has a valid order."""
+    while True:
+        solution, best = mip.minimise(criterion)
+        chosen = [c for i, c in enumerate(courses) if solution[i] > 0.5]
+        taken, _ = _closure(chosen, profile)
+        stuck = [c for c in chosen if c.id not in taken]
+        if not stuck:
+            return chosen, best
+        core, outside = _cut(chosen, stuck, profile, suppliers, index)
+        coefs = {**{index[c.id]: -1.0 for c in core}, **{d: 1.0 for d in outside}}
+        mip.row(coefs, 1 - len(core), np.inf)
+
+
+def _cut(
+    chosen: Sequence[Course],
+    stuck: Sequence[Course],
+    profile: LearnerProfile,
+    suppliers: Callable[[str, float], Iterable[Course]],
+    index: Mapping[str, int],
+) -> tuple[list[Course], set[int]]:
+    """A small stuck core and the courses outside the chosen set that could unlock it.
+
+    The core is shrunk one course at a time while every course left in it still
+    misses a prerequisite that the rest of the chosen set, completed in any
+    order, does not provide; the smaller the core, the more sets the cut excludes.
+    """
+    core = list(stuck)
+    for course in stuck:
+        smaller = [c for c in core if c is not course]
+        if smaller and all(_missing(c, chosen, smaller, profile) for c in smaller):
+            core = smaller
+    picked = {index[c.id] for c in chosen}
+    outside = {
+        d
+        for c in core
+        for pre in _missing(c, chosen, core, profile)
+        for d in _supplier_indices(pre, suppliers, index)
+        if d not in picked
+    }
+    return core, outside
+
+
+def _missing(
+    course: Course, chosen: Sequence[Course], core: Sequence[Course], profile: LearnerProfile
+) -> frozenset[SkillLevel | str]:
+    """Prerequisites of ``course`` still unmet once every chosen course outside ``core``
+    is complete (in any order)."""
+    levels, held = dict(profile.levels), set(profile.held_courses)
+    for other in chosen:
+        if other not in core:
+            _complete(levels, held, other)
+    return _unmet(course, levels, held)
+
+
+def _supplier_indices(
+    pre: SkillLevel | str,
+    suppliers: Callable[[str, float], Iterable[Course]],
+    index: Mapping[str, int],
+) -> Iterator[int]:
+    """Candidates (by index) that meet one prerequisite."""
+    if isinstance(pre, str):
+        yield from ([index[pre]] if pre in index else [])
+    else:
+        yield from (index[d.id] for d in suppliers(pre.skill_id, pre.level) if d.id in index)
+
+
+def _closure(
+    courses: Iterable[Course], profile: LearnerProfile
+) -> tuple[set[str], dict[str, float]]:
+    """Take every course of ``courses`` that becomes ready: (ids taken, levels after)."""
+    levels, held = dict(profile.levels), set(profile.held_courses)
+    pending = list(courses)
+    taken: set[str] = set()
+    while True:
+        ready = [c for c in pending if _ready(c, levels, held)]
+        if not ready:
+            return taken, levels
+        for course in ready:
+            _complete(levels, held, course)
+            taken.add(course.id)
+        pending = [c for c in pending if c.id not in taken]
+
+
+def _unmet_prerequisites(
+    courses: Sequence[Course],
+    suppliers: Callable[[str, float], Iterable[Course]],
+    profile: LearnerProfile,
+    index: Mapping[str, int],
+) -> list[tuple[int, list[int]]]:
+    """For each prerequisite the learner lacks: (course, the candidate courses that supply it)."""
+    return [
+        (i, [d for d in _supplier_indices(pre, suppliers, index) if d != i])
+        for i, course in enumerate(courses)
+        for pre in sorted(_unmet(course, profile.levels, profile.held_courses), key=str)
+    ]
+
+
+# -- scheduling -----------------------------------------------------------------------------
+
+
+def _schedule_order(chosen: Sequence[Course], profile: LearnerProfile) -> tuple[str, ...]:
+    """A valid order of ``chosen``: at each step, a ready course that unlocks others first,
+    then the shorter one, then by id."""
+    levels, held = dict(profile.levels), set(profile.held_courses)
+    remaining = sorted(chosen, key=lambda c: c.id)
+    order: list[str] = []
+    while remaining:
+        ready = [c for c in remaining if _ready(c, levels, held)]
+        if not ready:
+            raise RuntimeError(f"no valid order for {[c.id for c in remaining]}")
+        blocked = [c for c in remaining if c not in ready]
+        pick = min(ready, key=lambda c: (not _unlocks_any(c, blocked, levels, held), c.hours, c.id))
+        _complete(levels, held, pick)
+        order.append(pick.id)
+        remaining.remove(pick)
+    return tuple(order)
+
+
+def _unlocks_any(
+    course: Course, blocked: Sequence[Course], levels: Mapping[str, float], held: Set[str]
+) -> bool:
+    after_levels, after_held = dict(levels), set(held)
+    _complete(after_levels, after_held, course)
+    return any(_unmet(b, after_levels, after_held) < _unmet(b, levels, held) for b in blocked)
+
+
+def _schedule(
+    courses: Sequence[Course],
+    profile: LearnerProfile,
+    targets: Mapping[str, float],
+    start: date,
+    weekly_hours: float,
+) -> list[PlanStep]:
+    """Steps with running totals, dates (day precision), gaps closed and courses unlocked."""
+    levels, held = dict(profile.levels), set(profile.held_courses)
+    open_targets = dict(targets)
+    steps: list[PlanStep] = []
+    hours_done = cost_done = 0.0
+    for k, course in enumerate(courses):
+        later = courses[k + 1 :]
+        unmet_before = {d.id: _unmet(d, levels, held) for d in later}
+        _complete(levels, held, course)
+        closes = tuple(
+            s for s, lv in open_targets.items() if levels.get(s, 0.0) >= lv - LEVEL_TOLERANCE
+        )
+        for s in closes:
+            del open_targets[s]
+        unlocks = tuple(d.id for d in later if _unmet(d, levels, held) < unmet_before[d.id])
+        day_from = math.ceil(hours_done / weekly_hours * 7 - 1e-9)
+        hours_done += course.hours
+        cost_done += course.cost
+        steps.append(
+            PlanStep(
+                course_id=course.id,
+                title=course.title,
+                kind=course.kind,
+                hours=float(course.hours),
+                cost=float(course.cost),
+                cumulative_hours=hours_done,
+                cumulative_cost=cost_done,
+                start=start + timedelta(days=day_from),
+                finish=start + timedelta(days=math.ceil(hours_done / weekly_hours * 7 - 1e-9)),
+                closes=closes,
+                unlocks=unlocks,
+            )
+        )
+    return steps

@@ -1,0 +1,355 @@
+"""Stepping stones: multi-hop role paths when the jump to a target role is too far.
+
+The role graph has a node per role and an edge ``a -> b`` for every move a
+:class:`TransitionJudge` finds viable (in the transition model: score above the
+calibrated threshold and a job-zone step of at most one), weighted by the
+learning hours of the cheapest plan from ``a``'s typical profile to ``b``. An
+edge whose gaps cannot all be closed by training is left out. The graph is
+built once per catalogue (:meth:`SteppingStones.build`); queries are then
+networkx shortest paths, ``shortest_simple_paths`` for alternatives and a
+Dijkstra cutoff for "roles reachable within H hours".
+
+Each hop of a returned path carries its own plan, computed from what the
+learner holds at that point: the starting profile, raised by every course
+already taken on the path and by the typical profile of every role already
+reached. Holding more never costs more, so a path's planned hours are at most
+the sum of its edge weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, Protocol, runtime_checkable
+
+import networkx as nx
+
+from recommender.catalog import Catalog, Role
+from recommender.errors import InvalidInput, NoPathway
+from recommender.pathways import explain
+from recommender.pathways.gaps import LearnerProfile, role_profile
+from recommender.pathways.planner import Objective, Planner, TrainingPlan
+
+__all__ = [
+    "TransitionJudge",
+    "CoverageJudge",
+    "Hop",
+    "RolePath",
+    "SteppingStones",
+]
+
+_LEARNER = "\0learner"
+
+
+@runtime_checkable
+class TransitionJudge(Protocol):
+    """What stepping stones need from a transition model."""
+
+    def is_viable(self, a_id: str, b_id: str) -> bool:
+        """Whether moving from role ``a_id`` to role ``b_id`` is a realistic single step."""
+        ...
+
+    def score(self, a_id: str, b_id: str) -> float:
+        """How good the move is, higher is better (shown to users, not used as a weight)."""
+        ...
+
+
+class CoverageJudge:
+    """A transparent baseline judge: skill coverage plus the job-zone rule.
+
+    ``score(a, b)`` is the importance-weighted share of ``b``'s required levels
+    that ``a``'s typical profile covers, with partial credit
+    ``min(1, level_a / level_b)`` per requirement. A move is viable when the
+    score is at least ``threshold`` and ``b``'s job zone is at most
+    ``max_zone_step`` above ``a``'s (moving down any number of zones is allowed).
+
+    Examples
+    --------
+    >>> from recommender.catalog import Requirement
+    >>> a = Role("a", "A", "", "", "IT", 2, (Requirement("net", 2, 1.0),))
+    >>> b = Role("b", "B", "", "", "IT", 3, (Requirement("net", 4, 1.0),))
+    >>> judge = CoverageJudge(Catalog.from_items(roles=[a, b]), threshold=0.5)
+    >>> judge.score("a", "b"), judge.is_viable("a", "b")
+    (0.5, True)
+    """
+
+    def __init__(self, catalog: Catalog, threshold: float = 0.3, max_zone_step: int = 1) -> None:
+        self.catalog = catalog
+        self.threshold = threshold
+        self.max_zone_step = max_zone_step
+
+    def score(self, a_id: str, b_id: str) -> float:
+        a, b = self.catalog.role(a_id), self.catalog.role(b_id)
+        have = {r.skill_id: r.level for r in a.requirements}
+        total = sum(r.importance for r in b.requirements)
+        if total <= 0:
+            return 1.0
+        covered = sum(
+            r.importance * min(1.0, have.get(r.skill_id, 0.0) / r.level)
+            for r in b.requirements
+            if r.level > 0
+        )
+        return covered / total
+
+    def is_viable(self, a_id: str, b_id: str) -> bool:
+        a, b = self.catalog.role(a_id), self.catalog.role(b_id)
+        return (
+            a_id != b_id
+            and b.job_zone - a.job_zone <= self.max_zone_step
+            and self.score(a_id, b_id) >= self.threshold
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One move of a path, with the plan that prepares for it."""
+
+    from_role: str
+    to_role: str
+    score: float
+    plan: TrainingPlan
+
+
+@dataclass(frozen=True, slots=True)
+class RolePath:
+    """A sequence of roles from a start to a target, each hop with its own plan.
+
+    Paths are ranked by ``edge_hours``, the sum of the graph's edge weights (hours
+    between typical role profiles); ``total_hours`` is what the hops' plans for this
+    learner add up to, never more than ``edge_hours``.
+    """
+
+    roles: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    edge_hours: float = 0.0
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def total_hours(self) -> float:
+        return float(sum(h.plan.total_hours for h in self.hops))
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(h.plan.total_cost for h in self.hops))
+
+    @property
+    def finish(self) -> date | None:
+        return self.hops[-1].plan.finish if self.hops else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready rendering."""
+        return {
+            "roles": list(self.roles),
+            "edge_hours": self.edge_hours,
+            "total_hours": self.total_hours,
+            "total_cost": self.total_cost,
+            "finish": self.finish.isoformat() if self.finish else None,
+            "hops": [
+                {
+                    "from_role": h.from_role,
+                    "to_role": h.to_role,
+                    "score": h.score,
+                    "plan": h.plan.to_dict(),
+                }
+                for h in self.hops
+            ],
+            "reasons": list(self.reasons),
+        }
+
+
+class SteppingStones:
+    """The weighted graph of viable role moves of one catalogue, and path queries over it.
+
+    Build it with :meth:`build`; the instance is immutable afterwards.
+
+    Attributes
+    ----------
+    graph : networkx.DiGraph
+        Role ids as nodes; an edge per viable, fully trainable move, with
+        ``weight`` (learning hours) and ``score`` (the judge's score).
+    """
+
+    def __init__(
+        self, catalog: Catalog, judge: TransitionJudge, planner: Planner, graph: nx.DiGraph
+    ) -> None:
+        self.catalog = catalog
+        self.judge = judge
+        self.planner = planner
+        self.graph = graph
+
+    @classmethod
+    def build(cls, catalog: Catalog, judge: TransitionJudge) -> SteppingStones:
+        """Weigh every viable move between the catalogue's roles (once per catalogue).
+
+        Examples
+        --------
+        >>> from recommender.catalog import Course, CourseKind, Requirement, SkillLevel
+        >>> roles = [Role("a", "A", "", "", "IT", 2, (Requirement("s", 1, 1.0),)),
+        ...          Role("b", "B", "", "", "IT", 3, (Requirement("s", 2, 1.0),))]
+        >>> course = Course("c", "C", "x", CourseKind.COURSE, 12, 0, "online",
+        ...                 (SkillLevel("s", 2),))
+        >>> catalog = Catalog.from_items(roles=roles, courses=[course])
+        >>> stones = SteppingStones.build(catalog, CoverageJudge(catalog))
+        >>> stones.graph.edges["a", "b"]["weight"], stones.graph.has_edge("b", "a")
+        (12.0, True)
+        """
+        planner = Planner(catalog)
+        graph = nx.DiGraph()
+        role_ids = sorted(catalog.roles)
+        graph.add_nodes_from(role_ids)
+        for a in role_ids:
+            source = role_profile(catalog, a)
+            for b in role_ids:
+                if a == b or not judge.is_viable(a, b):
+                    continue
+                hours = _hours_to(planner, source, catalog.roles[b])
+                if hours is not None:
+                    graph.add_edge(a, b, weight=hours, score=float(judge.score(a, b)))
+        return cls(catalog, judge, planner, graph)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def paths(
+        self,
+        source: str | LearnerProfile,
+        target: str,
+        k: int = 1,
+        *,
+        objective: Objective | str = Objective.HOURS,
+        start: date | None = None,
+    ) -> list[RolePath]:
+        """Up to ``k`` cheapest stepping-stone paths (in edge hours) to the role ``target``.
+
+        Parameters
+        ----------
+        source : str or LearnerProfile
+            A role id (its typical profile starts the path) or a learner, whose
+            ``role_id`` is the current role and whose own levels plan the first hop.
+        target : str
+            The target role id.
+        k : int
+            How many alternative paths, cheapest first.
+        objective : Objective
+            What each hop's plan minimises.
+        start : date, optional
+            First day of study; each hop starts when the previous one finishes.
+
+        Raises
+        ------
+        UnknownRole
+            If a role id is not in the catalogue.
+        NoPathway
+            If no sequence of viable, trainable moves reaches ``target``.
+        """
+        if k < 1:
+            raise InvalidInput(f"k must be at least 1, got {k}")
+        graph, node, profile = self._with_source(source)
+        self.catalog.role(target)
+        if node == target:
+            raise InvalidInput(f"the learner already holds role {target!r}")
+        routes = _simple_paths(graph, node, target)
+        found = [
+            self._path(graph, profile, route, objective, start)
+            for route in itertools.islice(routes, k)
+        ]
+        if not found:
+            raise NoPathway(self._no_path_message(graph, node, target, profile))
+        return found
+
+    def shortest_path(
+        self,
+        source: str | LearnerProfile,
+        target: str,
+        *,
+        objective: Objective | str = Objective.HOURS,
+        start: date | None = None,
+    ) -> RolePath:
+        """The cheapest stepping-stone path; see :meth:`paths`."""
+        return self.paths(source, target, 1, objective=objective, start=start)[0]
+
+    def reachable(self, source: str | LearnerProfile, max_hours: float) -> dict[str, float]:
+        """Roles reachable within ``max_hours`` of training (edge hours), cheapest first.
+
+        The source's own role is not listed.
+        """
+        if max_hours < 0:
+            raise InvalidInput(f"max_hours must be >= 0, got {max_hours!r}")
+        graph, node, profile = self._with_source(source)
+        lengths = nx.single_source_dijkstra_path_length(graph, node, cutoff=max_hours)
+        own = {node, profile.role_id}
+        return dict(sorted(((r, h) for r, h in lengths.items() if r not in own), key=_by_hours))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _with_source(self, source: str | LearnerProfile) -> tuple[nx.DiGraph, str, LearnerProfile]:
+        """The graph to search, the start node and the starting profile."""
+        if isinstance(source, str):
+            self.catalog.role(source)
+            return self.graph, source, role_profile(self.catalog, source)
+        if source.role_id is None:
+            raise InvalidInput("a learner needs a current role (role_id) for stepping stones")
+        current = self.catalog.role(source.role_id).id
+        graph = self.graph.copy()
+        graph.remove_node(current)
+        graph.add_node(_LEARNER)
+        for b in sorted(self.catalog.roles):
+            if b != current and self.judge.is_viable(current, b):
+                hours = _hours_to(self.planner, source, self.catalog.roles[b])
+                if hours is not None:
+                    graph.add_edge(_LEARNER, b, weight=hours, score=self.judge.score(current, b))
+        return graph, _LEARNER, source
+
+    def _path(
+        self,
+        graph: nx.DiGraph,
+        profile: LearnerProfile,
+        route: list[str],
+        objective: Objective | str,
+        start: date | None,
+    ) -> RolePath:
+        roles = [profile.role_id or route[0], *route[1:]]
+        day = start or date.today()
+        hops: list[Hop] = []
+        for a, b in itertools.pairwise(roles):
+            plan = self.planner.plan(profile, b, objective, start=day)
+            hops.append(Hop(a, b, float(self.judge.score(a, b)), plan))
+            courses = [self.catalog.courses[c] for c in plan.course_ids]
+            profile = profile.after(courses, self.catalog.roles[b])
+            day = plan.finish + timedelta(days=1) if plan.steps else day
+        weight = nx.path_weight(graph, route, weight="weight")
+        path = RolePath(tuple(roles), tuple(hops), edge_hours=float(weight))
+        a, b = roles[0], roles[-1]
+        score = None if self.judge.is_viable(a, b) else float(self.judge.score(a, b))
+        return replace(path, reasons=explain.path_reasons(self.catalog, path, score))
+
+    def _no_path_message(
+        self, graph: nx.DiGraph, node: str, target: str, profile: LearnerProfile
+    ) -> str:
+        start = profile.role_id or node
+        return (
+            f"no path of viable, trainable moves from {start!r} to {target!r}: "
+            f"{graph.out_degree(node)} viable move(s) out of {start!r}, "
+            f"{graph.in_degree(target)} into {target!r}"
+        )
+
+
+def _hours_to(planner: Planner, profile: LearnerProfile, role: Role) -> float | None:
+    """Hours of the cheapest plan from ``profile`` to ``role``; ``None`` if a gap cannot close."""
+    targets = {r.skill_id: float(r.level) for r in role.requirements}
+    selection = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+    if selection.unclosable:
+        return None
+    return float(sum(planner.catalog.courses[c].hours for c in selection.order))
+
+
+def _simple_paths(graph: nx.DiGraph, source: str, target: str) -> Iterator[list[str]]:
+    if target not in graph or not nx.has_path(graph, source, target):
+        return iter(())
+    paths: Iterator[list[str]] = nx.shortest_simple_paths(graph, source, target, weight="weight")
+    return paths
+
+
+def _by_hours(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
