@@ -330,6 +330,20 @@ def test_certified_shortlist_equals_planning_every_employee(bundled: CandidateIn
     assert [c.score for c in result.candidates] == [c.score for c in everyone.candidates[:5]]
 
 
+def test_holders_of_other_hard_to_fill_roles_are_left_out_unless_asked(
+    bundled: CandidateIndex,
+) -> None:
+    catalog = bundled.catalog_
+
+    def scarce_holders(filters: ShortlistFilter) -> set[str]:
+        result = shortlist(bundled, "soc-analyst-1", 40, filters, exact_hours=False)
+        roles = {catalog.employees[c.employee_id].role_id for c in result.candidates}
+        return {r for r in roles if catalog.roles[r].hard_to_fill}
+
+    assert scarce_holders(ShortlistFilter()) == set()
+    assert scarce_holders(ShortlistFilter(include_hard_to_fill_holders=True))
+
+
 def test_estimate_mode_marks_hours_as_lower_bounds(bundled: CandidateIndex) -> None:
     result = shortlist(bundled, "soc-analyst-1", 5, exact_hours=False)
     assert not result.certified and result.exact_plans == 0

@@ -56,6 +56,9 @@ class ShortlistFilter:
     location: str | None = None
     min_readiness: float = 0.0
     max_hours: float | None = None
+    include_hard_to_fill_holders: bool = False
+    """People who already hold another hard-to-fill role are left out by default:
+    moving them would only move the vacancy."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_readiness <= 1.0:
@@ -284,6 +287,9 @@ def _eligible_rows(
 ) -> npt.NDArray[np.intp]:
     role = index.catalog_.role(role_id)
     mask = index.current_role_ != index.role_ids_.index(role.id)
+    if not filters.include_hard_to_fill_holders:
+        scarce = [i for i, r in enumerate(index.role_ids_) if index.catalog_.roles[r].hard_to_fill]
+        mask &= ~np.isin(index.current_role_, scarce)
     if filters.department is not None:
         mask &= index.department_codes_ == index.code_of("department", filters.department)
     if filters.location is not None:

@@ -78,6 +78,13 @@ def candidates(
         bool,
         typer.Option("--estimate", help="Rank by lower-bound hours only (no exact plans)."),
     ] = False,
+    include_hard_to_fill_holders: Annotated[
+        bool,
+        typer.Option(
+            "--include-hard-to-fill-holders",
+            help="Also rank people who hold another hard-to-fill role (moving them moves the vacancy).",
+        ),
+    ] = False,
     as_json: AsJson = False,
     data: Data = BUNDLED_DATA,
     cache_dir: CacheDir = DEFAULT_CACHE_DIR,
@@ -87,7 +94,9 @@ def candidates(
     try:
         catalog = _load(data)
         catalog.role(role)
-        filters = ShortlistFilter(department, location, min_readiness, max_hours)
+        filters = ShortlistFilter(
+            department, location, min_readiness, max_hours, include_hard_to_fill_holders
+        )
         index = _index(catalog, _encoder(cache_dir, model))
         result = shortlist(index, role, limit, filters, exact_hours=not estimate)
     except ReskillError as exc:
