@@ -1,0 +1,274 @@
+"""`reskill titles` (normalise a file of job titles) and `reskill evaluate titles`.
+
+``reskill titles`` ranks O*NET occupations: its TSV's ``code`` column is always an
+O*NET-SOC code. The organisation's roles are ranked by
+:meth:`~recommender.titles.TitleNormaliser.match_roles` at the API level.
+
+Embeddings are cached (``--cache-dir``, default ``~/.cache/reskill/embeddings``), so only
+the first run encodes O*NET's titles.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from recommender.catalog import Catalog
+from recommender.cli._app import app, evaluate_app
+from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+from recommender.errors import InvalidInput, ReskillError
+from recommender.titles import (
+    DEFAULT_MODEL_PATH,
+    FusionWeights,
+    TitleMatch,
+    TitleNormaliser,
+    TitleScores,
+    evaluate,
+    fit_fusion,
+)
+from recommender.titles.fusion import FORMAT
+from recommender.titles.holdout import FOLDS, SALT, TEST_FOLD, VALIDATION_FOLD
+
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
+HEADER = ("title", "rank", "code", "score")
+
+OnetDir = Annotated[
+    Path,
+    typer.Option("--onet", exists=True, file_okay=False, help="Folder of the O*NET text database."),
+]
+CacheDir = Annotated[
+    Path, typer.Option("--cache-dir", help="Where embeddings are cached between runs.")
+]
+ModelPath = Annotated[Path, typer.Option("--model", help="Fitted fusion weights (JSON).")]
+EncoderPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--encoder", help="A local sentence-transformers model (default: bundled MiniLM)."
+    ),
+]
+
+
+def _encoder(cache_dir: Path, encoder_path: Path | None) -> CachedEncoder:
+    model = SentenceTransformerEncoder(None if encoder_path is None else str(encoder_path))
+    return CachedEncoder(model, EmbeddingCache(cache_dir))
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Progress]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        yield bar
+
+
+def _load_onet(onet: Path) -> Catalog:
+    from recommender.ingest.onet import load_onet
+
+    return load_onet(onet)
+
+
+def _fit(model: TitleNormaliser, catalog: Catalog) -> TitleNormaliser:
+    with _progress("Encoding titles") as bar:
+        task = bar.add_task("Encoding O*NET titles", total=None)
+        return model.fit(
+            catalog, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+
+
+def read_titles(path: Path) -> list[tuple[int, str]]:
+    """``(line number, title)`` for each non-blank line of a UTF-8 file.
+
+    Raises InvalidInput naming the file and line when the file is not UTF-8 text, and
+    when it holds no titles at all.
+    """
+    raw = path.read_bytes()
+    titles: list[tuple[int, str]] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{path}, line {number}: not UTF-8 text ({exc.reason})") from None
+        if text:
+            titles.append((number, text))
+    if not titles:
+        raise InvalidInput(f"{path}: no titles (one job title per line expected)")
+    return titles
+
+
+def write_tsv(path: Path, titles: list[str], matches: list[list[TitleMatch]]) -> int:
+    """Write the ranked matches with a header; returns the number of data rows."""
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(HEADER)
+        for title, ranked in zip(titles, matches, strict=True):
+            for rank, match in enumerate(ranked, start=1):
+                writer.writerow((title, rank, match.code, f"{match.score:.4f}"))
+                rows += 1
+    return rows
+
+
+@app.command("titles")
+def titles(
+    onet: OnetDir,
+    in_file: Annotated[
+        Path,
+        typer.Option("--in", exists=True, dir_okay=False, help="One job title per line (UTF-8)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="TSV to write.")],
+    top: Annotated[int, typer.Option("--top", min=1, max=50, help="Occupations per title.")] = 5,
+    cache_dir: CacheDir = DEFAULT_CACHE,
+    model: ModelPath = DEFAULT_MODEL_PATH,
+    encoder: EncoderPath = None,
+) -> None:
+    """Rank O*NET occupations for each job title in --in; write title, rank, code, score."""
+    try:
+        lines = read_titles(in_file)
+        normaliser = TitleNormaliser(_encoder(cache_dir, encoder), FusionWeights.load(model))
+        normaliser = _fit(normaliser, _load_onet(onet))
+        texts = [text for _, text in lines]
+        matches = normaliser.normalise(texts, top=top)
+    except ReskillError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    for (number, text), ranked in zip(lines, matches, strict=True):
+        if not ranked:
+            err.print(
+                f"[yellow]warning:[/yellow] {in_file}, line {number}: nothing to match in {text!r}",
+                soft_wrap=True,
+            )
+    rows = write_tsv(out, texts, matches)
+    console.print(f"Wrote {rows} rows for {len(texts)} titles to {out}")
+
+
+@evaluate_app.command("titles")
+def evaluate_titles(
+    onet: OnetDir,
+    cache_dir: CacheDir = DEFAULT_CACHE,
+    model: ModelPath = DEFAULT_MODEL_PATH,
+    encoder: EncoderPath = None,
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Fit the weights on the validation fold first.")
+    ] = False,
+    save: Annotated[
+        Path | None, typer.Option("--save", dir_okay=False, help="Write refitted weights here.")
+    ] = None,
+    baselines: Annotated[
+        bool, typer.Option("--baselines", help="Also score the unfitted baselines.")
+    ] = False,
+) -> None:
+    """Top-1/top-5 accuracy on O*NET alternate titles held out from the index."""
+    if save is not None and not refit:
+        raise typer.BadParameter("--save needs --refit")
+    try:
+        enc = _encoder(cache_dir, encoder)
+        catalog = _load_onet(onet)
+        weights = _refit(enc, catalog, onet, save) if refit else FusionWeights.load(model)
+        named = {"fitted fusion": weights}
+        if baselines:
+            named |= {
+                "char TF-IDF nearest title": FusionWeights({"char": 1.0}),
+                "embedding nearest title": FusionWeights({"emb": 1.0}),
+                "plain sum: char+emb+desc": FusionWeights.plain(),
+            }
+        with _progress("Encoding titles") as bar:
+            task = bar.add_task("Encoding O*NET titles", total=None)
+            scores = evaluate(
+                enc,
+                catalog,
+                onet,
+                list(named.values()),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except ReskillError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_scores(dict(zip(named, scores, strict=True)))
+
+
+def _refit(enc: CachedEncoder, catalog: Catalog, onet: Path, save: Path | None) -> FusionWeights:
+    started = time.perf_counter()
+    with _progress("Encoding titles") as bar:
+        task = bar.add_task("Encoding O*NET titles (validation index)", total=None)
+        weights = fit_fusion(
+            enc,
+            catalog,
+            onet,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    shown = ", ".join(f"{k} {v:.2f}" for k, v in weights.weights.items())
+    err.print(f"Fitted in {time.perf_counter() - started:.0f} s: {shown}", soft_wrap=True)
+    if save is not None:
+        weights.save(save)
+        manifest = write_manifest(save, weights, onet)
+        err.print(f"Saved the weights to {save} and their manifest to {manifest}")
+    return weights
+
+
+def write_manifest(weights_path: Path, weights: FusionWeights, onet: Path) -> Path:
+    """Write ``<name>.manifest.json`` beside the weights: what they were fitted from."""
+    from recommender.evaluation import file_sha256
+    from recommender.ingest.onet import onet_release
+
+    inputs = ("Alternate Titles.txt", "Sample of Reported Titles.txt", "Occupation Data.txt")
+    body = {
+        "model": "title-normaliser",
+        "format": FORMAT,
+        "version": 1,
+        "encoder": weights.encoder,
+        "dimension": len(weights.weights),
+        "features": sorted(weights.weights),
+        "onet_release": onet_release(onet),
+        "data_sha256": {
+            name: file_sha256(onet / name) for name in inputs if (onet / name).is_file()
+        },
+        "split": {
+            "folds": FOLDS,
+            "salt": SALT,
+            "test_fold": TEST_FOLD,
+            "validation_fold": VALIDATION_FOLD,
+        },
+        **dict(weights.metadata),
+    }
+    path = weights_path.with_name(weights_path.stem + ".manifest.json")
+    path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def _print_scores(scores: dict[str, TitleScores]) -> None:
+    first = next(iter(scores.values()))
+    table = Table(
+        title=f"Held-out O*NET alternate titles: {first.evaluated} evaluated, "
+        f"{first.reachable} reachable (a gold occupation is in the catalogue)"
+    )
+    for column in ("method", "top-1", "top-5", "top-1 reach.", "top-5 reach."):
+        table.add_column(column, justify="left" if column == "method" else "right", no_wrap=True)
+    for name, s in scores.items():
+        table.add_row(
+            name,
+            f"{s.top1:.3f}",
+            f"{s.top5:.3f}",
+            f"{s.top1_reachable:.3f}",
+            f"{s.top5_reachable:.3f}",
+        )
+    console.print(table)
+
+
+__all__ = ["read_titles", "write_tsv", "write_manifest"]

@@ -1,0 +1,30 @@
+"""Job-title normalisation: free-text titles to ranked O*NET occupations and org roles.
+
+* :mod:`~recommender.titles.abbreviations` cleans a title (abbreviations, shifts, grades);
+* :mod:`~recommender.titles.features` scores titles against an index of targets;
+* :mod:`~recommender.titles.fusion` fuses the scores with fitted weights;
+* :mod:`~recommender.titles.normaliser` is the public ranker, :class:`TitleNormaliser`;
+* :mod:`~recommender.titles.holdout` and :mod:`~recommender.titles.training` hold out
+  O*NET titles, fit the weights and measure accuracy on unseen titles.
+"""
+
+from recommender.titles.abbreviations import clean_title
+from recommender.titles.fusion import FusionWeights
+from recommender.titles.holdout import TitleSplit, holdout_split, title_fold, title_key
+from recommender.titles.normaliser import DEFAULT_MODEL_PATH, TitleMatch, TitleNormaliser
+from recommender.titles.training import TitleScores, evaluate, fit_fusion
+
+__all__ = [
+    "DEFAULT_MODEL_PATH",
+    "FusionWeights",
+    "TitleMatch",
+    "TitleNormaliser",
+    "TitleScores",
+    "TitleSplit",
+    "clean_title",
+    "evaluate",
+    "fit_fusion",
+    "holdout_split",
+    "title_fold",
+    "title_key",
+]

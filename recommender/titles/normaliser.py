@@ -1,0 +1,296 @@
+"""`TitleNormaliser`: a free-text job title to ranked O*NET occupations and org roles.
+
+How a title is ranked
+---------------------
+1. The title is cleaned (:func:`~recommender.titles.abbreviations.clean_title`):
+   abbreviations expanded, shift and grade words dropped.
+2. It is compared with every title of every occupation (official, alternate, short and
+   reported, cleaned the same way) by character n-grams, words and sentence embeddings,
+   and with each occupation's description by embeddings
+   (:mod:`recommender.titles.features`).
+3. The similarities are fused by weights fitted on titles the index did not contain
+   (:mod:`recommender.titles.fusion`); the score is a softmax probability over all
+   occupations.
+
+O*NET occupations and the organisation's roles
+-----------------------------------------------
+:meth:`TitleNormaliser.normalise` ranks O*NET occupations (``code`` is the O*NET-SOC
+code). :meth:`TitleNormaliser.match_roles` ranks the organisation's roles (the roles of
+the fitted catalogue whose ``source`` is ``org``): each role is scored as
+``(1 - org_weight) * direct + org_weight * onet``, where ``direct`` is the fused softmax
+over org roles of the query against the role's own title and description, and ``onet``
+is the probability :meth:`normalise` gives the role's ``soc_code``. O*NET's thousands of
+alternate titles thus reach org roles through their SOC code ("RN - Med/Surg nights"
+finds the org's "Registered nurse" role), while the org's own titles separate roles that
+share a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+import recommender
+from recommender.catalog import Catalog, Role, RoleSource
+from recommender.embeddings import Encoder
+from recommender.errors import InvalidInput, ModelMissing
+from recommender.titles.abbreviations import clean_title
+from recommender.titles.features import Progress, Target, TitleIndex, encode_in_chunks
+from recommender.titles.fusion import FusionWeights, softmax_scores
+
+__all__ = ["DEFAULT_MODEL_PATH", "TitleMatch", "TitleNormaliser", "role_target"]
+
+DEFAULT_MODEL_PATH = (
+    Path(recommender.__file__).resolve().parents[1] / "models" / "title-normaliser.json"
+)
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class TitleMatch:
+    """One ranked answer for a title.
+
+    Attributes
+    ----------
+    role_id : str
+        The catalogue role: the O*NET-SOC code for an O*NET occupation, the org's own
+        id for an org role.
+    code : str
+        The O*NET-SOC code (an org role's ``soc_code``; may be empty for an org role
+        without one).
+    title : str
+        The role's official title.
+    score : float
+        In [0, 1], higher is better; for O*NET occupations a probability over all
+        occupations.
+    matched_title : str
+        The cleaned title of the role that the query was closest to.
+    source : RoleSource
+        ``onet`` or ``org``.
+    """
+
+    role_id: str
+    code: str
+    title: str
+    score: float
+    matched_title: str
+    source: RoleSource
+
+
+def role_target(role: Role) -> Target:
+    """What the normaliser indexes for a role: its titles and "title: description"."""
+    return Target(
+        role.id, (role.title, *role.alternate_titles), f"{role.title}: {role.description}"
+    )
+
+
+class TitleNormaliser:
+    """Rank O*NET occupations and org roles for free-text job titles.
+
+    Parameters
+    ----------
+    encoder : Encoder
+        Turns cleaned titles and descriptions into vectors (wrap it in a
+        :class:`~recommender.embeddings.CachedEncoder` to encode each text once).
+    fusion : FusionWeights, optional
+        How the similarities are weighted. ``None`` loads :data:`DEFAULT_MODEL_PATH`
+        at :meth:`fit` (raising :class:`~recommender.errors.ModelMissing` if it is
+        absent or was fitted with another encoder).
+    org_weight : float
+        Share of an org role's score that comes from its SOC code's O*NET score.
+    batch_size : int
+        Queries scored together (memory grows with it: about 1 MB per query).
+
+    Examples
+    --------
+    >>> from recommender.embeddings import HashingEncoder
+    >>> from recommender.catalog import Catalog, Role, RoleSource
+    >>> roles = [
+    ...     Role("29-1141.00", "Registered Nurses", "Care for patients.", "29-1141.00",
+    ...          "Healthcare", 3, source=RoleSource.ONET, alternate_titles=("Staff Nurse",)),
+    ...     Role("29-2072.00", "Medical Records Specialists", "Code records.", "29-2072.00",
+    ...          "Healthcare", 3, source=RoleSource.ONET, alternate_titles=("Medical Coder",)),
+    ... ]
+    >>> model = TitleNormaliser(HashingEncoder(), FusionWeights.plain())
+    >>> model = model.fit(Catalog.from_items(roles=roles))
+    >>> [m.code for m in model.normalise(["RN nights"], top=2)[0]]
+    ['29-1141.00', '29-2072.00']
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        fusion: FusionWeights | None = None,
+        org_weight: float = 0.5,
+        batch_size: int = 256,
+    ) -> None:
+        self.encoder = encoder
+        self.fusion = fusion
+        self.org_weight = org_weight
+        self.batch_size = batch_size
+
+    # Fitting ---------------------------------------------------------------------------------
+
+    def fit(self, catalog: Catalog, *, progress: Progress | None = None) -> TitleNormaliser:
+        """Index the titles of the catalogue's O*NET occupations and org roles.
+
+        Parameters
+        ----------
+        catalog : Catalog
+            Roles of either source; at least one O*NET occupation is required.
+        progress : callable, optional
+            ``progress(done, total)`` while the titles are encoded.
+
+        Returns
+        -------
+        TitleNormaliser
+            ``self``, with ``fusion_``, ``onet_roles_``, ``onet_index_``, ``org_roles_``,
+            ``org_index_`` (``None`` without org roles) set.
+        """
+        if not 0.0 <= self.org_weight <= 1.0:
+            raise InvalidInput(f"org_weight must be within [0, 1], got {self.org_weight}")
+        self.fusion_ = self._resolve_fusion()
+        by_source = {s: [r for r in catalog.roles.values() if r.source == s] for s in RoleSource}
+        if not by_source[RoleSource.ONET]:
+            raise InvalidInput("the catalogue has no O*NET occupations to normalise titles to")
+        self.onet_roles_ = tuple(by_source[RoleSource.ONET])
+        self.org_roles_ = tuple(by_source[RoleSource.ORG])
+        onet = [role_target(r) for r in self.onet_roles_]
+        org = [role_target(r) for r in self.org_roles_]
+        self.onet_index_ = TitleIndex.build(onet, self.encoder, progress)
+        self.org_index_ = TitleIndex.build(org, self.encoder) if org else None
+        self._code_position = {r.soc_code: i for i, r in enumerate(self.onet_roles_)}
+        return self
+
+    def _resolve_fusion(self) -> FusionWeights:
+        fusion = self.fusion if self.fusion is not None else FusionWeights.load(DEFAULT_MODEL_PATH)
+        if fusion.encoder is not None and fusion.encoder != self.encoder.name:
+            raise ModelMissing(
+                f"the title-normaliser weights were fitted with encoder {fusion.encoder!r}, "
+                f"not {self.encoder.name!r}; refit them with "
+                "`reskill evaluate titles --onet DIR --refit --save PATH`"
+            )
+        return fusion
+
+    # Ranking ---------------------------------------------------------------------------------
+
+    def normalise(self, titles: Sequence[str], top: int = 5) -> list[list[TitleMatch]]:
+        """Rank O*NET occupations for each title.
+
+        Parameters
+        ----------
+        titles : sequence of str
+            Free-text job titles, encoded together in batches.
+        top : int
+            How many occupations to return per title (at least 1).
+
+        Returns
+        -------
+        list of list of TitleMatch
+            One list per title, best first; empty for a title with nothing to match
+            once cleaned (blank, punctuation, only shift or grade words).
+        """
+        self._check_top(top)
+        out: list[list[TitleMatch]] = []
+        for start in range(0, len(titles), self.batch_size):
+            out.extend(self._normalise_batch(titles[start : start + self.batch_size], top))
+        return out
+
+    def match_roles(self, titles: Sequence[str], top: int = 5) -> list[list[TitleMatch]]:
+        """Rank the organisation's roles for each title (see the module notes).
+
+        Returns an empty list per title when the fitted catalogue had no org roles or
+        the title has nothing to match.
+        """
+        self._check_top(top)
+        out: list[list[TitleMatch]] = []
+        for start in range(0, len(titles), self.batch_size):
+            out.extend(self._match_roles_batch(titles[start : start + self.batch_size], top))
+        return out
+
+    def onet_probabilities(
+        self, titles: Sequence[str]
+    ) -> tuple[FloatMatrix, FloatMatrix, list[str]]:
+        """Probabilities over :attr:`onet_roles_`, shape ``(len(titles), n_occupations)``.
+
+        Also returns the per-title similarities (for
+        :meth:`~recommender.titles.features.TitleIndex.matched_title`) and the cleaned
+        titles. Rows of titles with nothing to match are all zero.
+        """
+        cleaned = [clean_title(t) for t in titles]
+        features, title_sims = self.onet_index_.features(cleaned, self.encode_queries(cleaned))
+        probs = softmax_scores(self.fusion_.score(features))
+        probs[[not c for c in cleaned]] = 0.0
+        return probs, title_sims, cleaned
+
+    def encode_queries(self, cleaned: Sequence[str]) -> FloatMatrix:
+        """Embed cleaned titles, each distinct one once; an empty title gets zeros."""
+        present = sorted({c for c in cleaned if c})
+        vectors = encode_in_chunks(self.encoder, present)
+        rows = {text: i for i, text in enumerate(present)}
+        out = np.zeros((len(cleaned), self.encoder.dimension), dtype=np.float32)
+        for i, text in enumerate(cleaned):
+            if text:
+                out[i] = vectors[rows[text]]
+        return out
+
+    def _normalise_batch(self, titles: Sequence[str], top: int) -> list[list[TitleMatch]]:
+        probs, sims, cleaned = self.onet_probabilities(titles)
+        return [
+            self._matches(self.onet_roles_, self.onet_index_, probs[q], sims[q], top)
+            if cleaned[q]
+            else []
+            for q in range(len(titles))
+        ]
+
+    def _match_roles_batch(self, titles: Sequence[str], top: int) -> list[list[TitleMatch]]:
+        index = self.org_index_
+        if index is None:
+            return [[] for _ in titles]
+        onet, _, cleaned = self.onet_probabilities(titles)
+        features, sims = index.features(cleaned, self.encode_queries(cleaned))
+        direct = softmax_scores(self.fusion_.score(features))
+        scores = (1 - self.org_weight) * direct + self.org_weight * self._via_code(onet)
+        return [
+            self._matches(self.org_roles_, index, scores[q], sims[q], top) if cleaned[q] else []
+            for q in range(len(titles))
+        ]
+
+    def _via_code(self, onet: FloatMatrix) -> FloatMatrix:
+        """The O*NET probability of each org role's SOC code (0 for an unknown code)."""
+        columns = [self._code_position.get(r.soc_code, -1) for r in self.org_roles_]
+        out = onet[:, columns]
+        out[:, [c < 0 for c in columns]] = 0.0
+        return np.asarray(out, dtype=np.float32)
+
+    @staticmethod
+    def _matches(
+        roles: Sequence[Role], index: TitleIndex, scores: FloatMatrix, sims: FloatMatrix, top: int
+    ) -> list[TitleMatch]:
+        return [
+            TitleMatch(
+                roles[j].id,
+                roles[j].soc_code,
+                roles[j].title,
+                float(scores[j]),
+                index.matched_title(sims, j),
+                roles[j].source,
+            )
+            for j in _top(scores, top)
+        ]
+
+    @staticmethod
+    def _check_top(top: int) -> None:
+        if top < 1:
+            raise InvalidInput(f"top must be at least 1, got {top}")
+
+
+def _top(row: FloatMatrix, k: int) -> list[int]:
+    """Indices of the ``k`` largest values, largest first (ties by position)."""
+    k = min(k, row.shape[0])
+    picked = np.argpartition(-row, k - 1)[:k]
+    return [int(i) for i in picked[np.lexsort((picked, -row[picked]))]]
