@@ -1,7 +1,8 @@
 """`reskill titles` and `reskill evaluate titles` on a small slice of the real O*NET files.
 
-The slice keeps a dozen nursing, records, security and support occupations (all their
-rows in each file the importer reads), written to a temporary folder; the real
+The slice keeps a dozen nursing, records, security and support occupations, and
+"Computer Occupations, All Other" (15-1299.00, which O*NET titles but does not rate), with
+all their rows in each file the importer reads, written to a temporary folder; the real
 all-MiniLM-L6-v2 model encodes their few hundred titles once per module.
 """
 
@@ -31,6 +32,7 @@ CODES = (
     "15-1232.00",
     "15-1244.00",
     "29-2052.00",
+    "15-1299.00",
 )
 FILES = (
     "Occupation Data.txt",
@@ -97,6 +99,24 @@ def test_titles_writes_a_ranked_tsv_with_a_header(
 
 
 @pytest.mark.slow
+def test_titles_reach_occupations_that_onet_titles_but_does_not_rate(
+    small_onet: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.tsv"
+    titles = "Data Centre Technician\nComputer Lab Tech\nComputer Occupations, All Other\n"
+    # O*NET lists "IT Specialist" for 15-1232.00 and 15-1244.00, not for 15-1299.00.
+    result = run_titles(small_onet, cache_dir, titles + "IT Specialist\n", out, "--top", "1")
+    assert result.exit_code == 0, result.output
+    best = {row[0]: row[2] for row in read_tsv(out)[1:]}
+    assert best["Data Centre Technician"] == "15-1299.00"
+    assert best["Computer Lab Tech"] == "15-1299.00"
+    assert best["Computer Occupations, All Other"] == "15-1299.00"
+    assert best["IT Specialist"] in {"15-1232.00", "15-1244.00"}
+    assert (small_onet / "Occupation Data.txt").read_text().count("15-1299.00") == 1
+    assert "15-1299.00" not in (small_onet / "Job Zones.txt").read_text()
+
+
+@pytest.mark.slow
 def test_a_title_with_nothing_to_match_warns_with_its_line_and_writes_no_rows(
     small_onet: Path, cache_dir: Path, tmp_path: Path
 ) -> None:
@@ -124,7 +144,14 @@ def test_evaluate_titles_prints_top1_and_top5_on_held_out_titles(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert re.search(r"Held-out O\*NET alternate titles: \d+ evaluated", result.output)
+    counts = re.search(
+        r"Held-out O\*NET alternate titles: (\d+) evaluated, (\d+) reachable .*?(\d+) rated",
+        " ".join(result.output.split()),
+    )
+    assert counts is not None, result.output
+    evaluated, reachable, rated = (int(x) for x in counts.groups())
+    # Every held-out title of the slice is indexed, also those of 15-1299.00 (unrated).
+    assert evaluated == reachable > rated > 0
     fitted = next(line for line in result.output.splitlines() if "fitted fusion" in line)
     top1, top5 = (float(x) for x in re.findall(r"\d\.\d{3}", fitted)[:2])
     assert 0.3 < top1 <= top5 <= 1.0

@@ -7,7 +7,9 @@ fusion weights (models/title-normaliser.json).
 
 from __future__ import annotations
 
+import ast
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from recommender.errors import InvalidInput, ModelMissing
 from recommender.titles import (
     DEFAULT_MODEL_PATH,
     FusionWeights,
+    TitledOccupation,
     TitleNormaliser,
     clean_title,
     holdout_split,
@@ -68,6 +71,46 @@ ORG = [
 def small() -> TitleNormaliser:
     catalog = Catalog.from_items(roles=[*ROLES, *ORG])
     return TitleNormaliser(HashingEncoder(), FusionWeights.plain()).fit(catalog)
+
+
+@dataclass(frozen=True)
+class TitlesOnly:
+    """An occupation known by its titles alone, as the importer's OccupationTitles."""
+
+    code: str
+    title: str
+    description: str
+    alternate_titles: tuple[str, ...] = ()
+
+
+ALL_OTHER = [
+    TitlesOnly(
+        "15-1299.00",
+        "Computer Occupations, All Other",
+        "All computer occupations not listed separately.",
+        (
+            "Data Center Technician",
+            "Computer Operator",
+            "General Information Technology Specialist",
+        ),
+    ),
+    TitlesOnly(
+        "29-9099.00",
+        "Healthcare Practitioners and Technical Workers, All Other",
+        "All healthcare practitioners and technical workers not listed separately.",
+        ("Sleep Technician",),
+    ),
+    # A code the catalogue already has a role for: the role's titles win.
+    TitlesOnly("29-1141.00", "Nurses, Misspelt", "Not the role's text.", ("Zebra Keeper",)),
+]
+
+
+@pytest.fixture(scope="module")
+def with_all_other() -> TitleNormaliser:
+    dc_ops = org_role("dc-ops", "Infrastructure operations", "15-1299.00")
+    catalog = Catalog.from_items(roles=[*ROLES, *ORG, dc_ops])
+    model = TitleNormaliser(HashingEncoder(), FusionWeights.plain())
+    return model.fit(catalog, extra_occupations=ALL_OTHER)
 
 
 # Cleaning ----------------------------------------------------------------------------------
@@ -180,6 +223,65 @@ def test_fit_needs_onet_occupations() -> None:
         model.fit(Catalog.from_items(roles=ORG))
 
 
+# Occupations known by their titles alone ---------------------------------------------------
+
+
+def test_title_only_occupations_are_ranked_and_marked_outside_the_catalogue(
+    with_all_other: TitleNormaliser,
+) -> None:
+    data_centre, operator = with_all_other.normalise(["Data Centre Tech II", "Computer Operator"])
+    assert data_centre[0].code == operator[0].code == "15-1299.00"
+    best = data_centre[0]
+    assert (best.role_id, best.title, best.source) == (
+        "15-1299.00",
+        "Computer Occupations, All Other",
+        RoleSource.ONET,
+    )
+    assert best.matched_title == "data center technician"
+    assert not best.in_catalog
+    outside = {m.code for m in data_centre if not m.in_catalog}
+    assert outside <= {"15-1299.00", "29-9099.00"}
+
+
+def test_a_catalogue_role_keeps_its_own_titles_over_a_title_only_occupation(
+    with_all_other: TitleNormaliser,
+) -> None:
+    assert with_all_other.onet_codes_.count("29-1141.00") == 1
+    assert [o.code for o in with_all_other.extra_occupations_] == ["15-1299.00", "29-9099.00"]
+    (ranked,) = with_all_other.normalise(["Zebra Keeper"], top=10)
+    nurses = next(m for m in ranked if m.code == "29-1141.00")
+    assert nurses.in_catalog and nurses.title == "Registered Nurses"
+    assert "zebra" not in nurses.matched_title
+
+
+def test_org_roles_are_reached_through_a_title_only_occupations_titles(
+    with_all_other: TitleNormaliser,
+) -> None:
+    # "Computer Operator" is only a title of 15-1299.00, the org role's SOC code.
+    (ranked,) = with_all_other.match_roles(["Computer Operator"], top=1)
+    assert ranked[0].role_id == "dc-ops"
+
+
+def test_title_only_occupations_alone_can_be_fitted() -> None:
+    model = TitleNormaliser(HashingEncoder(), FusionWeights.plain())
+    model.fit(Catalog.from_items(roles=ORG), extra_occupations=ALL_OTHER)
+    assert model.normalise(["Sleep Tech"], top=1)[0][0].code == "29-9099.00"
+    assert model.match_roles(["Registered nurse"], top=1)[0][0].role_id == "rn"
+
+
+def test_the_title_algorithms_never_import_ingest_or_store() -> None:
+    package = Path(__file__).resolve().parents[1] / "recommender" / "titles"
+    imported = set()
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert "recommender.catalog" in imported  # the walk sees the package's imports
+    assert not {m for m in imported if m.startswith(("recommender.ingest", "recommender.store"))}
+
+
 def test_init_stores_parameters_only_and_fit_returns_self() -> None:
     model = TitleNormaliser(HashingEncoder(), FusionWeights.plain(), org_weight=0.3)
     assert not hasattr(model, "onet_index_")
@@ -260,6 +362,34 @@ def test_title_folds_ignore_case_and_spacing() -> None:
     assert title_fold("Staff Nurse") == title_fold("  staff   nurse")
 
 
+def titles_in_fold(fold: int, stem: str, n: int) -> list[str]:
+    """``n`` titles "<stem> 1", "<stem> 2", ... whose fold is ``fold``."""
+    candidates = (f"{stem} {i}" for i in range(1000))
+    return [t for t in candidates if title_fold(t) == fold][:n]
+
+
+def test_held_out_titles_are_taken_out_of_title_only_occupations_too(tmp_path: Path) -> None:
+    held = titles_in_fold(TEST_FOLD, "Data Center Operator", 2)
+    kept = titles_in_fold(VALIDATION_FOLD, "Data Center Operator", 1)
+    rows = ["O*NET-SOC Code\tTitle\tAlternate Title\tShort Title\tSource(s)"]
+    rows += [f"15-1299.00\tt\t{title}\t\t08" for title in [*held, *kept]]
+    (tmp_path / "Alternate Titles.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    extra = TitlesOnly("15-1299.00", "Computer Occupations, All Other", "d", (*held, *kept))
+    untouched = TitlesOnly("29-9099.00", "Healthcare, All Other", "d", ("Sleep Technician",))
+    split = holdout_split(
+        Catalog.from_items(roles=ROLES), tmp_path, (TEST_FOLD,), [extra, untouched]
+    )
+    trimmed, same = split.extra_occupations
+    assert trimmed.alternate_titles == tuple(kept)
+    assert (trimmed.code, trimmed.title, trimmed.description) == (
+        "15-1299.00",
+        "Computer Occupations, All Other",
+        "d",
+    )
+    assert same is untouched
+    assert split.held_out == {title: frozenset({"15-1299.00"}) for title in held}
+
+
 @pytest.fixture(scope="module")
 def onet_catalog(onet_dir: Path) -> Catalog:
     from recommender.ingest.onet import load_onet
@@ -267,18 +397,37 @@ def onet_catalog(onet_dir: Path) -> Catalog:
     return load_onet(onet_dir)
 
 
+@pytest.fixture(scope="module")
+def onet_titles(onet_dir: Path) -> tuple[TitledOccupation, ...]:
+    from recommender.ingest.onet import load_onet_titles
+
+    return load_onet_titles(onet_dir)
+
+
 @pytest.mark.slow
-def test_held_out_titles_never_leak_into_the_index(onet_dir: Path, onet_catalog: Catalog) -> None:
-    split = holdout_split(onet_catalog, onet_dir, (TEST_FOLD,))
+def test_held_out_titles_never_leak_into_the_index(
+    onet_dir: Path, onet_catalog: Catalog, onet_titles: tuple[TitledOccupation, ...]
+) -> None:
+    split = holdout_split(onet_catalog, onet_dir, (TEST_FOLD,), onet_titles)
     assert len(split.held_out) > 5000
     assert all(title_fold(t) == TEST_FOLD for t in split.held_out)
     held = {title_key(t) for t in split.held_out}
     assert held <= split.removed
     indexed = {title_key(t) for r in split.catalog.roles.values() for t in r.alternate_titles}
     assert not indexed & split.removed
+    # Nor through the occupations known by their titles alone ("All Other").
+    extra = {title_key(t) for o in split.extra_occupations for t in o.alternate_titles}
+    assert not extra & split.removed
+    assert [o.code for o in split.extra_occupations] == [o.code for o in onet_titles]
+    unrated = {o.code for o in onet_titles} - set(onet_catalog.roles)
+    only_unrated = [t for t, codes in split.held_out.items() if codes <= unrated]
+    assert len(only_unrated) > 500
     # Only held-out rows' titles go: the split keeps most of the catalogue's titles.
     before = sum(len(r.alternate_titles) for r in onet_catalog.roles.values())
     after = sum(len(r.alternate_titles) for r in split.catalog.roles.values())
+    assert 0.7 * before < after < 0.9 * before
+    before = sum(len(o.alternate_titles) for o in onet_titles)
+    after = sum(len(o.alternate_titles) for o in split.extra_occupations)
     assert 0.7 * before < after < 0.9 * before
 
 

@@ -1,7 +1,9 @@
 """`reskill titles` (normalise a file of job titles) and `reskill evaluate titles`.
 
 ``reskill titles`` ranks O*NET occupations: its TSV's ``code`` column is always an
-O*NET-SOC code. The organisation's roles are ranked by
+O*NET-SOC code. Both commands index every occupation of ``Occupation Data.txt``: the
+rated ones as catalogue roles (``load_onet``), the others ("All Other" codes and the
+like) by their titles alone (``load_onet_titles``). The organisation's roles are ranked by
 :meth:`~recommender.titles.TitleNormaliser.match_roles` at the API level.
 
 Embeddings are cached (``--cache-dir``, default ``~/.cache/reskill/embeddings``), so only
@@ -15,6 +17,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +41,7 @@ from recommender.titles import (
 )
 from recommender.titles.fusion import FORMAT
 from recommender.titles.holdout import FOLDS, SALT, TEST_FOLD, VALIDATION_FOLD
+from recommender.titles.occupations import TitledOccupation
 
 console = Console()
 err = Console(stderr=True)
@@ -78,17 +82,22 @@ def _progress(what: str) -> Iterator[Progress]:
         yield bar
 
 
-def _load_onet(onet: Path) -> Catalog:
-    from recommender.ingest.onet import load_onet
+def _load_onet(onet: Path) -> tuple[Catalog, tuple[TitledOccupation, ...]]:
+    """The rated occupations as a catalogue, and every occupation's titles."""
+    from recommender.ingest.onet import load_onet, load_onet_titles
 
-    return load_onet(onet)
+    return load_onet(onet), load_onet_titles(onet)
 
 
-def _fit(model: TitleNormaliser, catalog: Catalog) -> TitleNormaliser:
+def _fit(
+    model: TitleNormaliser, catalog: Catalog, extras: tuple[TitledOccupation, ...]
+) -> TitleNormaliser:
     with _progress("Encoding titles") as bar:
         task = bar.add_task("Encoding O*NET titles", total=None)
         return model.fit(
-            catalog, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            catalog,
+            extra_occupations=extras,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
 
 
@@ -142,7 +151,7 @@ def titles(
     try:
         lines = read_titles(in_file)
         normaliser = TitleNormaliser(_encoder(cache_dir, encoder), FusionWeights.load(model))
-        normaliser = _fit(normaliser, _load_onet(onet))
+        normaliser = _fit(normaliser, *_load_onet(onet))
         texts = [text for _, text in lines]
         matches = normaliser.normalise(texts, top=top)
     except ReskillError as exc:
@@ -179,8 +188,8 @@ def evaluate_titles(
         raise typer.BadParameter("--save needs --refit")
     try:
         enc = _encoder(cache_dir, encoder)
-        catalog = _load_onet(onet)
-        weights = _refit(enc, catalog, onet, save) if refit else FusionWeights.load(model)
+        catalog, extras = _load_onet(onet)
+        weights = _refit(enc, catalog, extras, onet) if refit else FusionWeights.load(model)
         named = {"fitted fusion": weights}
         if baselines:
             named |= {
@@ -196,14 +205,21 @@ def evaluate_titles(
                 onet,
                 list(named.values()),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                extra_occupations=extras,
             )
     except ReskillError as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     _print_scores(dict(zip(named, scores, strict=True)))
+    if save is not None:
+        weights.save(save)
+        manifest = write_manifest(save, weights, onet, scores[0])
+        err.print(f"Saved the weights to {save} and their manifest to {manifest}")
 
 
-def _refit(enc: CachedEncoder, catalog: Catalog, onet: Path, save: Path | None) -> FusionWeights:
+def _refit(
+    enc: CachedEncoder, catalog: Catalog, extras: tuple[TitledOccupation, ...], onet: Path
+) -> FusionWeights:
     started = time.perf_counter()
     with _progress("Encoding titles") as bar:
         task = bar.add_task("Encoding O*NET titles (validation index)", total=None)
@@ -212,18 +228,21 @@ def _refit(enc: CachedEncoder, catalog: Catalog, onet: Path, save: Path | None) 
             catalog,
             onet,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            extra_occupations=extras,
         )
     shown = ", ".join(f"{k} {v:.2f}" for k, v in weights.weights.items())
     err.print(f"Fitted in {time.perf_counter() - started:.0f} s: {shown}", soft_wrap=True)
-    if save is not None:
-        weights.save(save)
-        manifest = write_manifest(save, weights, onet)
-        err.print(f"Saved the weights to {save} and their manifest to {manifest}")
     return weights
 
 
-def write_manifest(weights_path: Path, weights: FusionWeights, onet: Path) -> Path:
-    """Write ``<name>.manifest.json`` beside the weights: what they were fitted from."""
+def write_manifest(
+    weights_path: Path, weights: FusionWeights, onet: Path, scores: TitleScores | None = None
+) -> Path:
+    """Write ``<name>.manifest.json`` beside the weights: what they were fitted from.
+
+    With ``scores``, also the test-fold figures the weights reached
+    (``test_fold_scores``).
+    """
     from recommender.evaluation import file_sha256
     from recommender.ingest.onet import onet_release
 
@@ -247,27 +266,31 @@ def write_manifest(weights_path: Path, weights: FusionWeights, onet: Path) -> Pa
         },
         **dict(weights.metadata),
     }
+    if scores is not None:
+        body["test_fold_scores"] = asdict(scores)
     path = weights_path.with_name(weights_path.stem + ".manifest.json")
     path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
 
 
 def _print_scores(scores: dict[str, TitleScores]) -> None:
+    """One row per method: all titles, rated titles, and reachable ones when not all are."""
     first = next(iter(scores.values()))
+    partial = first.reachable < first.evaluated
     table = Table(
         title=f"Held-out O*NET alternate titles: {first.evaluated} evaluated, "
-        f"{first.reachable} reachable (a gold occupation is in the catalogue)"
+        f"{first.reachable} reachable (a gold occupation is indexed), "
+        f"{first.in_catalog} rated (a gold occupation is a catalogue role)"
     )
-    for column in ("method", "top-1", "top-5", "top-1 reach.", "top-5 reach."):
-        table.add_column(column, justify="left" if column == "method" else "right", no_wrap=True)
+    columns = ["top-1", "top-5", "top-1 rated", "top-5 rated"]
+    columns += ["top-1 reach.", "top-5 reach."] if partial else []
+    table.add_column("method", no_wrap=True)
+    for column in columns:
+        table.add_column(column, justify="right", no_wrap=True)
     for name, s in scores.items():
-        table.add_row(
-            name,
-            f"{s.top1:.3f}",
-            f"{s.top5:.3f}",
-            f"{s.top1_reachable:.3f}",
-            f"{s.top5_reachable:.3f}",
-        )
+        figures = [s.top1, s.top5, s.top1_in_catalog, s.top5_in_catalog]
+        figures += [s.top1_reachable, s.top5_reachable] if partial else []
+        table.add_row(name, *(f"{x:.3f}" for x in figures))
     console.print(table)
 
 

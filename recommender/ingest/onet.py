@@ -35,6 +35,14 @@ Choices
 * Only the files this module names are opened; files whose name starts with
   ``Related Occupations`` are never opened: they are evaluation labels.
 
+Titles of every occupation
+--------------------------
+:func:`load_onet_titles` reads only ``Occupation Data.txt``, ``Alternate Titles.txt``
+and ``Sample of Reported Titles.txt``, and returns the titles of *every* occupation,
+also the ~90 that ``Job Zones.txt`` lacks (mostly "All Other" codes such as
+``15-1299.00``, which O*NET describes and titles but does not rate). Title
+normalisation needs them: people hold those jobs.
+
 Bad input raises :class:`~recommender.errors.InvalidCatalog` listing every
 problem found: a missing required file or column, an unparsable number, an
 occupation code in a required file that ``Occupation Data.txt`` lacks (with
@@ -68,8 +76,10 @@ __all__ = [
     "ONET_REQUIRED_FILES",
     "ONET_OPTIONAL_FILES",
     "SOC_MAJOR_GROUPS",
+    "OccupationTitles",
     "Progress",
     "load_onet",
+    "load_onet_titles",
     "onet_release",
     "soc_major_group",
 ]
@@ -239,6 +249,97 @@ def load_onet(directory: str | os.PathLike[str], *, progress: Progress | None = 
     if problems:
         raise InvalidCatalog(problems)
     return Catalog.from_items(skills=skills, roles=roles)
+
+
+@dataclass(frozen=True, slots=True)
+class OccupationTitles:
+    """An O*NET occupation as its titles and description alone (no ratings).
+
+    Attributes
+    ----------
+    code : str
+        The O*NET-SOC code as written, e.g. ``"15-1299.00"``.
+    title : str
+        The official title.
+    description : str
+        O*NET's description of the occupation.
+    alternate_titles : tuple of str
+        Alternate, short and reported titles, merged as :func:`load_onet` merges them.
+    """
+
+    code: str
+    title: str
+    description: str
+    alternate_titles: tuple[str, ...] = ()
+
+
+def load_onet_titles(directory: str | os.PathLike[str]) -> tuple[OccupationTitles, ...]:
+    """The titles of every occupation of ``Occupation Data.txt``, rated or not.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        The folder holding O*NET's tab-separated ``.txt`` files. Only
+        ``Occupation Data.txt`` is required; ``Alternate Titles.txt`` and
+        ``Sample of Reported Titles.txt`` are read when present.
+
+    Returns
+    -------
+    tuple of OccupationTitles
+        One per row of ``Occupation Data.txt``, in file order. Titles listed for a
+        code that ``Occupation Data.txt`` lacks are ignored, as :func:`load_onet`
+        ignores them.
+
+    Raises
+    ------
+    InvalidCatalog
+        Listing every problem: a missing file or column, a code that is not an
+        O*NET-SOC code, an occupation listed twice, a blank title.
+    """
+    path = Path(directory)
+    problems: list[Problem] = []
+    tables = {
+        name: frame
+        for name in (OCCUPATION_DATA, ALTERNATE_TITLES, REPORTED_TITLES)
+        if (frame := _read_table(path, name, problems)) is not None
+    }
+    if problems:
+        raise InvalidCatalog(problems)
+    titles = _titles(tables.get(ALTERNATE_TITLES), tables.get(REPORTED_TITLES))
+    occupations = _occupation_titles(tables[OCCUPATION_DATA], titles, problems)
+    if problems:
+        raise InvalidCatalog(problems)
+    return occupations
+
+
+def _occupation_titles(
+    frame: pd.DataFrame, titles: Mapping[str, list[str]], problems: list[Problem]
+) -> tuple[OccupationTitles, ...]:
+    out: dict[str, OccupationTitles] = {}
+    rows = zip(
+        _strings(frame, CODE), _strings(frame, "Title"), _strings(frame, "Description"), strict=True
+    )
+    for line, (code, title, description) in enumerate(rows, start=_FIRST_DATA_LINE):
+        problem = _title_row_problem(code, title, out)
+        if problem is not None:
+            problems.append(Problem(OCCUPATION_DATA, line, *problem))
+            continue
+        alternates = tuple(titles.get(code, ()))
+        out[code] = OccupationTitles(code, title.strip(), description.strip(), alternates)
+    return tuple(out.values())
+
+
+def _title_row_problem(
+    code: str, title: str, seen: Mapping[str, OccupationTitles]
+) -> tuple[str, str] | None:
+    """``(field, reason)`` for a bad ``Occupation Data.txt`` row, else None."""
+    if not _CODE_PATTERN.fullmatch(code) or code[:2] not in SOC_MAJOR_GROUPS:
+        return CODE, f"{code!r} is not an O*NET-SOC code of a SOC 2018 major group"
+    if code in seen:
+        return CODE, f"occupation {code!r} is listed twice"
+    if not title.strip():
+        return "Title", f"occupation {code!r} has a blank title"
+    return None
 
 
 # Reading files -------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 * :mod:`~recommender.titles.features` scores titles against an index of targets;
 * :mod:`~recommender.titles.fusion` fuses the scores with fitted weights;
 * :mod:`~recommender.titles.normaliser` is the public ranker, :class:`TitleNormaliser`;
+* :mod:`~recommender.titles.occupations` describes the O*NET occupations known by their
+  titles alone (no ratings, no catalogue role) that it may also rank;
 * :mod:`~recommender.titles.holdout` and :mod:`~recommender.titles.training` hold out
   O*NET titles, fit the weights and measure accuracy on unseen titles.
 """
@@ -12,6 +14,7 @@ from recommender.titles.abbreviations import clean_title
 from recommender.titles.fusion import FusionWeights
 from recommender.titles.holdout import TitleSplit, holdout_split, title_fold, title_key
 from recommender.titles.normaliser import DEFAULT_MODEL_PATH, TitleMatch, TitleNormaliser
+from recommender.titles.occupations import TitledOccupation
 from recommender.titles.training import TitleScores, evaluate, fit_fusion
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "TitleNormaliser",
     "TitleScores",
     "TitleSplit",
+    "TitledOccupation",
     "clean_title",
     "evaluate",
     "fit_fusion",

@@ -15,7 +15,9 @@ title normalisation on titles it has never seen:
 * :func:`holdout_split` removes from the catalogue every alternate title of the held-out
   folds, the short titles of their rows, and any reported title with the same key, then
   returns the trimmed catalogue with the held-out titles and their gold codes (every
-  code O*NET lists for that exact title in ``Alternate Titles.txt``).
+  code O*NET lists for that exact title in ``Alternate Titles.txt``). Title-only
+  occupations (:mod:`recommender.titles.occupations`) given to it are trimmed the same
+  way, so that no held-out title reaches the index through them.
 
 This module reads ``Alternate Titles.txt`` itself (only its three title columns) so
 that the algorithms stay independent of the importer; it never opens a
@@ -27,13 +29,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from recommender.catalog import Catalog, Role
 from recommender.errors import InvalidCatalog, Problem
+from recommender.titles.occupations import TitledOccupation
 
 __all__ = [
     "FOLDS",
@@ -89,11 +92,25 @@ class TitleSplit:
         ``{alternate title as first written: codes O*NET lists for it}``.
     removed : frozenset[str]
         Keys (:func:`title_key`) of every title taken out of the catalogue.
+    extra_occupations : tuple of TitledOccupation
+        The title-only occupations given, with the same titles taken out of their
+        ``alternate_titles``.
     """
 
     catalog: Catalog
     held_out: Mapping[str, frozenset[str]]
     removed: frozenset[str]
+    extra_occupations: tuple[TitledOccupation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _TrimmedOccupation:
+    """A title-only occupation without its held-out titles."""
+
+    code: str
+    title: str
+    description: str
+    alternate_titles: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +121,10 @@ class _Row:
 
 
 def holdout_split(
-    catalog: Catalog, onet_dir: str | os.PathLike[str], folds: Collection[int] = (TEST_FOLD,)
+    catalog: Catalog,
+    onet_dir: str | os.PathLike[str],
+    folds: Collection[int] = (TEST_FOLD,),
+    extra_occupations: Iterable[TitledOccupation] = (),
 ) -> TitleSplit:
     """Hold out the alternate titles of ``folds`` and remove them from ``catalog``.
 
@@ -117,6 +137,8 @@ def holdout_split(
         The O*NET folder whose ``Alternate Titles.txt`` defines the titles.
     folds : collection of int
         The folds (0-4) to hold out; the test fold alone by default.
+    extra_occupations : iterable of TitledOccupation
+        Title-only occupations to trim as well (see :class:`TitleSplit`).
 
     Returns
     -------
@@ -134,7 +156,8 @@ def holdout_split(
     roles = [_without(role, removed) for role in catalog.roles.values()]
     trimmed = Catalog(catalog.skills, _mapping(roles), catalog.courses, catalog.employees)
     gold = {first[key]: frozenset(codes) for key, codes in held.items()}
-    return TitleSplit(trimmed, MappingProxyType(gold), removed)
+    extras = tuple(_occupation_without(o, removed) for o in extra_occupations)
+    return TitleSplit(trimmed, MappingProxyType(gold), removed, extras)
 
 
 def _mapping(roles: list[Role]) -> Mapping[str, Role]:
@@ -144,6 +167,14 @@ def _mapping(roles: list[Role]) -> Mapping[str, Role]:
 def _without(role: Role, removed: frozenset[str]) -> Role:
     kept = tuple(t for t in role.alternate_titles if title_key(t) not in removed)
     return role if len(kept) == len(role.alternate_titles) else replace(role, alternate_titles=kept)
+
+
+def _occupation_without(occupation: TitledOccupation, removed: frozenset[str]) -> TitledOccupation:
+    titles = occupation.alternate_titles
+    kept = tuple(t for t in titles if title_key(t) not in removed)
+    if len(kept) == len(titles):
+        return occupation
+    return _TrimmedOccupation(occupation.code, occupation.title, occupation.description, kept)
 
 
 def _read_rows(path: Path) -> list[_Row]:

@@ -15,8 +15,13 @@ How a title is ranked
 O*NET occupations and the organisation's roles
 -----------------------------------------------
 :meth:`TitleNormaliser.normalise` ranks O*NET occupations (``code`` is the O*NET-SOC
-code). :meth:`TitleNormaliser.match_roles` ranks the organisation's roles (the roles of
-the fitted catalogue whose ``source`` is ``org``): each role is scored as
+code): the catalogue's O*NET roles, and the ``extra_occupations`` given to
+:meth:`TitleNormaliser.fit` that no role stands for (O*NET's unrated "All Other"
+occupations; :mod:`recommender.titles.occupations`). An answer from the latter has
+``in_catalog`` False: it names an occupation, not a role of the catalogue.
+
+:meth:`TitleNormaliser.match_roles` ranks the organisation's roles (the roles of the
+fitted catalogue whose ``source`` is ``org``): each role is scored as
 ``(1 - org_weight) * direct + org_weight * onet``, where ``direct`` is the fused softmax
 over org roles of the query against the role's own title and description, and ``onet``
 is the probability :meth:`normalise` gives the role's ``soc_code``. O*NET's thousands of
@@ -27,8 +32,8 @@ share a code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +46,15 @@ from recommender.errors import InvalidInput, ModelMissing
 from recommender.titles.abbreviations import clean_title
 from recommender.titles.features import Progress, Target, TitleIndex, encode_in_chunks
 from recommender.titles.fusion import FusionWeights, softmax_scores
+from recommender.titles.occupations import TitledOccupation, title_only
 
-__all__ = ["DEFAULT_MODEL_PATH", "TitleMatch", "TitleNormaliser", "role_target"]
+__all__ = [
+    "DEFAULT_MODEL_PATH",
+    "TitleMatch",
+    "TitleNormaliser",
+    "occupation_target",
+    "role_target",
+]
 
 DEFAULT_MODEL_PATH = (
     Path(recommender.__file__).resolve().parents[1] / "models" / "title-normaliser.json"
@@ -58,7 +70,7 @@ class TitleMatch:
     ----------
     role_id : str
         The catalogue role: the O*NET-SOC code for an O*NET occupation, the org's own
-        id for an org role.
+        id for an org role. For an occupation with ``in_catalog`` False, its code.
     code : str
         The O*NET-SOC code (an org role's ``soc_code``; may be empty for an org role
         without one).
@@ -71,6 +83,9 @@ class TitleMatch:
         The cleaned title of the role that the query was closest to.
     source : RoleSource
         ``onet`` or ``org``.
+    in_catalog : bool
+        False for an O*NET occupation indexed from ``extra_occupations`` (titles only,
+        no ratings): ``role_id`` is then no role of the catalogue.
     """
 
     role_id: str
@@ -79,6 +94,7 @@ class TitleMatch:
     score: float
     matched_title: str
     source: RoleSource
+    in_catalog: bool = True
 
 
 def role_target(role: Role) -> Target:
@@ -86,6 +102,26 @@ def role_target(role: Role) -> Target:
     return Target(
         role.id, (role.title, *role.alternate_titles), f"{role.title}: {role.description}"
     )
+
+
+def occupation_target(occupation: TitledOccupation) -> Target:
+    """What the normaliser indexes for a title-only occupation, as for a role."""
+    return Target(
+        occupation.code,
+        (occupation.title, *occupation.alternate_titles),
+        f"{occupation.title}: {occupation.description}",
+    )
+
+
+def _answer(role: Role) -> TitleMatch:
+    """A role as an answer, before it is scored."""
+    return TitleMatch(role.id, role.soc_code, role.title, 0.0, "", role.source)
+
+
+def _title_only_answer(occupation: TitledOccupation) -> TitleMatch:
+    """A title-only occupation as an answer, before it is scored."""
+    code = occupation.code
+    return TitleMatch(code, code, occupation.title, 0.0, "", RoleSource.ONET, in_catalog=False)
 
 
 class TitleNormaliser:
@@ -135,35 +171,68 @@ class TitleNormaliser:
 
     # Fitting ---------------------------------------------------------------------------------
 
-    def fit(self, catalog: Catalog, *, progress: Progress | None = None) -> TitleNormaliser:
+    def fit(
+        self,
+        catalog: Catalog,
+        *,
+        extra_occupations: Iterable[TitledOccupation] = (),
+        progress: Progress | None = None,
+    ) -> TitleNormaliser:
         """Index the titles of the catalogue's O*NET occupations and org roles.
 
         Parameters
         ----------
         catalog : Catalog
-            Roles of either source; at least one O*NET occupation is required.
+            Roles of either source.
+        extra_occupations : iterable of TitledOccupation
+            O*NET occupations known by their titles alone (for example
+            ``recommender.ingest.onet.load_onet_titles(dir)``), ranked with the
+            catalogue's O*NET roles. Those whose code a catalogue role already has are
+            skipped: the role's titles and description are indexed instead.
         progress : callable, optional
             ``progress(done, total)`` while the titles are encoded.
 
         Returns
         -------
         TitleNormaliser
-            ``self``, with ``fusion_``, ``onet_roles_``, ``onet_index_``, ``org_roles_``,
+            ``self``, with ``fusion_``, ``onet_roles_``, ``extra_occupations_`` (the
+            title-only occupations indexed after the roles), ``onet_codes_`` (the code
+            of each occupation ranked, roles first), ``onet_index_``, ``org_roles_``,
             ``org_index_`` (``None`` without org roles) set.
+
+        Raises
+        ------
+        InvalidInput
+            When there is no O*NET occupation at all to rank.
         """
         if not 0.0 <= self.org_weight <= 1.0:
             raise InvalidInput(f"org_weight must be within [0, 1], got {self.org_weight}")
         self.fusion_ = self._resolve_fusion()
         by_source = {s: [r for r in catalog.roles.values() if r.source == s] for s in RoleSource}
-        if not by_source[RoleSource.ONET]:
-            raise InvalidInput("the catalogue has no O*NET occupations to normalise titles to")
         self.onet_roles_ = tuple(by_source[RoleSource.ONET])
         self.org_roles_ = tuple(by_source[RoleSource.ORG])
-        onet = [role_target(r) for r in self.onet_roles_]
+        self.extra_occupations_ = title_only(self.onet_roles_, extra_occupations)
+        if not self.onet_roles_ and not self.extra_occupations_:
+            raise InvalidInput(
+                "the catalogue has no O*NET occupations to normalise titles to, "
+                "and no extra occupations were given"
+            )
+        self._onet_answers = (
+            *(_answer(r) for r in self.onet_roles_),
+            *(_title_only_answer(o) for o in self.extra_occupations_),
+        )
+        self._org_answers = tuple(_answer(r) for r in self.org_roles_)
+        self.onet_codes_ = tuple(a.code for a in self._onet_answers)
+        onet = [
+            *(role_target(r) for r in self.onet_roles_),
+            *(occupation_target(o) for o in self.extra_occupations_),
+        ]
         org = [role_target(r) for r in self.org_roles_]
         self.onet_index_ = TitleIndex.build(onet, self.encoder, progress)
         self.org_index_ = TitleIndex.build(org, self.encoder) if org else None
-        self._code_position = {r.soc_code: i for i, r in enumerate(self.onet_roles_)}
+        self._code_position: dict[str, int] = {}
+        for position, code in enumerate(self.onet_codes_):
+            self._code_position.setdefault(code, position)
         return self
 
     def _resolve_fusion(self) -> FusionWeights:
@@ -215,7 +284,7 @@ class TitleNormaliser:
     def onet_probabilities(
         self, titles: Sequence[str]
     ) -> tuple[FloatMatrix, FloatMatrix, list[str]]:
-        """Probabilities over :attr:`onet_roles_`, shape ``(len(titles), n_occupations)``.
+        """Probabilities over :attr:`onet_codes_`, shape ``(len(titles), n_occupations)``.
 
         Also returns the per-title similarities (for
         :meth:`~recommender.titles.features.TitleIndex.matched_title`) and the cleaned
@@ -241,7 +310,7 @@ class TitleNormaliser:
     def _normalise_batch(self, titles: Sequence[str], top: int) -> list[list[TitleMatch]]:
         probs, sims, cleaned = self.onet_probabilities(titles)
         return [
-            self._matches(self.onet_roles_, self.onet_index_, probs[q], sims[q], top)
+            self._matches(self._onet_answers, self.onet_index_, probs[q], sims[q], top)
             if cleaned[q]
             else []
             for q in range(len(titles))
@@ -256,7 +325,7 @@ class TitleNormaliser:
         direct = softmax_scores(self.fusion_.score(features))
         scores = (1 - self.org_weight) * direct + self.org_weight * self._via_code(onet)
         return [
-            self._matches(self.org_roles_, index, scores[q], sims[q], top) if cleaned[q] else []
+            self._matches(self._org_answers, index, scores[q], sims[q], top) if cleaned[q] else []
             for q in range(len(titles))
         ]
 
@@ -269,17 +338,14 @@ class TitleNormaliser:
 
     @staticmethod
     def _matches(
-        roles: Sequence[Role], index: TitleIndex, scores: FloatMatrix, sims: FloatMatrix, top: int
+        answers: Sequence[TitleMatch],
+        index: TitleIndex,
+        scores: FloatMatrix,
+        sims: FloatMatrix,
+        top: int,
     ) -> list[TitleMatch]:
         return [
-            TitleMatch(
-                roles[j].id,
-                roles[j].soc_code,
-                roles[j].title,
-                float(scores[j]),
-                index.matched_title(sims, j),
-                roles[j].source,
-            )
+            replace(answers[j], score=float(scores[j]), matched_title=index.matched_title(sims, j))
             for j in _top(scores, top)
         ]
 

@@ -9,16 +9,18 @@ The protocol (:mod:`recommender.titles.holdout`):
   back), and report top-1 and top-5 accuracy on the test titles (:func:`evaluate`). A
   title counts as right at ``k`` when any of its gold codes is among the first ``k``.
 
-Titles whose gold codes are all missing from the catalogue (O*NET's "All Other"
-occupations carry no ratings, so :func:`~recommender.ingest.onet.load_onet` keeps no
-role for them) can never be right; they count as wrong, and the result also reports the
-accuracy over the reachable titles alone.
+Both steps index the title-only occupations given as ``extra_occupations`` (O*NET's
+unrated "All Other" occupations, which :func:`~recommender.ingest.onet.load_onet` keeps
+no role for), trimmed of the held-out titles like the catalogue. A title whose gold codes
+are all missing from the index can never be right; it counts as wrong, and the result
+also reports the accuracy over the reachable titles alone, and over the titles with a
+gold code among the catalogue's roles.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +32,7 @@ from recommender.titles.features import FEATURES, Progress
 from recommender.titles.fusion import FusionWeights, fit_weights
 from recommender.titles.holdout import TEST_FOLD, VALIDATION_FOLD, holdout_split
 from recommender.titles.normaliser import TitleNormaliser
+from recommender.titles.occupations import TitledOccupation
 
 __all__ = ["TitleScores", "evaluate", "fit_fusion", "score_held_out"]
 
@@ -41,7 +44,9 @@ class TitleScores:
     """Accuracy of a ranking on held-out titles.
 
     ``top1``/``top5`` are over all ``evaluated`` titles; the ``*_reachable`` figures
-    over the ``reachable`` ones (a gold code is in the catalogue).
+    over the ``reachable`` ones (a gold code is indexed: a catalogue role or a title-only
+    occupation); the ``*_in_catalog`` figures over the ``in_catalog`` ones (a gold code
+    is a catalogue role). A share over no titles is 0.
     """
 
     top1: float
@@ -50,6 +55,9 @@ class TitleScores:
     reachable: int
     top1_reachable: float
     top5_reachable: float
+    in_catalog: int
+    top1_in_catalog: float
+    top5_in_catalog: float
 
 
 def _batches(
@@ -58,16 +66,13 @@ def _batches(
     """Features and gold masks of the held-out titles with something to match, in batches."""
     from recommender.titles.abbreviations import clean_title
 
-    positions = {role.id: j for j, role in enumerate(model.onet_roles_)}
+    codes = np.asarray(model.onet_codes_)
     titles = [t for t in held_out if clean_title(t)]
     for start in range(0, len(titles), size):
         chunk = titles[start : start + size]
         cleaned = [clean_title(t) for t in chunk]
         features, _ = model.onet_index_.features(cleaned, model.encode_queries(cleaned))
-        gold = np.zeros((len(chunk), len(positions)), dtype=bool)
-        for q, title in enumerate(chunk):
-            gold[q, [positions[c] for c in held_out[title] if c in positions]] = True
-        yield features, gold
+        yield features, np.stack([np.isin(codes, sorted(held_out[title])) for title in chunk])
 
 
 def score_held_out(
@@ -76,20 +81,37 @@ def score_held_out(
     weightings: Sequence[FusionWeights],
 ) -> list[TitleScores]:
     """Accuracy of each weighting on ``held_out`` with one pass over the features."""
-    hits = np.zeros((len(weightings), 2), dtype=np.int64)
-    reachable = 0
+    hits = np.zeros((len(weightings), 4), dtype=np.int64)
+    reachable = in_catalog = 0
     for features, gold in _batches(model, held_out):
+        rated = gold[:, : len(model.onet_roles_)].any(axis=1)
         reachable += int(gold.any(axis=1).sum())
+        in_catalog += int(rated.sum())
         for w, weights in enumerate(weightings):
             scores = weights.score(features)
             order = np.argsort(-scores, axis=1, kind="stable")[:, :5]
             right = np.take_along_axis(gold, order, axis=1)
-            hits[w] += [int(right[:, 0].sum()), int(right.any(axis=1).sum())]
+            top1, top5 = right[:, 0], right.any(axis=1)
+            hits[w] += [top1.sum(), top5.sum(), (top1 & rated).sum(), (top5 & rated).sum()]
     total = len(held_out)
     return [
-        TitleScores(h1 / total, h5 / total, total, reachable, h1 / reachable, h5 / reachable)
-        for h1, h5 in hits.tolist()
+        TitleScores(
+            _share(h1, total),
+            _share(h5, total),
+            total,
+            reachable,
+            _share(h1, reachable),
+            _share(h5, reachable),
+            in_catalog,
+            _share(c1, in_catalog),
+            _share(c5, in_catalog),
+        )
+        for h1, h5, c1, c5 in hits.tolist()
     ]
+
+
+def _share(hits: int, total: int) -> float:
+    return hits / total if total else 0.0
 
 
 def evaluate(
@@ -98,10 +120,17 @@ def evaluate(
     onet_dir: str | os.PathLike[str],
     weightings: Sequence[FusionWeights],
     progress: Progress | None = None,
+    extra_occupations: Iterable[TitledOccupation] = (),
 ) -> list[TitleScores]:
-    """The protocol's test figures for each weighting (index without the test fold)."""
-    split = holdout_split(catalog, onet_dir, (TEST_FOLD,))
-    model = TitleNormaliser(encoder, weightings[0]).fit(split.catalog, progress=progress)
+    """The protocol's test figures for each weighting (index without the test fold).
+
+    ``extra_occupations`` are indexed too (see
+    :meth:`~recommender.titles.TitleNormaliser.fit`), without the test titles.
+    """
+    split = holdout_split(catalog, onet_dir, (TEST_FOLD,), extra_occupations)
+    model = TitleNormaliser(encoder, weightings[0]).fit(
+        split.catalog, extra_occupations=split.extra_occupations, progress=progress
+    )
     return score_held_out(model, split.held_out, weightings)
 
 
@@ -111,21 +140,33 @@ def fit_fusion(
     onet_dir: str | os.PathLike[str],
     features: Sequence[str] = FEATURES,
     progress: Progress | None = None,
+    extra_occupations: Iterable[TitledOccupation] = (),
 ) -> FusionWeights:
-    """Fit weights on the validation titles, indexing neither validation nor test titles."""
-    split = holdout_split(catalog, onet_dir, (TEST_FOLD, VALIDATION_FOLD))
+    """Fit weights on the validation titles, indexing neither validation nor test titles.
+
+    The validation titles used are those with a gold code in the index (a catalogue
+    role or one of ``extra_occupations``).
+    """
+    split = holdout_split(catalog, onet_dir, (TEST_FOLD, VALIDATION_FOLD), extra_occupations)
+    model = TitleNormaliser(encoder, FusionWeights.plain()).fit(
+        split.catalog, extra_occupations=split.extra_occupations, progress=progress
+    )
+    indexed = set(model.onet_codes_)
     validation = {
         t: codes
         for t, codes in split.held_out.items()
-        if any(c in catalog.roles for c in codes) and not _is_test(t)
+        if not indexed.isdisjoint(codes) and not _is_test(t)
     }
-    model = TitleNormaliser(encoder, FusionWeights.plain()).fit(split.catalog, progress=progress)
     stacked, golds = [], []
     for batch, gold in _batches(model, validation):
         stacked.append(np.stack([batch[name] for name in features], axis=2))
         golds.append(gold)
     weights = fit_weights(np.concatenate(stacked), np.concatenate(golds), features)
-    meta = {"fitted_on": f"validation fold {VALIDATION_FOLD}", "titles": len(validation)}
+    meta = {
+        "fitted_on": f"validation fold {VALIDATION_FOLD}",
+        "titles": len(validation),
+        "occupations": len(model.onet_codes_),
+    }
     return FusionWeights(weights, encoder.name, meta)
 
 

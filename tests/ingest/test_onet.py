@@ -14,7 +14,9 @@ from recommender.errors import InvalidCatalog
 from recommender.ingest.onet import (
     ONET_OPTIONAL_FILES,
     ONET_REQUIRED_FILES,
+    OccupationTitles,
     load_onet,
+    load_onet_titles,
     onet_release,
     soc_major_group,
 )
@@ -569,3 +571,90 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
         ("Occupation Data.txt", None, None)
     ]
     assert "UTF-8" in str(error)
+
+
+# Titles of every occupation, rated or not ------------------------------------------------------
+
+TITLE_FILES = ("Occupation Data.txt", "Alternate Titles.txt", "Sample of Reported Titles.txt")
+
+
+def test_titles_are_loaded_for_every_occupation_of_occupation_data(onet_dir: Path) -> None:
+    rows = (onet_dir / "Occupation Data.txt").read_text(encoding="utf-8-sig").splitlines()[1:]
+    occupations = load_onet_titles(onet_dir)
+    assert len(occupations) == len(rows) > 923
+    assert len({o.code for o in occupations}) == len(occupations)
+    assert all(o.title and o.description for o in occupations)
+
+
+def test_an_all_other_occupation_comes_with_its_alternate_titles(onet_dir: Path) -> None:
+    by_code = {o.code: o for o in load_onet_titles(onet_dir)}
+    computers = by_code["15-1299.00"]
+    assert computers.title == "Computer Occupations, All Other"
+    assert "General Information Technology Specialist" in computers.alternate_titles
+    assert "Data Center Technician" in computers.alternate_titles
+    assert "15-1299.00" not in load_onet(onet_dir).roles
+
+
+def test_rated_occupations_get_the_same_titles_as_their_roles(
+    onet: Catalog, onet_dir: Path
+) -> None:
+    for occupation in load_onet_titles(onet_dir):
+        role = onet.roles.get(occupation.code)
+        if role is not None:
+            assert (occupation.title, occupation.description) == (role.title, role.description)
+            assert occupation.alternate_titles == role.alternate_titles
+
+
+def test_loading_titles_never_opens_related_occupations(onet_dir: Path, mini: Path) -> None:
+    (mini / "Related Occupations.txt").mkdir()  # opening a directory fails
+    with recording_opens() as opened:
+        load_onet_titles(onet_dir)
+        load_onet_titles(mini)
+    names = [Path(path).name for path in opened]
+    assert "Occupation Data.txt" in names  # the recorder sees the reads
+    assert not [name for name in names if name.startswith("Related Occupations")]
+
+
+def test_titles_of_unrated_occupations_merge_alternate_short_and_reported_titles(
+    mini: Path,
+) -> None:
+    occupations = load_onet_titles(mini)
+    assert [o.code for o in occupations] == [SEC, RN, CNA, CEO]
+    assert occupations[3] == OccupationTitles(
+        CEO, "Chief Executives", "Direct organizations.", ("Chief Executive Officer", "CEO")
+    )
+    assert occupations[1].alternate_titles == load_onet(mini).role(RN).alternate_titles
+
+
+def test_titles_need_only_occupation_data(tmp_path: Path) -> None:
+    tables = {"Occupation Data.txt": mini_tables()["Occupation Data.txt"]}
+    occupations = load_onet_titles(write_onet(tmp_path, tables))
+    assert [(o.code, o.alternate_titles) for o in occupations][:2] == [(SEC, ()), (RN, ())]
+
+
+def test_titles_without_occupation_data_name_the_file(tmp_path: Path) -> None:
+    tables = {name: mini_tables()[name] for name in TITLE_FILES[1:]}
+    with pytest.raises(InvalidCatalog) as caught:
+        load_onet_titles(write_onet(tmp_path, tables))
+    assert [(p.file, p.row) for p in caught.value.problems] == [("Occupation Data.txt", None)]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "field", "reason"),
+    [
+        (2, 0, "15-1212", "O*NET-SOC Code", "is not an O*NET-SOC code"),
+        (3, 0, SEC, "O*NET-SOC Code", "is listed twice"),
+        (4, 1, " ", "Title", "has a blank title"),
+    ],
+)
+def test_a_bad_occupation_row_names_its_line_and_field(
+    tmp_path: Path, row: int, column: int, value: str, field: str, reason: str
+) -> None:
+    tables = {name: mini_tables()[name] for name in TITLE_FILES}
+    tables["Occupation Data.txt"][row - 1][column] = value
+    with pytest.raises(InvalidCatalog) as caught:
+        load_onet_titles(write_onet(tmp_path, tables))
+    assert [(p.file, p.row, p.field) for p in caught.value.problems] == [
+        ("Occupation Data.txt", row, field)
+    ]
+    assert reason in str(caught.value)
