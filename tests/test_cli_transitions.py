@@ -1,0 +1,134 @@
+"""`reskill transitions` and `reskill evaluate transitions` end to end on a slice of O*NET."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recommender.cli import app
+from recommender.evaluation import in_dev_half
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = REPO / "models" / "transition-model.npz"
+PREFIXES = ("15-12", "29-1", "29-20", "29-9", "43-6", "11-91")
+
+_opened: list[str] = []
+_recording = False
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if _recording and event == "open" and args and isinstance(args[0], (str, bytes, Path)):
+        _opened.append(str(args[0]))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(scope="module")
+def mini_onet(onet_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every O*NET file cut down to ~100 occupations, related-occupation files included."""
+    out = tmp_path_factory.mktemp("onet")
+    for source in onet_dir.glob("*.txt"):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not lines[0].startswith("O*NET-SOC Code"):
+            (out / source.name).write_text("".join(lines), encoding="utf-8")
+            continue
+        keep = [line for line in lines[1:] if line.startswith(PREFIXES)]
+        (out / source.name).write_text(lines[0] + "".join(keep), encoding="utf-8")
+    return out
+
+
+@pytest.mark.slow
+def test_transitions_writes_top_k_per_occupation_without_reading_related_rows(
+    mini_onet: Path, tmp_path: Path
+) -> None:
+    global _recording
+    out = tmp_path / "top.tsv"
+    _opened.clear()
+    _recording = True
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "transitions",
+                "--onet",
+                str(mini_onet),
+                "--top",
+                "5",
+                "--out",
+                str(out),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            ],
+        )
+    finally:
+        _recording = False
+    assert result.exit_code == 0, result.output
+    assert not [p for p in _opened if Path(p).name.startswith("Related Occupations")]
+    assert any(Path(p).name == "Skills.txt" for p in _opened)  # the hook does see O*NET reads
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    assert rows[0] == ["source_code", "target_code", "rank", "score"]
+    by_source: dict[str, list[list[str]]] = {}
+    for row in rows[1:]:
+        by_source.setdefault(row[0], []).append(row)
+    zones = (mini_onet / "Job Zones.txt").read_text(encoding="utf-8").splitlines()[1:]
+    assert set(by_source) == {line.split("\t")[0] for line in zones}
+    for source, top in by_source.items():
+        assert [int(r[2]) for r in top] == [1, 2, 3, 4, 5]
+        scores = [float(r[3]) for r in top]
+        assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+        assert source not in {r[1] for r in top}
+
+
+def test_transitions_without_a_model_says_how_to_make_one(mini_onet: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "transitions",
+            "--onet",
+            str(mini_onet),
+            "--out",
+            str(tmp_path / "x.tsv"),
+            "--model",
+            str(tmp_path / "missing.npz"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "reskill transitions fit" in result.output
+
+
+@pytest.mark.slow
+def test_evaluate_prints_metrics_of_the_shipped_model_on_a_full_related_file(
+    mini_onet: Path, tmp_path: Path
+) -> None:
+    related = tmp_path / "Related Occupations.txt"
+    codes = [c for c in ("15-1212.00", "15-1211.01", "29-1141.00", "29-2072.00", "15-1232.00")]
+    assert not all(in_dev_half(c) for c in codes)  # so the shipped model, not CV, is evaluated
+    related.write_text(
+        "O*NET-SOC Code\tTitle\tRelated O*NET-SOC Code\tRelated Title\tRelatedness Tier\tIndex\n"
+        "15-1232.00\tx\t15-1212.00\tx\tPrimary-Short\t1\n"
+        "29-1141.00\tx\t15-1211.01\tx\tPrimary-Long\t1\n"
+        "29-2072.00\tx\t15-1211.01\tx\tSupplemental\t1\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "transitions",
+            "--onet",
+            str(mini_onet),
+            "--related",
+            str(related),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "precision@10" in result.output and "nDCG@20" in result.output
+    assert "shipped model" in result.output
