@@ -18,7 +18,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
-    """Serve the HTTP API and web page (run `reskill init` first to load data)."""
+    """Serve the HTTP API (run `reskill init` first to load data)."""
     import uvicorn
 
     ensure_sqlite_parent(database_url)
