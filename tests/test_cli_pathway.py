@@ -186,3 +186,24 @@ def test_invalid_data_directory_is_reported_not_crashed(org: Path) -> None:
         app, ["pathway", "--employee", "E1", "--target", "analyst", "--data", str(org)]
     )
     assert result.exit_code == 1 and "course_skills.csv" in result.output
+
+
+@pytest.mark.slow
+def test_pathway_can_judge_moves_with_the_fitted_transition_model() -> None:
+    from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, MODELS_DIR
+    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+    from recommender.ingest.tables import read_org_tables
+    from recommender.transitions import TransitionModelSet, TransitionScorer
+
+    args = ["pathway", "--from-role", "registered-nurse", "--target", "nurse-informaticist"]
+    result = CliRunner().invoke(app, [*args, "--judge", "model", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    catalog = read_org_tables(BUNDLED_DATA).catalog
+    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(EMBEDDING_CACHE))
+    models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
+    prepared = TransitionScorer(models, encoder).prepare(catalog)
+    assert body["direct_move_viable"] == prepared.is_viable(
+        "registered-nurse", "nurse-informaticist"
+    )
+    assert body["plan"]["steps"]

@@ -27,3 +27,6 @@ def ensure_sqlite_parent(url: str) -> None:
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != prefix + ":memory:":
         Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+MODELS_DIR = Path(recommender.__file__).resolve().parents[1] / "models"
+EMBEDDING_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from recommender.catalog import Catalog
 from recommender.cli._app import app
-from recommender.cli._options import BUNDLED_DATA
+from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, MODELS_DIR
 from recommender.errors import NoPathway, ReskillError
 from recommender.pathways import (
     CoverageJudge,
@@ -30,13 +31,22 @@ from recommender.pathways import (
     RolePath,
     SteppingStones,
     TrainingPlan,
+    TransitionJudge,
     employee_profile,
     role_profile,
 )
 from recommender.pathways.explain import skill_name
 
+if TYPE_CHECKING:
+    from recommender.transitions import PreparedTransitions
+
 console = Console()
 err = Console(stderr=True)
+
+
+class Judge(StrEnum):
+    COVERAGE = "coverage"
+    MODEL = "model"
 
 
 @app.command("pathway")
@@ -75,6 +85,14 @@ def pathway(
     data: Annotated[
         Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")
     ] = BUNDLED_DATA,
+    judge_name: Annotated[
+        Judge,
+        typer.Option(
+            "--judge",
+            help="Which moves count as viable: skill coverage, or the fitted transition model "
+            "(its organisation-role fusion is conservative; see the README).",
+        ),
+    ] = Judge.COVERAGE,
 ) -> None:
     """Print what to learn, from which courses, in what order, to reach TARGET."""
     if (employee is None) == (from_role is None):
@@ -82,7 +100,8 @@ def pathway(
     try:
         catalog = _load(data)
         profile = _profile(catalog, employee, from_role, weekly_hours)
-        result = _answer(catalog, profile, target, objective, start, paths, strict)
+        judge = _judge(catalog, judge_name)
+        result = _answer(catalog, profile, target, objective, start, paths, strict, judge)
     except ReskillError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -90,6 +109,30 @@ def pathway(
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         result.render(console, catalog)
+
+
+class _ModelJudge:
+    """The fitted transition model seen through the pathways' TransitionJudge protocol."""
+
+    def __init__(self, prepared: PreparedTransitions) -> None:
+        self._prepared = prepared
+
+    def score(self, a: str, b: str) -> float:
+        return self._prepared.score(a, b).score
+
+    def is_viable(self, a: str, b: str) -> bool:
+        return self._prepared.is_viable(a, b)
+
+
+def _judge(catalog: Catalog, name: Judge) -> TransitionJudge:
+    if name is Judge.COVERAGE:
+        return CoverageJudge(catalog)
+    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+    from recommender.transitions import TransitionModelSet, TransitionScorer
+
+    models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
+    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(EMBEDDING_CACHE))
+    return _ModelJudge(TransitionScorer(models, encoder).prepare(catalog))
 
 
 def _load(data: Path) -> Catalog:
@@ -168,10 +211,10 @@ def _answer(
     start: datetime | None,
     paths: int | None,
     strict: bool,
+    judge: TransitionJudge,
 ) -> _Answer:
     day = start.date() if start else date.today()
     plan = Planner(catalog).plan(profile, target, objective, start=day, strict=strict)
-    judge = CoverageJudge(catalog)
     viable = profile.role_id is None or judge.is_viable(profile.role_id, target)
     if profile.role_id in (None, target) or (paths is None and viable):
         return _Answer(profile, plan, viable, [])
