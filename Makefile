@@ -28,3 +28,4 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check recommender api tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy recommender api

@@ -8,6 +8,13 @@ from typing import Annotated
 import typer
 
 import recommender
+from recommender.catalog import Catalog
+from recommender.embeddings import (
+    CachedEncoder,
+    EmbeddingCache,
+    Encoder,
+    SentenceTransformerEncoder,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///var/reskill.db"
 BUNDLED_DATA = Path(recommender.__file__).resolve().parents[1] / "data"
@@ -28,5 +35,33 @@ def ensure_sqlite_parent(url: str) -> None:
     if url.startswith(prefix) and url != prefix + ":memory:":
         Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
 
+
 MODELS_DIR = Path(recommender.__file__).resolve().parents[1] / "models"
 EMBEDDING_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
+
+CacheDir = Annotated[
+    Path,
+    typer.Option(
+        "--cache-dir",
+        envvar="RESKILL_EMBEDDING_CACHE",
+        help="Persistent embedding cache, shared by every command (created if missing).",
+    ),
+]
+DataDir = Annotated[
+    Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")
+]
+
+
+def load_dataset(data: Path) -> Catalog:
+    """The organisation catalogue in a folder of CSV files or an .xlsx workbook."""
+    from recommender.ingest.tables import read_org_tables
+
+    return read_org_tables(data).catalog
+
+
+def cached_encoder(
+    cache_dir: Path | None, model: Path | None = None, *, bf16: bool = False
+) -> Encoder:
+    """The sentence-transformers encoder (bundled model unless ``model``), cached on disk."""
+    encoder = SentenceTransformerEncoder(None if model is None else str(model), bf16=bf16)
+    return encoder if cache_dir is None else CachedEncoder(encoder, EmbeddingCache(cache_dir))

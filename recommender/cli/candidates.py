@@ -30,12 +30,16 @@ from recommender.candidates import (
 )
 from recommender.catalog import Catalog
 from recommender.cli._app import app
-from recommender.cli._options import BUNDLED_DATA
+from recommender.cli._options import (
+    BUNDLED_DATA,
+    EMBEDDING_CACHE,
+    CacheDir,
+    DataDir,
+    cached_encoder,
+    load_dataset,
+)
 from recommender.embeddings import (
-    CachedEncoder,
-    EmbeddingCache,
     Encoder,
-    SentenceTransformerEncoder,
 )
 from recommender.errors import ReskillError
 from recommender.pathways import CoverageJudge
@@ -43,13 +47,7 @@ from recommender.pathways import CoverageJudge
 console = Console()
 err = Console(stderr=True)
 
-DEFAULT_CACHE_DIR = Path.home() / ".cache" / "reskill" / "embeddings"
-
-Data = Annotated[Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-CacheDir = Annotated[
-    Path, typer.Option("--cache-dir", help="Persistent embedding cache (created if missing).")
-]
 ModelPath = Annotated[
     Path | None,
     typer.Option(
@@ -86,18 +84,18 @@ def candidates(
         ),
     ] = False,
     as_json: AsJson = False,
-    data: Data = BUNDLED_DATA,
-    cache_dir: CacheDir = DEFAULT_CACHE_DIR,
+    data: DataDir = BUNDLED_DATA,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = None,
 ) -> None:
     """Rank employees who could fill ROLE, with the reasons for each."""
     try:
-        catalog = _load(data)
+        catalog = load_dataset(data)
         catalog.role(role)
         filters = ShortlistFilter(
             department, location, min_readiness, max_hours, include_hard_to_fill_holders
         )
-        index = _index(catalog, _encoder(cache_dir, model))
+        index = _index(catalog, cached_encoder(cache_dir, model))
         result = shortlist(index, role, limit, filters, exact_hours=not estimate)
     except ReskillError as exc:
         _fail(exc)
@@ -116,11 +114,11 @@ def mobility(
         typer.Option("--all-moves", help="Also list moves the transition judge finds not viable."),
     ] = False,
     as_json: AsJson = False,
-    data: Data = BUNDLED_DATA,
+    data: DataDir = BUNDLED_DATA,
 ) -> None:
     """List the roles EMPLOYEE could move to, with the training plan for each."""
     try:
-        catalog = _load(data)
+        catalog = load_dataset(data)
         catalog.employee(employee)
         index = CandidateIndex().fit(catalog, CoverageJudge(catalog))
         options = mobility_options(index, employee, limit, include_unviable=include_unviable)
@@ -142,11 +140,11 @@ def hard_to_fill(
         bool, typer.Option("--all", help="List every role, not only those with openings.")
     ] = False,
     as_json: AsJson = False,
-    data: Data = BUNDLED_DATA,
+    data: DataDir = BUNDLED_DATA,
 ) -> None:
     """Roles ranked by open positions, days to fill and employees within reach."""
     try:
-        catalog = _load(data)
+        catalog = load_dataset(data)
         index = CandidateIndex().fit(catalog, CoverageJudge(catalog))
         rows = hard_to_fill_view(index, within_hours, all_roles=all_roles)
     except ReskillError as exc:
@@ -160,17 +158,6 @@ def hard_to_fill(
 def _fail(exc: ReskillError) -> NoReturn:
     err.print(f"[red]error:[/red] {exc}", highlight=False)
     raise typer.Exit(1) from None
-
-
-def _load(data: Path) -> Catalog:
-    from recommender.ingest.tables import read_org_tables
-
-    return read_org_tables(data).catalog
-
-
-def _encoder(cache_dir: Path, model: Path | None) -> Encoder:
-    base = SentenceTransformerEncoder(None if model is None else str(model))
-    return CachedEncoder(base, EmbeddingCache(cache_dir))
 
 
 def _index(catalog: Catalog, encoder: Encoder) -> CandidateIndex:

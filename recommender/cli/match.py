@@ -17,14 +17,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from recommender.catalog import Catalog
 from recommender.cli._app import app
-from recommender.cli._options import BUNDLED_DATA
-from recommender.embeddings import (
-    CachedEncoder,
-    EmbeddingCache,
-    Encoder,
-    SentenceTransformerEncoder,
+from recommender.cli._options import (
+    BUNDLED_DATA,
+    EMBEDDING_CACHE,
+    CacheDir,
+    DataDir,
+    cached_encoder,
+    load_dataset,
 )
 from recommender.errors import ReskillError
 from recommender.matching import MatchResult, RoleIndex, match_text
@@ -32,8 +32,6 @@ from recommender.skills_extraction import SkillExtractor
 
 console = Console()
 err = Console(stderr=True)
-
-DEFAULT_CACHE = Path("var/embeddings")
 
 
 @app.command("match")
@@ -43,16 +41,12 @@ def match(
     ],
     top: Annotated[int, typer.Option("--top", min=1, help="How many roles to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    data: Annotated[
-        Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")
-    ] = BUNDLED_DATA,
+    data: DataDir = BUNDLED_DATA,
     model: Annotated[
         Path | None,
         typer.Option("--model", help="Directory of a local sentence-transformers model."),
     ] = None,
-    cache: Annotated[
-        Path, typer.Option("--cache", help="Directory of the embedding cache.")
-    ] = DEFAULT_CACHE,
+    cache: CacheDir = EMBEDDING_CACHE,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write the cache.")
     ] = False,
@@ -64,8 +58,8 @@ def match(
         err.print("[red]error:[/red] --text is empty: give a profile, resume or job description")
         raise typer.Exit(2)
     try:
-        catalog = _load(data)
-        encoder = _encoder(model, None if no_cache else cache)
+        catalog = load_dataset(data)
+        encoder = cached_encoder(None if no_cache else cache, model)
         extractor = SkillExtractor(encoder).fit(catalog)
         result = match_text(
             text, catalog, encoder, extractor, top, index=RoleIndex(encoder).fit(catalog)
@@ -77,17 +71,6 @@ def match(
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         _render(result)
-
-
-def _load(data: Path) -> Catalog:
-    from recommender.ingest.tables import read_org_tables
-
-    return read_org_tables(data).catalog
-
-
-def _encoder(model: Path | None, cache: Path | None) -> Encoder:
-    encoder = SentenceTransformerEncoder(None if model is None else str(model))
-    return encoder if cache is None else CachedEncoder(encoder, EmbeddingCache(cache))
 
 
 def _render(result: MatchResult) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,7 +19,14 @@ from rich.table import Table
 
 from recommender.catalog import Catalog
 from recommender.cli._app import app
-from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, MODELS_DIR
+from recommender.cli._options import (
+    BUNDLED_DATA,
+    EMBEDDING_CACHE,
+    MODELS_DIR,
+    DataDir,
+    cached_encoder,
+    load_dataset,
+)
 from recommender.errors import NoPathway, ReskillError
 from recommender.pathways import (
     CoverageJudge,
@@ -82,9 +88,7 @@ def pathway(
         bool, typer.Option("--strict", help="Fail when a gap cannot be closed.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    data: Annotated[
-        Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")
-    ] = BUNDLED_DATA,
+    data: DataDir = BUNDLED_DATA,
     judge_name: Annotated[
         Judge,
         typer.Option(
@@ -98,7 +102,7 @@ def pathway(
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
-        catalog = _load(data)
+        catalog = load_dataset(data)
         profile = _profile(catalog, employee, from_role, weekly_hours)
         judge = _judge(catalog, judge_name)
         result = _answer(catalog, profile, target, objective, start, paths, strict, judge)
@@ -127,18 +131,11 @@ class _ModelJudge:
 def _judge(catalog: Catalog, name: Judge) -> TransitionJudge:
     if name is Judge.COVERAGE:
         return CoverageJudge(catalog)
-    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
     from recommender.transitions import TransitionModelSet, TransitionScorer
 
     models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
-    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(EMBEDDING_CACHE))
+    encoder = cached_encoder(EMBEDDING_CACHE)
     return _ModelJudge(TransitionScorer(models, encoder).prepare(catalog))
-
-
-def _load(data: Path) -> Catalog:
-    from recommender.ingest.tables import read_org_tables
-
-    return read_org_tables(data).catalog
 
 
 def _profile(

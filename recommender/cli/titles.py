@@ -28,7 +28,8 @@ from rich.table import Table
 
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
-from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+from recommender.cli._options import EMBEDDING_CACHE, CacheDir, cached_encoder
+from recommender.embeddings import Encoder
 from recommender.errors import InvalidInput, ReskillError
 from recommender.titles import (
     DEFAULT_MODEL_PATH,
@@ -46,15 +47,11 @@ from recommender.titles.occupations import TitledOccupation
 console = Console()
 err = Console(stderr=True)
 
-DEFAULT_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
 HEADER = ("title", "rank", "code", "score")
 
 OnetDir = Annotated[
     Path,
     typer.Option("--onet", exists=True, file_okay=False, help="Folder of the O*NET text database."),
-]
-CacheDir = Annotated[
-    Path, typer.Option("--cache-dir", help="Where embeddings are cached between runs.")
 ]
 ModelPath = Annotated[Path, typer.Option("--model", help="Fitted fusion weights (JSON).")]
 EncoderPath = Annotated[
@@ -63,11 +60,6 @@ EncoderPath = Annotated[
         "--encoder", help="A local sentence-transformers model (default: bundled MiniLM)."
     ),
 ]
-
-
-def _encoder(cache_dir: Path, encoder_path: Path | None) -> CachedEncoder:
-    model = SentenceTransformerEncoder(None if encoder_path is None else str(encoder_path))
-    return CachedEncoder(model, EmbeddingCache(cache_dir))
 
 
 @contextmanager
@@ -143,14 +135,14 @@ def titles(
     ],
     out: Annotated[Path, typer.Option("--out", dir_okay=False, help="TSV to write.")],
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="Occupations per title.")] = 5,
-    cache_dir: CacheDir = DEFAULT_CACHE,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = DEFAULT_MODEL_PATH,
     encoder: EncoderPath = None,
 ) -> None:
     """Rank O*NET occupations for each job title in --in; write title, rank, code, score."""
     try:
         lines = read_titles(in_file)
-        normaliser = TitleNormaliser(_encoder(cache_dir, encoder), FusionWeights.load(model))
+        normaliser = TitleNormaliser(cached_encoder(cache_dir, encoder), FusionWeights.load(model))
         normaliser = _fit(normaliser, *_load_onet(onet))
         texts = [text for _, text in lines]
         matches = normaliser.normalise(texts, top=top)
@@ -170,7 +162,7 @@ def titles(
 @evaluate_app.command("titles")
 def evaluate_titles(
     onet: OnetDir,
-    cache_dir: CacheDir = DEFAULT_CACHE,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = DEFAULT_MODEL_PATH,
     encoder: EncoderPath = None,
     refit: Annotated[
@@ -187,7 +179,7 @@ def evaluate_titles(
     if save is not None and not refit:
         raise typer.BadParameter("--save needs --refit")
     try:
-        enc = _encoder(cache_dir, encoder)
+        enc = cached_encoder(cache_dir, encoder)
         catalog, extras = _load_onet(onet)
         weights = _refit(enc, catalog, extras, onet) if refit else FusionWeights.load(model)
         named = {"fitted fusion": weights}
@@ -218,7 +210,7 @@ def evaluate_titles(
 
 
 def _refit(
-    enc: CachedEncoder, catalog: Catalog, extras: tuple[TitledOccupation, ...], onet: Path
+    enc: Encoder, catalog: Catalog, extras: tuple[TitledOccupation, ...], onet: Path
 ) -> FusionWeights:
     started = time.perf_counter()
     with _progress("Encoding titles") as bar:

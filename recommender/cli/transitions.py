@@ -20,14 +20,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import recommender
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
+from recommender.cli._options import EMBEDDING_CACHE, MODELS_DIR, CacheDir, cached_encoder
 from recommender.embeddings import (
-    CachedEncoder,
-    EmbeddingCache,
     Encoder,
-    SentenceTransformerEncoder,
 )
 from recommender.errors import InvalidInput, ReskillError
 from recommender.evaluation import Judgements, file_sha256, in_dev_half, mean_metrics, read_related
@@ -45,10 +42,8 @@ from recommender.transitions import (
 console = Console()
 err = Console(stderr=True)
 
-MODELS_DIR = Path(recommender.__file__).resolve().parents[1] / "models"
 MODEL_FILE = "transition-model.npz"
 MANIFEST_FILE = "transition-model.manifest.json"
-DEFAULT_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
 HEADER = ("source_code", "target_code", "rank", "score")
 MODEL_VERSION = "1.0.0"
 
@@ -58,9 +53,6 @@ OnetDir = Annotated[
 ]
 RelatedFile = Annotated[
     Path, typer.Option("--related", exists=True, dir_okay=False, help="A Related Occupations file.")
-]
-CacheDir = Annotated[
-    Path, typer.Option("--cache-dir", help="Where embeddings are cached between runs.")
 ]
 ModelPath = Annotated[Path, typer.Option("--model", help="The fitted transition model (.npz).")]
 Bf16 = Annotated[
@@ -73,10 +65,6 @@ transitions_app = typer.Typer(
     no_args_is_help=False,
 )
 app.add_typer(transitions_app, name="transitions")
-
-
-def _encoder(cache_dir: Path, bf16: bool) -> Encoder:
-    return CachedEncoder(SentenceTransformerEncoder(bf16=bf16), EmbeddingCache(cache_dir))
 
 
 def _load_catalog(onet: Path) -> Catalog:
@@ -106,7 +94,7 @@ def transitions(
     out: Annotated[Path | None, typer.Option("--out", help="TSV file to write.")] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Destinations per occupation.")] = 20,
     model: ModelPath = MODELS_DIR / MODEL_FILE,
-    cache_dir: CacheDir = DEFAULT_CACHE,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = True,
 ) -> None:
     """Write every occupation's top destinations: source_code, target_code, rank, score."""
@@ -119,7 +107,7 @@ def transitions(
         models = TransitionModelSet.load(model)
         catalog = _load_catalog(onet)
         _tick(f"loaded {len(catalog.roles)} occupations", started)
-        prepared = TransitionScorer(models, _encoder(cache_dir, bf16)).prepare(catalog)
+        prepared = TransitionScorer(models, cached_encoder(cache_dir, bf16=bf16)).prepare(catalog)
         _tick("computed signals", started)
         rows = prepared.rank(range(len(prepared.roles.ids)), top)
     except ReskillError as exc:
@@ -145,7 +133,7 @@ def fit(
     out: Annotated[
         Path, typer.Option("--out", file_okay=False, help="Folder for the model files.")
     ] = MODELS_DIR,
-    cache_dir: CacheDir = DEFAULT_CACHE,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = True,
 ) -> None:
     """Cross-validate and refit the fusions on the related-occupation rows of RELATED."""
@@ -153,7 +141,7 @@ def fit(
     try:
         catalog = _load_catalog(onet)
         judgements = read_related(related)
-        encoder = _encoder(cache_dir, bf16)
+        encoder = cached_encoder(cache_dir, bf16=bf16)
         candidates = _candidates(catalog, judgements)
         prepared = prepare_roles(catalog, encoder, candidates)
         _tick(f"prepared {len(candidates)} candidate occupations", started)
@@ -228,7 +216,7 @@ def evaluate(
     onet: OnetDir,
     related: RelatedFile,
     model: ModelPath = MODELS_DIR / MODEL_FILE,
-    cache_dir: CacheDir = DEFAULT_CACHE,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = True,
 ) -> None:
     """precision@10, recall@20 and nDCG@20 of the rankings against RELATED.
@@ -241,7 +229,7 @@ def evaluate(
     try:
         catalog = _load_catalog(onet)
         judgements = {k: v for k, v in read_related(related).items() if k in catalog.roles}
-        encoder = _encoder(cache_dir, bf16)
+        encoder = cached_encoder(cache_dir, bf16=bf16)
         candidates = _candidates(catalog, judgements)
         if len(candidates) < len(catalog.roles):
             prepared = prepare_roles(catalog, encoder, candidates)
