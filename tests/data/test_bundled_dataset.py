@@ -74,8 +74,6 @@ JOB_FAMILIES = {
     "Revenue Cycle",
     "Leadership",
 }
-COURSE_KINDS = {"course", "certification", "mentorship", "stretch_assignment"}
-DELIVERIES = {"online", "in_person", "blended", "self_paced", "on_the_job"}
 BOOLEANS = {"true", "false"}
 LEVELS = {"1", "2", "3", "4", "5"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -146,14 +144,6 @@ def requirements() -> dict[str, dict[str, int]]:
     for row in rows("role_skills.csv"):
         needed[row["role_id"]][row["skill_id"]] = int(row["level"])
     return needed
-
-
-def best_course_level() -> dict[str, int]:
-    """Map each skill to the highest level any course, mentorship or assignment teaches."""
-    best: dict[str, int] = defaultdict(int)
-    for row in rows("course_skills.csv"):
-        best[row["skill_id"]] = max(best[row["skill_id"]], int(row["level"]))
-    return best
 
 
 def numbered(name: str) -> Iterator[tuple[int, Row]]:
@@ -351,33 +341,6 @@ def test_role_links_point_at_known_roles_and_skills() -> None:
     assert dangling == []
 
 
-def test_course_links_point_at_known_courses_and_skills() -> None:
-    courses, skills = ids("courses.csv", "course_id"), ids("skills.csv", "skill_id")
-    dangling = [
-        line
-        for line, row in numbered("course_skills.csv")
-        if row["course_id"] not in courses or row["skill_id"] not in skills
-    ]
-    assert dangling == []
-
-
-def test_prerequisites_point_at_known_courses_or_skills_with_the_right_level() -> None:
-    courses, skills = ids("courses.csv", "course_id"), ids("skills.csv", "skill_id")
-    problems = []
-    for line, row in numbered("course_prerequisites.csv"):
-        if row["course_id"] not in courses:
-            problems.append((line, "course_id"))
-        if row["prerequisite_type"] == "course":
-            if row["prerequisite_id"] not in courses or row["level"]:
-                problems.append((line, "course prerequisite"))
-        elif row["prerequisite_type"] == "skill":
-            if row["prerequisite_id"] not in skills or row["level"] not in LEVELS:
-                problems.append((line, "skill prerequisite"))
-        else:
-            problems.append((line, "prerequisite_type"))
-    assert problems == []
-
-
 # --- levels and numbers ----------------------------------------------------------------
 
 
@@ -394,67 +357,7 @@ def test_importance_is_in_zero_exclusive_to_one() -> None:
     assert bad == []
 
 
-def test_course_hours_costs_enums_and_urls_are_valid() -> None:
-    problems = []
-    for line, row in numbered("courses.csv"):
-        if float(row["hours"]) < 0 or float(row["cost_usd"]) < 0:
-            problems.append((line, "negative hours or cost"))
-        if row["kind"] not in COURSE_KINDS:
-            problems.append((line, "kind"))
-        if row["delivery"] not in DELIVERIES:
-            problems.append((line, "delivery"))
-        if row["url"] and not row["url"].startswith("https://"):
-            problems.append((line, "url"))
-        if row["hours_estimated"] not in BOOLEANS or row["cost_estimated"] not in BOOLEANS:
-            problems.append((line, "estimated flags"))
-    assert problems == []
-
-
-def test_every_course_teaches_at_least_one_skill() -> None:
-    assert ids("courses.csv", "course_id") - ids("course_skills.csv", "course_id") == set()
-
-
 # --- the course graph ------------------------------------------------------------------
-
-
-def test_course_prerequisite_graph_has_no_cycle() -> None:
-    after: dict[str, set[str]] = defaultdict(set)
-    for row in rows("course_prerequisites.csv"):
-        if row["prerequisite_type"] == "course":
-            after[row["course_id"]].add(row["prerequisite_id"])
-    done: set[str] = set()
-
-    def visit(course: str, path: tuple[str, ...]) -> None:
-        assert course not in path, f"prerequisite cycle: {' -> '.join((*path, course))}"
-        if course in done:
-            return
-        for prerequisite in after[course]:
-            visit(prerequisite, (*path, course))
-        done.add(course)
-
-    for course in ids("courses.csv", "course_id"):
-        visit(course, ())
-
-
-def test_every_skill_prerequisite_can_itself_be_learned() -> None:
-    best = best_course_level()
-    unreachable = sorted(
-        (row["course_id"], row["prerequisite_id"], row["level"])
-        for row in rows("course_prerequisites.csv")
-        if row["prerequisite_type"] == "skill" and best[row["prerequisite_id"]] < int(row["level"])
-    )
-    assert unreachable == []
-
-
-def test_every_role_requirement_can_be_closed_by_some_course() -> None:
-    best = best_course_level()
-    unclosable = sorted(
-        (role_id, skill_id, level, best[skill_id])
-        for role_id, needed in requirements().items()
-        for skill_id, level in needed.items()
-        if best[skill_id] < level
-    )
-    assert unclosable == [], "(role, skill, required level, best level any course teaches)"
 
 
 def test_advanced_certifications_demand_earlier_skills() -> None:
