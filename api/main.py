@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import auth, errors
 from api.routers import catalog
 from api.settings import Settings
 from recommender import __version__
 from recommender.service import Recommender
+from recommender.store import make_engine
 
 
 def create_app(settings: Settings | None = None, recommender: Recommender | None = None) -> FastAPI:
@@ -21,7 +22,11 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.recommender = recommender or Recommender.from_database(settings.database_url)
-        yield
+        app.state.engine = make_engine(settings.database_url)  # API keys, access log
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
 
     app = FastAPI(
         title="reskill",
@@ -31,5 +36,6 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     )
     app.state.settings = settings
     errors.install(app)
+    auth.install(app)
     app.include_router(catalog.router)
     return app

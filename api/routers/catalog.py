@@ -6,14 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import require
 from api.deps import PagingDep, RecommenderDep, page_of
 from api.schemas import CourseOut, Health, Page, RoleOut, RoleSummary, SkillOut
 from recommender import __version__
+from recommender.access import Action
 from recommender.catalog import CourseKind, RoleSource, SkillCategory
 from recommender.service import CatalogFilter
 
 router = APIRouter(prefix="/v1")
 
+CatalogRead = [require(Action.CATALOG_READ)]
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
@@ -24,7 +27,7 @@ def health(service: RecommenderDep) -> Health:
     )
 
 
-@router.get("/roles", response_model=Page[RoleSummary])
+@router.get("/roles", response_model=Page[RoleSummary], dependencies=CatalogRead)
 def list_roles(
     service: RecommenderDep,
     paging: PagingDep,
@@ -41,21 +44,21 @@ def list_roles(
     )
 
 
-@router.get("/roles/{role_id}", response_model=RoleOut)
+@router.get("/roles/{role_id}", response_model=RoleOut, dependencies=CatalogRead)
 def get_role(role_id: str, service: RecommenderDep) -> RoleOut:
     role = service.role(role_id)
     attribution = service.attribution if role.source == RoleSource.ONET else None
     return RoleOut.from_domain_with(role, attribution)
 
 
-@router.get("/skills", response_model=Page[SkillOut])
+@router.get("/skills", response_model=Page[SkillOut], dependencies=CatalogRead)
 def list_skills(
     service: RecommenderDep, paging: PagingDep, category: SkillCategory | None = None
 ) -> Page[SkillOut]:
     return page_of(Page[SkillOut], service.skills(category), paging, SkillOut.from_domain)
 
 
-@router.get("/courses", response_model=Page[CourseOut])
+@router.get("/courses", response_model=Page[CourseOut], dependencies=CatalogRead)
 def list_courses(
     service: RecommenderDep,
     paging: PagingDep,

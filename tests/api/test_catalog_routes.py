@@ -1,17 +1,29 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.settings import Settings
 from recommender import ONET_ATTRIBUTION
+from recommender.access import Role
 from recommender.service import Recommender
+from recommender.store import make_engine, upgrade
+from recommender.store.access import create_key
 from tests.factories import small_catalog
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(recommender=Recommender(small_catalog()))) as c:
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client holding a talent key, on an app whose keys live in a fresh SQLite file."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    key = create_key(engine, Role.TALENT)
+    engine.dispose()
+    app = create_app(Settings(database_url=url), recommender=Recommender(small_catalog()))
+    with TestClient(app, headers={"Authorization": f"Bearer {key.token}"}) as c:
         yield c
 
 

@@ -25,6 +25,14 @@ def test_served_api_answers_with_the_bundled_roles(tmp_path: Path) -> None:
     subprocess.run(
         [*reskill, "init", "--database-url", url], check=True, cwd=REPO, capture_output=True
     )
+    created = subprocess.run(
+        [*reskill, "keys", "create", "--role", "talent", "--database-url", url],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    key = {"X-API-Key": created.stdout.strip()}
     port = _free_port()
     server = subprocess.Popen(
         [*reskill, "serve", "--database-url", url, "--port", str(port)],
@@ -35,7 +43,9 @@ def test_served_api_answers_with_the_bundled_roles(tmp_path: Path) -> None:
     try:
         health = _wait_for(f"http://127.0.0.1:{port}/v1/health", server)
         assert health["status"] == "ok" and health["counts"]["employees"] >= 500
-        roles = httpx.get(f"http://127.0.0.1:{port}/v1/roles", params={"hard_to_fill": "true"})
+        roles = httpx.get(
+            f"http://127.0.0.1:{port}/v1/roles", params={"hard_to_fill": "true"}, headers=key
+        )
         families = {r["job_family"] for r in roles.json()["items"]}
         assert {"Security", "Data & AI"} <= families
     finally:

@@ -1,0 +1,117 @@
+"""API keys on the wire: who is calling, and may they do this?
+
+Every ``/v1`` route except those in :data:`PUBLIC_ROUTES` declares the action
+it needs with ``dependencies=[require(Action....)]`` (deny by default; a test
+walks the routes). A key arrives as ``Authorization: Bearer <key>`` or
+``X-API-Key: <key>``. A missing, malformed, unknown or revoked key is a 401
+problem+json with ``WWW-Authenticate``; a valid key whose role lacks the
+action is a 403. Keys are never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import problem
+from recommender.access import Action, Principal
+from recommender.store.access import find_principal
+
+__all__ = [
+    "PUBLIC_ROUTES",
+    "AuthError",
+    "authenticate",
+    "require",
+    "PrincipalDep",
+    "request_id",
+    "install",
+]
+
+#: Routes anyone may call without a key: (method, path).
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/v1/health")})
+
+_CHALLENGE = 'Bearer realm="reskill"'
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer rk_...`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: rk_...`")
+
+
+class AuthError(Exception):
+    """A refused request: 401 (who are you?) or 403 (not allowed)."""
+
+    def __init__(self, status: int, title: str, detail: str, challenge: str | None = None):
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.challenge = status, title, detail, challenge
+
+
+def _unauthorized(detail: str, error: str | None = None) -> AuthError:
+    challenge = _CHALLENGE if error is None else f'{_CHALLENGE}, error="{error}"'
+    return AuthError(401, "Unauthorized", detail, challenge)
+
+
+def _engine(request: Request) -> sa.Engine:
+    engine: sa.Engine = request.app.state.engine
+    return engine
+
+
+def authenticate(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """The caller's :class:`Principal`, from its API key; raises a 401 :class:`AuthError`."""
+    token = bearer.credentials if bearer is not None else api_key
+    if not token:
+        raise _unauthorized("This endpoint needs an API key (Authorization: Bearer <key>).")
+    principal = find_principal(_engine(request), token.strip())
+    if principal is None:
+        raise _unauthorized("The API key is invalid or has been revoked.", "invalid_token")
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def require(action: Action) -> Any:
+    """A route dependency: the caller must hold a key whose role allows ``action``.
+
+    Use as ``dependencies=[require(Action.CATALOG_READ)]`` or as a parameter
+    default to receive the :class:`Principal`.
+    """
+
+    def permitted(principal: PrincipalDep) -> Principal:
+        if not principal.may(action):
+            raise AuthError(
+                403, "Forbidden", f"A {principal.role} key may not perform {action.value}."
+            )
+        return principal
+
+    permitted.__name__ = f"require_{action.name.lower()}"
+    return Depends(permitted)
+
+
+def request_id(request: Request) -> str:
+    """This request's id, for the access log (made once per request, never taken from input)."""
+    existing: str | None = getattr(request.state, "request_id", None)
+    if existing is None:
+        existing = uuid.uuid4().hex
+        request.state.request_id = existing
+    return existing
+
+
+def _auth_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    response = problem(exc.status, exc.title, exc.detail)
+    if exc.challenge is not None:
+        response.headers["WWW-Authenticate"] = exc.challenge
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Answer :class:`AuthError` as problem+json (with the challenge header on 401)."""
+    app.add_exception_handler(AuthError, _auth_error)

@@ -1,0 +1,287 @@
+"""API keys and the access log, in the same MetaData as the catalogue tables.
+
+``api_keys`` holds one row per key: its public id, the SHA-256 of its secret
+(never the secret), its role and, for employee keys, the employee it belongs
+to. Erasing that employee deletes their keys (``ON DELETE CASCADE``).
+
+``access_log`` records every read of a person's data: who (key id, role), what
+(action, route, employee id), when (UTC) and the request id. It has no foreign
+keys, so it outlives keys and people. When a person is erased,
+:func:`tombstone_access_log` replaces their id with a tombstone marker: the
+history keeps its shape (how many reads, by whom, when) but no longer names
+the person.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from recommender.access import (
+    IssuedKey,
+    Principal,
+    Role,
+    check_key_owner,
+    hash_secret,
+    new_key,
+    parse_key,
+    secret_matches,
+)
+from recommender.errors import InvalidInput, UnknownEmployee
+from recommender.store.engine import write_transaction
+from recommender.store.schema import employees, metadata
+
+__all__ = [
+    "api_keys",
+    "access_log",
+    "KeyRecord",
+    "AccessRecord",
+    "create_key",
+    "find_principal",
+    "list_keys",
+    "revoke_key",
+    "log_access",
+    "read_access_log",
+    "tombstone_access_log",
+]
+
+MAX_LOG_PAGE = 1000
+_ROLES = ", ".join(f"'{r}'" for r in Role)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column(
+        "employee_id",
+        sa.String,
+        sa.ForeignKey("employees.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("label", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint(f"role IN ({_ROLES})", name="role_known"),
+    sa.CheckConstraint(
+        "(role = 'employee') = (employee_id IS NOT NULL)", name="employee_key_owner"
+    ),
+)
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("route", sa.Text, nullable=False),
+    sa.Column("employee_id", sa.String, nullable=True, index=True),
+    sa.Column("tombstone", sa.String(40), nullable=True),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.CheckConstraint("employee_id IS NULL OR tombstone IS NULL", name="employee_or_tombstone"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """A stored key as listings show it: everything but the secret's digest."""
+
+    key_id: str
+    role: Role
+    employee_id: str | None
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRecord:
+    """One access-log row. ``employee_id`` is ``None`` and ``tombstone`` set once erased."""
+
+    at: datetime
+    key_id: str
+    role: str
+    action: str
+    route: str
+    employee_id: str | None
+    tombstone: str | None
+    request_id: str
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every time reskill stores is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def create_key(
+    engine: sa.Engine,
+    role: Role,
+    *,
+    employee_id: str | None = None,
+    label: str | None = None,
+) -> IssuedKey:
+    """Issue a key for ``role``; only the digest of its secret is stored.
+
+    Raises
+    ------
+    InvalidInput
+        An employee key without an employee, or an employee id on another role.
+    UnknownEmployee
+        ``employee_id`` is not in the database.
+    """
+    role = Role(role)
+    check_key_owner(role, employee_id)
+    key = new_key()
+    with write_transaction(engine) as conn:
+        if employee_id is not None and not _employee_exists(conn, employee_id):
+            raise UnknownEmployee(employee_id)
+        conn.execute(
+            sa.insert(api_keys).values(
+                id=key.key_id,
+                secret_hash=hash_secret(key.secret),
+                role=str(role),
+                employee_id=employee_id,
+                label=label,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return key
+
+
+def _employee_exists(conn: sa.Connection, employee_id: str) -> bool:
+    query = sa.select(employees.c.id).where(employees.c.id == employee_id)
+    return conn.execute(query).first() is not None
+
+
+def find_principal(engine: sa.Engine, token: str) -> Principal | None:
+    """The principal a presented key stands for, or ``None`` if it is unknown or revoked."""
+    parsed = parse_key(token)
+    if parsed is None:
+        return None
+    key_id, secret = parsed
+    query = sa.select(api_keys.c.secret_hash, api_keys.c.role, api_keys.c.employee_id).where(
+        api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None or not secret_matches(secret, row.secret_hash):
+        return None
+    return Principal(key_id, Role(row.role), row.employee_id)
+
+
+def list_keys(engine: sa.Engine) -> list[KeyRecord]:
+    """Every key, oldest first, revoked ones included; never the secrets."""
+    columns = [c for c in api_keys.c if c.name != "secret_hash"]
+    query = sa.select(*columns).order_by(api_keys.c.created_at, api_keys.c.id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        KeyRecord(
+            r.id,
+            Role(r.role),
+            r.employee_id,
+            r.label,
+            _utc(r.created_at) or datetime.now(UTC),
+            _utc(r.last_used_at),
+            _utc(r.revoked_at),
+        )
+        for r in rows
+    ]
+
+
+def revoke_key(engine: sa.Engine, key_id: str) -> bool:
+    """Revoke a key at once; ``False`` if no such key is active."""
+    with write_transaction(engine) as conn:
+        result = conn.execute(
+            sa.update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    return bool(result.rowcount)
+
+
+def log_access(
+    conn: sa.Connection,
+    principal: Principal,
+    *,
+    action: str,
+    route: str,
+    employee_id: str | None,
+    request_id: str,
+) -> None:
+    """Record one access inside the caller's transaction (it commits or rolls back with it)."""
+    conn.execute(
+        sa.insert(access_log).values(
+            at=datetime.now(UTC),
+            key_id=principal.key_id,
+            role=str(principal.role),
+            action=action,
+            route=route,
+            employee_id=employee_id,
+            request_id=request_id,
+        )
+    )
+
+
+def read_access_log(
+    engine: sa.Engine, *, employee_id: str | None = None, limit: int = 100
+) -> list[AccessRecord]:
+    """The newest ``limit`` log rows (all, or about one employee), newest first.
+
+    Raises
+    ------
+    InvalidInput
+        ``limit`` is not between 1 and 1000.
+    """
+    if not 1 <= limit <= MAX_LOG_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LOG_PAGE}, got {limit}")
+    query = sa.select(access_log).order_by(access_log.c.id.desc()).limit(limit)
+    if employee_id is not None:
+        query = query.where(access_log.c.employee_id == employee_id)
+    with engine.connect() as conn:
+        rows: Sequence[sa.Row[tuple[object, ...]]] = conn.execute(query).all()
+    return [_access_record(r) for r in rows]
+
+
+def _access_record(row: sa.Row[tuple[object, ...]]) -> AccessRecord:
+    m = row._mapping
+    return AccessRecord(
+        at=_utc(m["at"]) or datetime.now(UTC),
+        key_id=m["key_id"],
+        role=m["role"],
+        action=m["action"],
+        route=m["route"],
+        employee_id=m["employee_id"],
+        tombstone=m["tombstone"],
+        request_id=m["request_id"],
+    )
+
+
+def tombstone_access_log(conn: sa.Connection, employee_id: str) -> str | None:
+    """Replace ``employee_id`` in the log with one random tombstone marker, in ``conn``'s transaction.
+
+    Returns
+    -------
+    str or None
+        The marker (the same for every row of this person), or ``None`` if the
+        log never named them.
+    """
+    marker = f"erased-{secrets.token_hex(8)}"
+    result = conn.execute(
+        sa.update(access_log)
+        .where(access_log.c.employee_id == employee_id)
+        .values(employee_id=None, tombstone=marker)
+    )
+    return marker if result.rowcount else None

@@ -1,0 +1,160 @@
+"""API keys and the access log, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from recommender.access import Principal, Role
+from recommender.errors import InvalidInput, UnknownEmployee
+from recommender.store import delete_employee, make_engine, save_catalog, upgrade
+from recommender.store.access import (
+    access_log,
+    api_keys,
+    create_key,
+    find_principal,
+    list_keys,
+    log_access,
+    read_access_log,
+    revoke_key,
+    tombstone_access_log,
+)
+from recommender.store.engine import write_transaction
+from tests.factories import small_catalog
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    save_catalog(engine, small_catalog(), kind="org", source="tests")
+    yield engine
+    engine.dispose()
+
+
+def _log(conn: sa.Connection, principal: Principal, employee_id: str, request: str) -> None:
+    log_access(
+        conn,
+        principal,
+        action="employees.read",
+        route="/v1/employees/{employee_id}",
+        employee_id=employee_id,
+        request_id=request,
+    )
+
+
+def test_a_created_key_authenticates_as_its_role(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.TALENT, label="talent team")
+    assert find_principal(engine, key.token) == Principal(key.key_id, Role.TALENT, None)
+
+
+def test_keys_are_stored_only_as_a_hash_of_the_secret(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.ADMIN)
+    with engine.connect() as conn:
+        stored = [str(v) for row in conn.execute(sa.select(api_keys)) for v in row]
+    assert key.token.startswith(f"rk_{key.key_id}_") and len(key.secret) >= 43
+    assert not any(key.secret in value for value in stored)
+    assert key.secret not in repr(key)
+
+
+def test_a_wrong_secret_unknown_id_or_garbage_does_not_authenticate(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.ADMIN)
+    other = create_key(engine, Role.ADMIN)
+    forged = f"rk_{key.key_id}_{other.secret}"
+    assert find_principal(engine, forged) is None
+    assert find_principal(engine, f"rk_zzzzzzzz_{key.secret}") is None
+    for garbage in ("", "rk_", key.secret, key.token + "x", "rk_" + "\x00" * 60):
+        assert find_principal(engine, garbage) is None
+
+
+def test_a_revoked_key_stops_working_and_is_listed_as_revoked(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.RECRUITER)
+    assert revoke_key(engine, key.key_id)
+    assert find_principal(engine, key.token) is None
+    assert not revoke_key(engine, key.key_id)
+    assert not revoke_key(engine, "nosuchid")
+    [record] = list_keys(engine)
+    assert record.key_id == key.key_id and record.revoked_at is not None
+    assert record.revoked_at.tzinfo is not None
+
+
+def test_an_employee_key_carries_its_employee(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.EMPLOYEE, employee_id="E1")
+    assert find_principal(engine, key.token) == Principal(key.key_id, Role.EMPLOYEE, "E1")
+
+
+def test_an_employee_key_needs_a_known_employee(engine: sa.Engine) -> None:
+    with pytest.raises(InvalidInput, match="employee"):
+        create_key(engine, Role.EMPLOYEE)
+    with pytest.raises(UnknownEmployee, match="'E404'"):
+        create_key(engine, Role.EMPLOYEE, employee_id="E404")
+    with pytest.raises(InvalidInput, match="talent"):
+        create_key(engine, Role.TALENT, employee_id="E1")
+    assert list_keys(engine) == []
+
+
+def test_the_database_refuses_an_employee_key_without_an_employee(engine: sa.Engine) -> None:
+    row = {"id": "abcdefgh", "secret_hash": "0" * 64, "created_at": datetime.now(UTC)}
+    with pytest.raises(sa.exc.IntegrityError), write_transaction(engine) as conn:
+        conn.execute(sa.insert(api_keys).values(**row, role="employee", employee_id=None))
+    with pytest.raises(sa.exc.IntegrityError), write_transaction(engine) as conn:
+        conn.execute(sa.insert(api_keys).values(**row, role="superuser"))
+
+
+def test_erasing_an_employee_deletes_their_keys(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.EMPLOYEE, employee_id="E1")
+    assert delete_employee(engine, "E1")
+    assert find_principal(engine, key.token) is None
+    assert list_keys(engine) == []
+
+
+def test_access_log_records_who_read_whom_and_when(engine: sa.Engine) -> None:
+    talent = Principal("talent01", Role.TALENT)
+    before = datetime.now(UTC)
+    with write_transaction(engine) as conn:
+        _log(conn, talent, "E1", "req-1")
+        _log(conn, talent, "E2", "req-2")
+    newest, oldest = read_access_log(engine)
+    assert (newest.employee_id, newest.request_id, newest.key_id) == ("E2", "req-2", "talent01")
+    assert (oldest.role, oldest.action) == ("talent", "employees.read")
+    assert before - timedelta(seconds=1) <= oldest.at <= datetime.now(UTC)
+    assert [r.request_id for r in read_access_log(engine, employee_id="E1")] == ["req-1"]
+    assert len(read_access_log(engine, limit=1)) == 1
+
+
+def test_access_log_rows_roll_back_with_the_read_they_record(engine: sa.Engine) -> None:
+    with pytest.raises(RuntimeError), write_transaction(engine) as conn:
+        _log(conn, Principal("talent01", Role.TALENT), "E1", "req-1")
+        raise RuntimeError("the read failed")
+    assert read_access_log(engine) == []
+
+
+def test_access_log_limit_is_bounded(engine: sa.Engine) -> None:
+    for limit in (0, -1, 1001):
+        with pytest.raises(InvalidInput, match=str(limit)):
+            read_access_log(engine, limit=limit)
+
+
+def test_erasure_tombstones_the_person_in_the_access_log(engine: sa.Engine) -> None:
+    talent = Principal("talent01", Role.TALENT)
+    with write_transaction(engine) as conn:
+        _log(conn, talent, "E1", "req-1")
+        _log(conn, talent, "E1", "req-2")
+        _log(conn, talent, "E2", "req-3")
+    with write_transaction(engine) as conn:
+        marker = tombstone_access_log(conn, "E1")
+        assert tombstone_access_log(conn, "E404") is None
+    assert marker is not None and "E1" not in marker
+    assert read_access_log(engine, employee_id="E1") == []
+    rows = read_access_log(engine)
+    assert [(r.employee_id, r.tombstone) for r in rows] == [
+        ("E2", None),
+        (None, marker),
+        (None, marker),
+    ]
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(access_log.c.employee_id)).scalars().all()
+    assert "E1" not in stored
