@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+import sqlalchemy as sa
+from fastapi import Depends, Query, Request, Response
 
 from api.schemas import Page
 from recommender.service import Recommender
@@ -20,6 +21,30 @@ def get_recommender(request: Request) -> Recommender:
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+def get_engine(request: Request) -> sa.Engine:
+    """The engine holding API keys and the access log."""
+    engine: sa.Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[sa.Engine, Depends(get_engine)]
+
+
+def no_store(response: Response) -> None:
+    """Forbid every cache from keeping the response: it carries personal data."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+#: Add to ``dependencies=[...]`` of every route whose response carries personal data.
+NoStore = Depends(no_store)
+
+
+def route_of(request: Request) -> str:
+    """The matched route as ``"METHOD /path/{param}"``: names the route, not the person."""
+    path: str = getattr(request.scope.get("route"), "path", "<unmatched>")
+    return f"{request.method} {path}"
 
 
 class Paging:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import auth, errors
-from api.routers import catalog
+from api.routers import audit, catalog, employees
 from api.settings import Settings
 from recommender import __version__
 from recommender.service import Recommender
@@ -38,4 +38,6 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     errors.install(app)
     auth.install(app)
     app.include_router(catalog.router)
+    app.include_router(employees.router)
+    app.include_router(audit.router)
     return app

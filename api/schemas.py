@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from recommender.catalog import Course, Requirement, Role, Skill, SkillLevel
+from recommender.catalog import (
+    Course,
+    Employee,
+    EmployeeSkill,
+    Requirement,
+    Role,
+    Skill,
+    SkillLevel,
+)
+from recommender.store.access import AccessRecord
 
 T = TypeVar("T")
 
@@ -143,4 +153,79 @@ class Page(Schema, Generic[T]):
     items: list[T]
     total: int
     offset: int
+    limit: int
+
+
+class EmployeeSkillOut(Schema):
+    skill_id: str
+    level: int
+    evidence: str
+
+    @classmethod
+    def from_domain(cls, item: EmployeeSkill) -> EmployeeSkillOut:
+        return cls(skill_id=item.skill_id, level=item.level, evidence=str(item.evidence))
+
+
+class EmployeeOut(Schema):
+    """A person's record. Protected attributes are not in the Catalog and never appear here."""
+
+    id: str
+    name: str
+    role_id: str
+    department: str
+    location: str
+    tenure_years: float
+    skills: list[EmployeeSkillOut]
+    certifications: list[str]
+    profile: str
+    weekly_learning_hours: float
+    opted_out: bool
+
+    @classmethod
+    def from_domain(cls, employee: Employee) -> EmployeeOut:
+        return cls(
+            id=employee.id,
+            name=employee.name,
+            role_id=employee.role_id,
+            department=employee.department,
+            location=employee.location,
+            tenure_years=employee.tenure_years,
+            skills=[EmployeeSkillOut.from_domain(s) for s in employee.skills],
+            certifications=list(employee.certifications),
+            profile=employee.profile,
+            weekly_learning_hours=employee.weekly_learning_hours,
+            opted_out=employee.opted_out,
+        )
+
+
+class AccessEntryOut(Schema):
+    """One access-log row; ``employee_id`` is null and ``tombstone`` set once the person is erased."""
+
+    at: datetime
+    key_id: str
+    role: str
+    action: str
+    route: str
+    employee_id: str | None
+    tombstone: str | None
+    request_id: str
+
+    @classmethod
+    def from_domain(cls, record: AccessRecord) -> AccessEntryOut:
+        return cls(
+            at=record.at,
+            key_id=record.key_id,
+            role=record.role,
+            action=record.action,
+            route=record.route,
+            employee_id=record.employee_id,
+            tombstone=record.tombstone,
+            request_id=record.request_id,
+        )
+
+
+class AccessLogOut(Schema):
+    """The newest access-log rows, newest first."""
+
+    items: list[AccessEntryOut]
     limit: int
