@@ -142,3 +142,21 @@ def test_graph_export_writes_cytoscape_json(tmp_path: Path) -> None:
     kinds = {n["data"]["kind"] for n in nodes}
     assert kinds == {"role", "skill", "course"}
     assert any(n["data"]["id"] == "role:soc-analyst-1" for n in nodes)
+
+
+def test_a_prerequisite_cycle_is_rejected_with_its_path_and_nothing_changes(
+    database_url: str, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["init", "--database-url", database_url]).exit_code == 0
+    before = _fingerprint(database_url)
+    broken = tmp_path / "org"
+    shutil.copytree(DATA_DIR, broken)
+    # The bundled data has epic-caboodle-cogito after epic-clarity-data-model; close the loop.
+    with (broken / "course_prerequisites.csv").open("a", encoding="utf-8") as handle:
+        handle.write("epic-clarity-data-model,course,epic-caboodle-cogito,\n")
+    result = runner.invoke(app, ["import", "org", str(broken), "--database-url", database_url])
+    assert result.exit_code == 2
+    flat = " ".join(result.output.split())
+    assert "course_prerequisites.csv" in flat and "cycle" in flat
+    assert "epic-clarity-data-model" in flat and "epic-caboodle-cogito" in flat
+    assert _fingerprint(database_url) == before
