@@ -198,7 +198,7 @@ def test_pathway_can_judge_moves_with_the_fitted_transition_model() -> None:
     args = ["pathway", "--from-role", "registered-nurse", "--target", "nurse-informaticist"]
     result = CliRunner().invoke(app, [*args, "--judge", "model", "--json"])
     assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     catalog = read_org_tables(BUNDLED_DATA).catalog
     encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(EMBEDDING_CACHE))
     models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
