@@ -207,3 +207,23 @@ def test_pathway_can_judge_moves_with_the_fitted_transition_model() -> None:
         "registered-nurse", "nurse-informaticist"
     )
     assert body["plan"]["steps"]
+
+
+def test_reachable_lists_roles_within_the_hours_cheapest_first() -> None:
+    result = CliRunner().invoke(
+        app, ["reachable", "--employee", "E000363", "--hours", "250", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    hours = [item["hours"] for item in found]
+    assert found and hours == sorted(hours) and max(hours) <= 250
+    assert "soc-analyst-1" in {item["role_id"] for item in found}
+    wider = CliRunner().invoke(
+        app, ["reachable", "--employee", "E000363", "--hours", "600", "--json"]
+    )
+    assert {i["role_id"] for i in found} < {i["role_id"] for i in json.loads(wider.stdout)}
+
+
+def test_reachable_needs_exactly_one_starting_point() -> None:
+    result = CliRunner().invoke(app, ["reachable", "--hours", "100"])
+    assert result.exit_code != 0

@@ -294,3 +294,40 @@ def _render_path(out: Console, catalog: Catalog, number: int, path: RolePath) ->
         )
     for reason in path.reasons:
         out.print(f"  - {reason}", highlight=False)
+
+
+@app.command("reachable")
+def reachable(
+    hours: Annotated[
+        float, typer.Option("--hours", min=0, help="Training hours the person can invest.")
+    ],
+    employee: Annotated[
+        str | None, typer.Option("--employee", help="Start from this employee's skills.")
+    ] = None,
+    from_role: Annotated[
+        str | None, typer.Option("--from-role", help="Start from this role's typical profile.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    data: DataDir = BUNDLED_DATA,
+    judge_name: Annotated[
+        Judge, typer.Option("--judge", help="Which moves count as viable.")
+    ] = Judge.COVERAGE,
+) -> None:
+    """List the roles reachable within --hours of training, through viable moves, cheapest first."""
+    if (employee is None) == (from_role is None):
+        raise typer.BadParameter("give exactly one of --employee or --from-role")
+    try:
+        catalog = load_dataset(data)
+        source = _profile(catalog, employee, from_role, None)
+        stones = SteppingStones.build(catalog, _judge(catalog, judge_name))
+        found = stones.reachable(source if employee else str(from_role), hours)
+    except ReskillError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps([{"role_id": r, "hours": round(h, 1)} for r, h in found.items()]))
+        return
+    table = Table("role", "title", "training hours", title=f"Reachable within {hours:g} h")
+    for role_id, needed in found.items():
+        table.add_row(role_id, catalog.roles[role_id].title, f"{needed:,.0f}")
+    console.print(table)
