@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +18,9 @@ from recommender.embeddings import (
     SentenceTransformerEncoder,
 )
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 DEFAULT_DATABASE_URL = "sqlite:///var/reskill.db"
 BUNDLED_DATA = Path(recommender.__file__).resolve().parents[1] / "data"
 
@@ -27,6 +32,20 @@ DatabaseUrl = Annotated[
         help="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
     ),
 ]
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[sa.Engine]:
+    """An engine on ``url``, its schema migrated to head, disposed on exit."""
+    from recommender.store import make_engine, upgrade
+
+    ensure_sqlite_parent(url)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def ensure_sqlite_parent(url: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,33 +17,27 @@ from recommender.cli._options import (
     BUNDLED_DATA,
     DEFAULT_DATABASE_URL,
     DatabaseUrl,
-    ensure_sqlite_parent,
+    migrated_engine,
 )
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 from recommender.errors import InvalidCatalog
 
 console = Console()
 err = Console(stderr=True)
 
 
-def _store(url: str):  # type: ignore[no-untyped-def]
-    from recommender.store import make_engine, upgrade
-
-    ensure_sqlite_parent(url)
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
-
-
 def _save(
-    url: str, catalog: Catalog, protected: tuple[ProtectedAttributes, ...], kind: str, source: str
+    engine: sa.Engine,
+    catalog: Catalog,
+    protected: tuple[ProtectedAttributes, ...],
+    kind: str,
+    source: str,
 ) -> None:
     from recommender.store import save_catalog
 
-    engine = _store(url)
-    try:
-        result = save_catalog(engine, catalog, protected=protected, kind=kind, source=source)
-    finally:
-        engine.dispose()
+    result = save_catalog(engine, catalog, protected=protected, kind=kind, source=source)
     verdict = "imported" if result.changed else "unchanged (already up to date)"
     console.print(f"[bold]{kind}[/bold] from {source}: {verdict}")
     table = Table("table", "inserted", "updated", "deleted", "unchanged")
@@ -53,19 +47,22 @@ def _save(
     console.print(table)
 
 
-def _read_org(source: Path, url: str):  # type: ignore[no-untyped-def]
+def _import_org(source: Path, url: str) -> None:
+    """Validate ``source`` against what the database holds, then save it in one transaction."""
     from recommender.ingest.tables import read_org_tables
     from recommender.store import load_catalog
 
-    engine = _store(url)
-    try:
-        base = load_catalog(engine)
-    finally:
-        engine.dispose()
-    return read_org_tables(source, base=base)
+    with migrated_engine(url) as engine:
+        try:
+            dataset = read_org_tables(source, base=load_catalog(engine))
+        except InvalidCatalog as exc:
+            _fail(exc)
+        for warning in dataset.report.warnings:
+            err.print(f"[yellow]warning:[/yellow] {warning}")
+        _save(engine, dataset.catalog, dataset.protected, "org", str(source))
 
 
-def _fail(exc: InvalidCatalog) -> None:
+def _fail(exc: InvalidCatalog) -> NoReturn:
     err.print(f"[red]Nothing was imported.[/red] {exc}")
     raise typer.Exit(code=2)
 
@@ -76,11 +73,7 @@ def init(
     data: Annotated[Path, typer.Option(help="Org dataset to load.")] = BUNDLED_DATA,
 ) -> None:
     """Create (or migrate) the database and load the bundled default dataset. Idempotent."""
-    try:
-        dataset = _read_org(data, database_url)
-    except InvalidCatalog as exc:
-        _fail(exc)
-    _save(database_url, dataset.catalog, dataset.protected, "org", str(data))
+    _import_org(data, database_url)
 
 
 @import_app.command("org")
@@ -89,13 +82,7 @@ def import_org(
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
     """Import an organisation's roles, skills, courses and employees (all or nothing)."""
-    try:
-        dataset = _read_org(source, database_url)
-    except InvalidCatalog as exc:
-        _fail(exc)
-    for warning in dataset.report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
-    _save(database_url, dataset.catalog, dataset.protected, "org", str(source))
+    _import_org(source, database_url)
 
 
 @import_app.command("onet")
@@ -118,5 +105,6 @@ def import_onet(
         except InvalidCatalog as exc:
             _fail(exc)
         progress.update(task, description="saving to the database")
-        _save(database_url, catalog, (), "onet", str(directory))
+        with migrated_engine(database_url) as engine:
+            _save(engine, catalog, (), "onet", str(directory))
     console.print(f"[dim]{ONET_ATTRIBUTION}[/dim]")

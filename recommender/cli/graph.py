@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from recommender.cli._app import graph_app
-from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl
+from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl, migrated_engine
 from recommender.graph import build_graph, to_cytoscape, to_node_link
 
 
@@ -26,14 +26,10 @@ def export(
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
     """Export the role/skill/course graph (no personal data) as node-link or Cytoscape JSON."""
-    from recommender.store import load_catalog, make_engine, upgrade
+    from recommender.store import load_catalog
 
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
+    with migrated_engine(database_url) as engine:
         catalog = load_catalog(engine, include_employees=False)
-    finally:
-        engine.dispose()
     graph = build_graph(catalog)
     data = to_cytoscape(graph) if fmt is GraphFormat.CYTOSCAPE else to_node_link(graph)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

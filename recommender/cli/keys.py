@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from recommender.access import Role
 from recommender.cli._app import app
-from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl, ensure_sqlite_parent
+from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl, migrated_engine
 from recommender.errors import InvalidInput, UnknownEmployee
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -19,15 +18,6 @@ app.add_typer(keys_app, name="keys")
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _engine(url: str) -> sa.Engine:
-    from recommender.store import make_engine, upgrade
-
-    ensure_sqlite_parent(url)
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
 
 
 @keys_app.command("create")
@@ -45,14 +35,12 @@ def create(
     """Create a key and print it once: only its hash is stored, so it cannot be shown again."""
     from recommender.store.access import create_key
 
-    engine = _engine(database_url)
     try:
-        key = create_key(engine, role, employee_id=employee, label=label)
+        with migrated_engine(database_url) as engine:
+            key = create_key(engine, role, employee_id=employee, label=label)
     except (InvalidInput, UnknownEmployee) as exc:
         err.print(f"[red]No key was created:[/red] {exc}")
         raise typer.Exit(code=2) from None
-    finally:
-        engine.dispose()
     err.print(f"Created {role} key [bold]{key.key_id}[/bold]. Store it now; it is shown only once:")
     typer.echo(key.token)
 
@@ -62,11 +50,8 @@ def list_(database_url: DatabaseUrl = DEFAULT_DATABASE_URL) -> None:
     """List every key (id, role, employee, label, dates); never the secrets."""
     from recommender.store.access import list_keys
 
-    engine = _engine(database_url)
-    try:
+    with migrated_engine(database_url) as engine:
         records = list_keys(engine)
-    finally:
-        engine.dispose()
     table = Table("key id", "role", "employee", "label", "created", "status")
     for r in records:
         status = "active" if r.revoked_at is None else f"revoked {r.revoked_at:%Y-%m-%d %H:%M}"
@@ -83,11 +68,8 @@ def revoke(
     """Revoke a key; requests with it are refused from now on."""
     from recommender.store.access import revoke_key
 
-    engine = _engine(database_url)
-    try:
+    with migrated_engine(database_url) as engine:
         revoked = revoke_key(engine, key_id)
-    finally:
-        engine.dispose()
     if not revoked:
         err.print(f"[red]No active key {key_id!r}[/red] (see `reskill keys list`).")
         raise typer.Exit(code=1)
