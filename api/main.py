@@ -21,8 +21,9 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.recommender = recommender or Recommender.from_database(settings.database_url)
-        app.state.engine = make_engine(settings.database_url)  # API keys, access log
+        # One engine serves the catalogue load, API keys and the access log.
+        app.state.engine = make_engine(settings.database_url)
+        app.state.recommender = recommender or Recommender.from_engine(app.state.engine)
         try:
             yield
         finally:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from recommender import ONET_ATTRIBUTION
 from recommender.catalog import Catalog, Course, CourseKind, Role, RoleSource, Skill, SkillCategory
 from recommender.graph import build_graph
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 __all__ = ["CatalogFilter", "Recommender"]
 
@@ -44,16 +48,12 @@ class Recommender:
         self.catalog = catalog
 
     @classmethod
-    def from_database(cls, url: str) -> Recommender:
-        """Load the whole catalogue from the database at ``url`` (migrating it first)."""
-        from recommender.store import load_catalog, make_engine, upgrade
+    def from_engine(cls, engine: sa.Engine) -> Recommender:
+        """Migrate the database behind ``engine`` to head and load its whole catalogue."""
+        from recommender.store import load_catalog, upgrade
 
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            return cls(load_catalog(engine))
-        finally:
-            engine.dispose()
+        upgrade(engine)
+        return cls(load_catalog(engine))
 
     @property
     def has_onet_data(self) -> bool:
