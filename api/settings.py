@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
 
 
 class Settings(BaseSettings):
+    """``RESKILL_DATABASE_URL``, ``RESKILL_EMBEDDING_CACHE``, ``RESKILL_MODEL``, ...
+
+    ``onet_dir`` is the user's own download of the O*NET database: when set, title
+    normalisation also ranks the O*NET occupations known there by title. ``warm_up``
+    builds the candidate index (embedding every profile, cached on disk) before the
+    first request instead of during it. ``embeddings`` off serves everything that
+    needs no model (catalogue, records, pathways, opportunities) and answers 503 for
+    the rest.
+    """
+
     model_config = SettingsConfigDict(env_prefix="RESKILL_", extra="ignore")
 
     database_url: str = "sqlite:///var/reskill.db"
     max_page_size: int = 100
+    embeddings: bool = True
+    embedding_cache: Path | None = DEFAULT_EMBEDDING_CACHE
+    model: Path | None = None
+    onet_dir: Path | None = None
+    warm_up: bool = True

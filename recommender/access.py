@@ -91,7 +91,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.CATALOG_READ: frozenset({_A, _T, _R}),
         Action.EMPLOYEES_READ: frozenset({_A, _T, _E}),
         Action.EMPLOYEES_ERASE: frozenset({_A}),
-        Action.PATHWAYS_READ: frozenset({_A, _T}),
+        Action.PATHWAYS_READ: frozenset({_A, _T, _E}),
         Action.CANDIDATES_READ: frozenset({_A, _T}),
         Action.SHORTLISTS_READ: frozenset({_A, _T, _R}),
         Action.SHORTLISTS_WRITE: frozenset({_A, _T, _R}),
@@ -133,7 +133,24 @@ class Principal:
         >>> Principal("k", Role.TALENT).may_read_employee("E2")
         True
         """
-        if not self.may(Action.EMPLOYEES_READ):
+        return self.may_access_employee(Action.EMPLOYEES_READ, employee_id)
+
+    def may_access_employee(self, action: Action, employee_id: str) -> bool:
+        """Whether this caller may perform ``action`` on ``employee_id``'s data.
+
+        Employees act only on themselves; every other role by the permission table.
+
+        Examples
+        --------
+        >>> me = Principal("k", Role.EMPLOYEE, "E1")
+        >>> me.may_access_employee(Action.PATHWAYS_READ, "E1")
+        True
+        >>> me.may_access_employee(Action.PATHWAYS_READ, "E2")
+        False
+        >>> Principal("k", Role.RECRUITER).may_access_employee(Action.PATHWAYS_READ, "E1")
+        False
+        """
+        if not self.may(action):
             return False
         return self.role not in OWN_RECORD_ONLY or self.employee_id == employee_id
 

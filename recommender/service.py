@@ -1,23 +1,44 @@
 """`Recommender`: the one facade that the HTTP API and the CLI call.
 
 It loads the catalogue once (from the database or from a Catalog given
-directly), keeps it immutable, and answers the questions the API asks.
+directly), keeps it immutable, and answers the questions the API asks. The
+expensive parts (the candidate index with its profile vectors, the stepping-stone
+graph, the skill extractor, the role and title indexes) are built once, on first
+use or by :meth:`Recommender.warm`, under a lock so concurrent requests build
+each only once. A change to the data (an import, an erasure) makes a *new*
+Recommender (:meth:`Recommender.with_catalog`) that the caller swaps in whole:
+requests in flight finish on the old one.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import networkx as nx
 
 from recommender import ONET_ATTRIBUTION
 from recommender.catalog import Catalog, Course, CourseKind, Role, RoleSource, Skill, SkillCategory
+from recommender.errors import InvalidInput, ModelMissing
 from recommender.graph import build_graph
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from recommender.candidates import CandidateIndex, MobilityOption, Shortlist, ShortlistFilter
+    from recommender.embeddings import Encoder
+    from recommender.matching import MatchResult, RoleIndex
+    from recommender.pathways import Objective, Planner, SteppingStones, TransitionJudge
+    from recommender.pathways.answer import PathwayAnswer
+    from recommender.skills_extraction import SkillExtractor
+    from recommender.titles import TitleMatch, TitleNormaliser
+    from recommender.titles.occupations import TitledOccupation
+
+Built = TypeVar("Built")
 
 __all__ = ["CatalogFilter", "Recommender"]
 
@@ -42,18 +63,226 @@ class CatalogFilter:
 
 
 class Recommender:
-    """Answers catalogue, pathway and shortlist questions over one immutable catalogue."""
+    """Answers catalogue, pathway and shortlist questions over one immutable catalogue.
 
-    def __init__(self, catalog: Catalog) -> None:
+    Parameters
+    ----------
+    catalog : Catalog
+        Roles, skills, courses and employees; never modified.
+    encoder : Encoder, optional
+        Embeds profiles, role texts and titles (wrap it in a
+        :class:`~recommender.embeddings.CachedEncoder`). Without one, shortlists,
+        free-text matching and title normalisation raise :class:`ModelMissing`;
+        pathways and mobility options still work.
+    onet_titles : sequence of TitledOccupation
+        O*NET occupations known by their titles (from the user's O*NET download), ranked
+        by title normalisation beside the catalogue's own O*NET roles.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        encoder: Encoder | None = None,
+        onet_titles: Sequence[TitledOccupation] = (),
+    ) -> None:
         self.catalog = catalog
+        self.encoder = encoder
+        self.onet_titles = tuple(onet_titles)
+        self._lock = threading.RLock()
+        self._built: dict[str, object] = {}
 
     @classmethod
-    def from_engine(cls, engine: sa.Engine) -> Recommender:
+    def from_engine(
+        cls,
+        engine: sa.Engine,
+        *,
+        encoder: Encoder | None = None,
+        onet_titles: Sequence[TitledOccupation] = (),
+    ) -> Recommender:
         """Migrate the database behind ``engine`` to head and load its whole catalogue."""
         from recommender.store import load_catalog, upgrade
 
         upgrade(engine)
-        return cls(load_catalog(engine))
+        return cls(load_catalog(engine), encoder=encoder, onet_titles=onet_titles)
+
+    def with_catalog(self, catalog: Catalog) -> Recommender:
+        """A new Recommender over ``catalog`` with the same encoder and O*NET titles."""
+        return Recommender(catalog, encoder=self.encoder, onet_titles=self.onet_titles)
+
+    def reloaded(self, engine: sa.Engine) -> Recommender:
+        """A new Recommender over what the database holds now (after an import or erasure)."""
+        from recommender.store import load_catalog
+
+        return self.with_catalog(load_catalog(engine))
+
+    # -- prepared state, built once ----------------------------------------------------------
+
+    def _once(self, name: str, build: Callable[[], Built]) -> Built:
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]  # type: ignore[return-value]
+
+    def _need_encoder(self, what: str) -> Encoder:
+        if self.encoder is None:
+            raise ModelMissing(f"{what} needs the embedding model, and none is configured")
+        return self.encoder
+
+    @property
+    def judge(self) -> TransitionJudge:
+        """Which moves are viable: skill coverage and the job-zone rule."""
+        from recommender.pathways import CoverageJudge
+
+        return self._once("judge", lambda: CoverageJudge(self.catalog))
+
+    @property
+    def planner(self) -> Planner:
+        from recommender.pathways import Planner
+
+        return self._once("planner", lambda: Planner(self.catalog))
+
+    @property
+    def stepping_stones(self) -> SteppingStones:
+        from recommender.pathways import SteppingStones
+
+        return self._once("stones", lambda: SteppingStones.build(self.catalog, self.judge))
+
+    @property
+    def candidate_index(self) -> CandidateIndex:
+        """Employees' levels, lower-bound tables and (with an encoder) profile vectors."""
+        from recommender.candidates import CandidateIndex
+
+        return self._once(
+            "index",
+            lambda: CandidateIndex(batch_size=256).fit(self.catalog, self.judge, self.encoder),
+        )
+
+    @property
+    def skill_extractor(self) -> SkillExtractor:
+        from recommender.skills_extraction import SkillExtractor
+
+        encoder = self._need_encoder("skill inference")
+        return self._once("extractor", lambda: SkillExtractor(encoder).fit(self.catalog))
+
+    @property
+    def role_index(self) -> RoleIndex:
+        from recommender.matching import RoleIndex
+
+        encoder = self._need_encoder("free-text matching")
+        return self._once("role_index", lambda: RoleIndex(encoder).fit(self.catalog))
+
+    @property
+    def title_normaliser(self) -> TitleNormaliser:
+        from recommender.titles import TitleNormaliser
+
+        encoder = self._need_encoder("title normalisation")
+        return self._once(
+            "titles",
+            lambda: TitleNormaliser(encoder).fit(self.catalog, extra_occupations=self.onet_titles),
+        )
+
+    def warm(self) -> None:
+        """Build what the first requests would otherwise wait for (profile vectors first)."""
+        self.candidate_index  # noqa: B018 - built for its side effect
+        self.stepping_stones  # noqa: B018
+        if self.encoder is not None:
+            self.role_index  # noqa: B018
+            self.skill_extractor  # noqa: B018
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def shortlist(
+        self,
+        role_id: str,
+        limit: int = 10,
+        filters: ShortlistFilter | None = None,
+        *,
+        exact_hours: bool = True,
+    ) -> Shortlist:
+        """The employees closest to ready for ``role_id``, with explanations.
+
+        Raises
+        ------
+        UnknownRole, InvalidInput, ModelMissing
+        """
+        from recommender.candidates import shortlist
+
+        self._need_encoder("a candidate shortlist")
+        self.catalog.role(role_id)
+        return shortlist(self.candidate_index, role_id, limit, filters, exact_hours=exact_hours)
+
+    def opportunities(
+        self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
+    ) -> tuple[MobilityOption, ...]:
+        """The roles ``employee_id`` could move to, best first, each with its plan.
+
+        Raises
+        ------
+        UnknownEmployee, InvalidInput
+        """
+        from recommender.candidates import mobility_options
+
+        self.catalog.employee(employee_id)
+        return mobility_options(
+            self.candidate_index, employee_id, limit, include_unviable=include_unviable
+        )
+
+    def pathway(
+        self,
+        target: str,
+        *,
+        employee_id: str | None = None,
+        from_role: str | None = None,
+        objective: Objective | None = None,
+        paths: int | None = None,
+        start: date | None = None,
+    ) -> PathwayAnswer:
+        """The plan from an employee (or a role's typical profile) to ``target``.
+
+        Raises
+        ------
+        InvalidInput
+            Neither or both of ``employee_id`` and ``from_role``.
+        UnknownRole, UnknownEmployee
+        """
+        from recommender.pathways import Objective, employee_profile, role_profile
+        from recommender.pathways.answer import answer_pathway
+
+        if (employee_id is None) == (from_role is None):
+            raise InvalidInput("give exactly one of an employee or a starting role")
+        profile = (
+            employee_profile(self.catalog, employee_id)
+            if employee_id is not None
+            else role_profile(self.catalog, str(from_role))
+        )
+        self.catalog.role(target)
+        return answer_pathway(
+            self.planner,
+            self.judge,
+            lambda: self.stepping_stones,
+            profile,
+            target,
+            objective=objective or Objective.HOURS,
+            start=start,
+            paths=paths,
+        )
+
+    def match(self, text: str, top: int = 5) -> MatchResult:
+        """The roles and (inferred) skills a free-text description points to."""
+        from recommender.matching import match_text
+
+        encoder = self._need_encoder("free-text matching")
+        return match_text(
+            text, self.catalog, encoder, self.skill_extractor, top, index=self.role_index
+        )
+
+    def normalise_titles(
+        self, titles: Sequence[str], top: int = 5
+    ) -> tuple[list[list[TitleMatch]], list[list[TitleMatch]]]:
+        """For each title, the ranked O*NET occupations and the organisation's roles."""
+        normaliser = self.title_normaliser
+        return normaliser.normalise(titles, top), normaliser.match_roles(titles, top)
 
     @property
     def has_onet_data(self) -> bool:

@@ -9,9 +9,9 @@ the service facade and the transition model once those land.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,7 +27,7 @@ from recommender.cli._options import (
     cached_encoder,
     load_dataset,
 )
-from recommender.errors import NoPathway, ReskillError
+from recommender.errors import ReskillError
 from recommender.pathways import (
     CoverageJudge,
     LearnerProfile,
@@ -41,6 +41,7 @@ from recommender.pathways import (
     employee_profile,
     role_profile,
 )
+from recommender.pathways.answer import PathwayAnswer, answer_pathway
 from recommender.pathways.explain import skill_name
 
 if TYPE_CHECKING:
@@ -105,14 +106,24 @@ def pathway(
         catalog = load_dataset(data)
         profile = _profile(catalog, employee, from_role, weekly_hours)
         judge = _judge(catalog, judge_name)
-        result = _answer(catalog, profile, target, objective, start, paths, strict, judge)
+        result = answer_pathway(
+            Planner(catalog),
+            judge,
+            lambda: SteppingStones.build(catalog, judge),
+            profile,
+            target,
+            objective=objective,
+            start=start.date() if start else None,
+            paths=paths,
+            strict=strict,
+        )
     except ReskillError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        result.render(console, catalog)
+        _render(result, console, catalog)
 
 
 class _ModelJudge:
@@ -152,75 +163,28 @@ def _profile(
     return role_profile(catalog, from_role, weekly_hours or 4.0)
 
 
-class _Answer:
-    """The direct plan, whether the direct move is viable, and any stepping-stone paths."""
-
-    def __init__(
-        self,
-        profile: LearnerProfile,
-        plan: TrainingPlan,
-        viable: bool,
-        paths: list[RolePath],
-        note: str | None = None,
-    ) -> None:
-        self.profile, self.plan, self.viable, self.paths = profile, plan, viable, paths
-        self.note = note
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "employee_id": self.profile.employee_id,
-            "from_role": self.profile.role_id,
-            "target": self.plan.role_id,
-            "direct_move_viable": self.viable,
-            "plan": self.plan.to_dict(),
-            "stepping_stones": [p.to_dict() for p in self.paths],
-            "stepping_stones_note": self.note,
-        }
-
-    def render(self, out: Console, catalog: Catalog) -> None:
-        who = self.profile.employee_id or f"typical {_title(catalog, self.profile.role_id)}"
+def _render(answer: PathwayAnswer, out: Console, catalog: Catalog) -> None:
+    profile, plan = answer.profile, answer.plan
+    who = profile.employee_id or f"typical {_title(catalog, profile.role_id)}"
+    out.print(
+        f"[bold]Pathway[/bold] for {who}: {_title(catalog, profile.role_id)} -> "
+        f"{_title(catalog, plan.role_id)}  (objective: {plan.objective})",
+        highlight=False,
+    )
+    out.print(_gap_table(catalog, plan))
+    out.print(_plan_table(catalog, plan))
+    for reason in plan.reasons:
+        out.print(f"  - {reason}", highlight=False)
+    if not answer.viable:
         out.print(
-            f"[bold]Pathway[/bold] for {who}: {_title(catalog, self.profile.role_id)} -> "
-            f"{_title(catalog, self.plan.role_id)}  (objective: {self.plan.objective})",
+            "[yellow]The direct move is not viable[/yellow] (job-zone step or too few "
+            "transferable skills): consider the stepping stones below.",
             highlight=False,
         )
-        out.print(_gap_table(catalog, self.plan))
-        out.print(_plan_table(catalog, self.plan))
-        for reason in self.plan.reasons:
-            out.print(f"  - {reason}", highlight=False)
-        if not self.viable:
-            out.print(
-                "[yellow]The direct move is not viable[/yellow] (job-zone step or too few "
-                "transferable skills): consider the stepping stones below.",
-                highlight=False,
-            )
-        for number, path in enumerate(self.paths, start=1):
-            _render_path(out, catalog, number, path)
-        if self.note:
-            out.print(f"[yellow]No stepping-stone path:[/yellow] {self.note}", highlight=False)
-
-
-def _answer(
-    catalog: Catalog,
-    profile: LearnerProfile,
-    target: str,
-    objective: Objective,
-    start: datetime | None,
-    paths: int | None,
-    strict: bool,
-    judge: TransitionJudge,
-) -> _Answer:
-    day = start.date() if start else date.today()
-    plan = Planner(catalog).plan(profile, target, objective, start=day, strict=strict)
-    viable = profile.role_id is None or judge.is_viable(profile.role_id, target)
-    if profile.role_id in (None, target) or (paths is None and viable):
-        return _Answer(profile, plan, viable, [])
-    stones = SteppingStones.build(catalog, judge)
-    try:
-        found = stones.paths(profile, target, paths or 1, objective=objective, start=day)
-    except NoPathway as exc:
-        return _Answer(profile, plan, viable, [], note=str(exc))
-    return _Answer(profile, plan, viable, found)
+    for number, path in enumerate(answer.paths, start=1):
+        _render_path(out, catalog, number, path)
+    if answer.note:
+        out.print(f"[yellow]No stepping-stone path:[/yellow] {answer.note}", highlight=False)
 
 
 def _title(catalog: Catalog, role_id: str | None) -> str:
