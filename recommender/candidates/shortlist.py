@@ -181,7 +181,11 @@ class Shortlist:
 
     ``considered`` counts the employees that passed the filters (before ``limit``);
     ``certified`` is True when exact hours were used and the top is provably the same as
-    planning everyone; ``exact_plans`` counts the planner runs it took.
+    planning everyone; ``exact_plans`` counts the planner runs it took. ``assessed``
+    holds the ids of everyone the ranking scored: the role's pool after the scoping
+    filters (department, location, holders of other hard-to-fill roles) and *before*
+    the readiness and hours thresholds, which are outcomes of the assessment. It is the
+    population of an adverse-impact audit (:mod:`recommender.fairness`).
     """
 
     role_id: str
@@ -191,6 +195,7 @@ class Shortlist:
     certified: bool
     exact_plans: int = 0
     filters: ShortlistFilter = field(default_factory=ShortlistFilter)
+    assessed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,6 +261,7 @@ def shortlist(
     filters = filters or ShortlistFilter()
     weights = weights or ShortlistWeights()
     rows = _eligible_rows(index, role_id, filters)
+    assessed = tuple(index.employee_ids_[int(r)] for r in rows)
     cols = index.columns(role_id, rows)
     keep = _passes(cols, filters)
     rows, cols = rows[keep], _subset(cols, keep)
@@ -279,6 +285,7 @@ def shortlist(
         certified=certified,
         exact_plans=len(ranking.plans),
         filters=filters,
+        assessed=assessed,
     )
 
 
