@@ -151,11 +151,14 @@ class Recommender:
     @property
     def candidate_index(self) -> CandidateIndex:
         """Employees' levels, lower-bound tables and (with an encoder) profile vectors."""
+
+        return self._once("index", lambda: self._fit_index(None))
+
+    def _fit_index(self, progress: Callable[[int, int], None] | None) -> CandidateIndex:
         from recommender.candidates import CandidateIndex
 
-        return self._once(
-            "index",
-            lambda: CandidateIndex(batch_size=256).fit(self.catalog, self.judge, self.encoder),
+        return CandidateIndex(batch_size=256).fit(
+            self.catalog, self.judge, self.encoder, progress=progress
         )
 
     @property
@@ -182,9 +185,12 @@ class Recommender:
             lambda: TitleNormaliser(encoder).fit(self.catalog, extra_occupations=self.onet_titles),
         )
 
-    def warm(self) -> None:
-        """Build what the first requests would otherwise wait for (profile vectors first)."""
-        self.candidate_index  # noqa: B018 - built for its side effect
+    def warm(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Build what the first requests would otherwise wait for (profile vectors first).
+
+        ``progress(done, total)`` is called while profiles are embedded.
+        """
+        self._once("index", lambda: self._fit_index(progress))
         self.stepping_stones  # noqa: B018
         if self.encoder is not None:
             self.role_index  # noqa: B018

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from recommender.access import Role as KeyRole
 from recommender.catalog import (
     MAX_LEVEL,
     MIN_LEVEL,
@@ -57,6 +58,8 @@ __all__ = [
     "protected_attributes",
     "import_runs",
     "CATALOG_TABLES",
+    "shortlists",
+    "shortlist_entries",
 ]
 
 NAMING_CONVENTION = {
@@ -362,4 +365,48 @@ CATALOG_TABLES: tuple[sa.Table, ...] = (
     employee_skills,
     employee_certifications,
     protected_attributes,
+)
+
+# -- stored shortlists (not catalogue content: imports never touch them) -----------------
+
+#: One saved shortlist: what was asked, by which key, and what the ranking said.
+#: ``created_by`` names the key without a foreign key, so the row outlives the key.
+shortlists = sa.Table(
+    "shortlists",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("role_id", sa.String, nullable=False),
+    sa.Column("role_title", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(16), nullable=False),
+    sa.Column("creator_role", sa.String, nullable=False),
+    sa.Column("candidate_limit", sa.Integer, nullable=False),
+    sa.Column("filters", sa.JSON, nullable=False),
+    sa.Column("considered", sa.Integer, nullable=False),
+    sa.Column("certified", sa.Boolean, nullable=False),
+    _one_of("creator_role", KeyRole),
+    _sqlite_type("candidate_limit", _INTEGER),
+    sa.CheckConstraint("candidate_limit >= 1", name="candidate_limit_positive"),
+    *_non_negative("considered", _INTEGER),
+    *_boolean("certified"),
+)
+
+#: One person on a saved shortlist: the candidate as shown when it was saved (``payload``).
+#: No foreign key to ``employees``: re-imports rewrite employees, and erasure removes
+#: entries explicitly (``recommender.store.shortlists.forget_employee``).
+shortlist_entries = sa.Table(
+    "shortlist_entries",
+    metadata,
+    sa.Column(
+        "shortlist_id",
+        sa.String(32),
+        sa.ForeignKey("shortlists.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("rank", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("employee_id", sa.String, nullable=False, index=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.UniqueConstraint("shortlist_id", "employee_id"),
+    _sqlite_type("rank", _INTEGER),
+    sa.CheckConstraint("rank >= 1", name="rank_positive"),
 )
