@@ -217,10 +217,27 @@ def test_match_roles_without_org_roles_is_empty() -> None:
     assert model.match_roles(["Staff Nurse"]) == [[]]
 
 
-def test_fit_needs_onet_occupations() -> None:
+def test_fit_needs_something_to_rank() -> None:
     model = TitleNormaliser(HashingEncoder(), FusionWeights.plain())
-    with pytest.raises(InvalidInput, match="no O\\*NET occupations"):
-        model.fit(Catalog.from_items(roles=ORG))
+    with pytest.raises(InvalidInput, match="no O\\*NET occupations and no org roles"):
+        model.fit(Catalog())
+
+
+def test_org_roles_alone_are_ranked_by_their_own_titles_and_no_occupation_is_named() -> None:
+    model = TitleNormaliser(HashingEncoder(), FusionWeights.plain(), org_weight=0.7)
+    model.fit(Catalog.from_items(roles=ORG))
+    assert model.onet_index_ is None and model.onet_codes_ == ()
+    assert model.normalise(["Registered nurse", "Clinical coder"]) == [[], []]
+    nurse, nothing = model.match_roles(["Registered nurse, nights", "PRN"], top=3)
+    assert nurse[0].role_id == "rn" and nothing == []
+    # Without O*NET, org_weight does not apply: the scores are the direct fusion alone,
+    # exactly as with O*NET occupations present and org_weight 0.
+    direct = TitleNormaliser(HashingEncoder(), FusionWeights.plain(), org_weight=0.0)
+    (with_onet,) = direct.fit(Catalog.from_items(roles=[*ROLES, *ORG])).match_roles(
+        ["Registered nurse, nights"], top=3
+    )
+    assert [m.role_id for m in nurse] == [m.role_id for m in with_onet]
+    assert [m.score for m in nurse] == pytest.approx([m.score for m in with_onet])
 
 
 # Occupations known by their titles alone ---------------------------------------------------

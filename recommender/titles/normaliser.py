@@ -28,6 +28,14 @@ is the probability :meth:`normalise` gives the role's ``soc_code``. O*NET's thou
 alternate titles thus reach org roles through their SOC code ("RN - Med/Surg nights"
 finds the org's "Registered nurse" role), while the org's own titles separate roles that
 share a code.
+
+Without O*NET
+-------------
+A catalogue of org roles alone (no O*NET roles and no ``extra_occupations``, as with the
+bundled dataset when no O*NET download is configured) can still be fitted: there is no
+O*NET index (``onet_index_`` is ``None``), :meth:`TitleNormaliser.normalise` returns an
+empty list per title, and :meth:`TitleNormaliser.match_roles` ranks org roles by
+``direct`` alone (``org_weight`` is taken as 0, since there is no O*NET score to share).
 """
 
 from __future__ import annotations
@@ -197,13 +205,14 @@ class TitleNormaliser:
         TitleNormaliser
             ``self``, with ``fusion_``, ``onet_roles_``, ``extra_occupations_`` (the
             title-only occupations indexed after the roles), ``onet_codes_`` (the code
-            of each occupation ranked, roles first), ``onet_index_``, ``org_roles_``,
-            ``org_index_`` (``None`` without org roles) set.
+            of each occupation ranked, roles first), ``onet_index_`` (``None`` without
+            O*NET occupations), ``org_roles_``, ``org_index_`` (``None`` without org
+            roles) set.
 
         Raises
         ------
         InvalidInput
-            When there is no O*NET occupation at all to rank.
+            When there is nothing at all to rank: no O*NET occupation and no org role.
         """
         if not 0.0 <= self.org_weight <= 1.0:
             raise InvalidInput(f"org_weight must be within [0, 1], got {self.org_weight}")
@@ -212,10 +221,10 @@ class TitleNormaliser:
         self.onet_roles_ = tuple(by_source[RoleSource.ONET])
         self.org_roles_ = tuple(by_source[RoleSource.ORG])
         self.extra_occupations_ = title_only(self.onet_roles_, extra_occupations)
-        if not self.onet_roles_ and not self.extra_occupations_:
+        if not self.onet_roles_ and not self.extra_occupations_ and not self.org_roles_:
             raise InvalidInput(
-                "the catalogue has no O*NET occupations to normalise titles to, "
-                "and no extra occupations were given"
+                "the catalogue has no O*NET occupations and no org roles to normalise "
+                "titles to, and no extra occupations were given"
             )
         self._onet_answers = (
             *(_answer(r) for r in self.onet_roles_),
@@ -228,7 +237,7 @@ class TitleNormaliser:
             *(occupation_target(o) for o in self.extra_occupations_),
         ]
         org = [role_target(r) for r in self.org_roles_]
-        self.onet_index_ = TitleIndex.build(onet, self.encoder, progress)
+        self.onet_index_ = TitleIndex.build(onet, self.encoder, progress) if onet else None
         self.org_index_ = TitleIndex.build(org, self.encoder) if org else None
         self._code_position: dict[str, int] = {}
         for position, code in enumerate(self.onet_codes_):
@@ -261,9 +270,12 @@ class TitleNormaliser:
         -------
         list of list of TitleMatch
             One list per title, best first; empty for a title with nothing to match
-            once cleaned (blank, punctuation, only shift or grade words).
+            once cleaned (blank, punctuation, only shift or grade words), and for
+            every title when no O*NET occupation was fitted.
         """
         self._check_top(top)
+        if self.onet_index_ is None:
+            return [[] for _ in titles]
         out: list[list[TitleMatch]] = []
         for start in range(0, len(titles), self.batch_size):
             out.extend(self._normalise_batch(titles[start : start + self.batch_size], top))
@@ -288,13 +300,24 @@ class TitleNormaliser:
 
         Also returns the per-title similarities (for
         :meth:`~recommender.titles.features.TitleIndex.matched_title`) and the cleaned
-        titles. Rows of titles with nothing to match are all zero.
+        titles. Rows of titles with nothing to match are all zero; without O*NET
+        occupations both matrices have no columns.
         """
         cleaned = [clean_title(t) for t in titles]
-        features, title_sims = self.onet_index_.features(cleaned, self.encode_queries(cleaned))
+        probs, title_sims = self._onet_scores(cleaned, self.encode_queries(cleaned))
+        return probs, title_sims, cleaned
+
+    def _onet_scores(
+        self, cleaned: Sequence[str], queries: FloatMatrix
+    ) -> tuple[FloatMatrix, FloatMatrix]:
+        """Probabilities over the O*NET occupations and title similarities, see above."""
+        if self.onet_index_ is None:
+            empty = np.zeros((len(cleaned), 0), dtype=np.float32)
+            return empty, empty.copy()
+        features, title_sims = self.onet_index_.features(cleaned, queries)
         probs = softmax_scores(self.fusion_.score(features))
         probs[[not c for c in cleaned]] = 0.0
-        return probs, title_sims, cleaned
+        return probs, title_sims
 
     def encode_queries(self, cleaned: Sequence[str]) -> FloatMatrix:
         """Embed cleaned titles, each distinct one once; an empty title gets zeros."""
@@ -308,11 +331,11 @@ class TitleNormaliser:
         return out
 
     def _normalise_batch(self, titles: Sequence[str], top: int) -> list[list[TitleMatch]]:
+        index = self.onet_index_
+        assert index is not None  # normalise() answers before batching without O*NET
         probs, sims, cleaned = self.onet_probabilities(titles)
         return [
-            self._matches(self._onet_answers, self.onet_index_, probs[q], sims[q], top)
-            if cleaned[q]
-            else []
+            self._matches(self._onet_answers, index, probs[q], sims[q], top) if cleaned[q] else []
             for q in range(len(titles))
         ]
 
@@ -320,10 +343,13 @@ class TitleNormaliser:
         index = self.org_index_
         if index is None:
             return [[] for _ in titles]
-        onet, _, cleaned = self.onet_probabilities(titles)
-        features, sims = index.features(cleaned, self.encode_queries(cleaned))
-        direct = softmax_scores(self.fusion_.score(features))
-        scores = (1 - self.org_weight) * direct + self.org_weight * self._via_code(onet)
+        cleaned = [clean_title(t) for t in titles]
+        queries = self.encode_queries(cleaned)
+        features, sims = index.features(cleaned, queries)
+        scores = softmax_scores(self.fusion_.score(features))
+        if self.onet_index_ is not None:
+            onet, _ = self._onet_scores(cleaned, queries)
+            scores = (1 - self.org_weight) * scores + self.org_weight * self._via_code(onet)
         return [
             self._matches(self._org_answers, index, scores[q], sims[q], top) if cleaned[q] else []
             for q in range(len(titles))

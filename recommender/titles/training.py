@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from recommender.catalog import Catalog
 from recommender.embeddings import Encoder
+from recommender.errors import InvalidInput
 from recommender.titles.features import FEATURES, Progress
 from recommender.titles.fusion import FusionWeights, fit_weights
 from recommender.titles.holdout import TEST_FOLD, VALIDATION_FOLD, holdout_split
@@ -66,12 +67,15 @@ def _batches(
     """Features and gold masks of the held-out titles with something to match, in batches."""
     from recommender.titles.abbreviations import clean_title
 
+    index = model.onet_index_
+    if index is None:
+        raise InvalidInput("held-out titles are scored against O*NET occupations; none were fitted")
     codes = np.asarray(model.onet_codes_)
     titles = [t for t in held_out if clean_title(t)]
     for start in range(0, len(titles), size):
         chunk = titles[start : start + size]
         cleaned = [clean_title(t) for t in chunk]
-        features, _ = model.onet_index_.features(cleaned, model.encode_queries(cleaned))
+        features, _ = index.features(cleaned, model.encode_queries(cleaned))
         yield features, np.stack([np.isin(codes, sorted(held_out[title])) for title in chunk])
 
 

@@ -1,0 +1,141 @@
+"""Where could a person go, and how do they get there? Opportunities and training pathways.
+
+``GET /v1/employees/{employee_id}/opportunities`` and ``.../pathways`` answer about one
+person: ``talent`` and ``admin`` keys ask about anyone, an ``employee`` key only about
+itself and gets the same 404 for anyone else as for an id that does not exist;
+``recruiter`` keys get a 403. Each answer is written to the access log (action
+``pathways.read``) and sent only once that row is committed; refused or failed requests
+(404, 422) return nothing about the person and are not logged. Responses carry
+``Cache-Control: no-store``.
+
+Opt-out: an employee who opted out of automated matching is never ranked, so their
+opportunities (a ranking of roles built from the candidate index, which leaves them out)
+are refused for every caller with a 422 problem saying so. A pathway to a target the
+caller names is a plan, not a ranking: it is answered for the person themself and for
+``talent``/``admin`` whether or not they opted out.
+
+``GET /v1/pathways?from_role=&to_role=`` plans from a role's typical profile: no personal
+data, so no access log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Path, Query, Request
+
+from api.auth import request_id, require
+from api.deps import EngineDep, NoStore, RecommenderDep, route_of
+from api.schemas_pathways import OpportunitiesOut, OpportunityOut, PathwayOut
+from recommender.access import Action, Principal
+from recommender.errors import UnknownEmployee
+from recommender.pathways import Objective
+from recommender.service import Recommender
+from recommender.store.access import log_access
+from recommender.store.engine import write_transaction
+
+router = APIRouter(prefix="/v1")
+
+EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
+RoleId = Annotated[str, Query(min_length=1, max_length=200)]
+Paths = Annotated[
+    int | None,
+    Query(ge=1, le=5, description="Stepping-stone paths to show; default: one, if needed."),
+]
+PathwayReader = Annotated[Principal, require(Action.PATHWAYS_READ)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such person (an employee key: not yourself), or role"}
+}
+
+
+def _check_person(service: Recommender, principal: Principal, employee_id: str) -> None:
+    """Raise the same :class:`UnknownEmployee` for someone the caller may not see as for
+    someone who does not exist."""
+    if not principal.may_access_employee(Action.PATHWAYS_READ, employee_id):
+        raise UnknownEmployee(employee_id)
+    service.catalog.employee(employee_id)
+
+
+def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request: Request) -> None:
+    """Write one ``pathways.read`` access-log row and commit it (before the reply)."""
+    with write_transaction(engine) as conn:
+        log_access(
+            conn,
+            principal,
+            action=str(Action.PATHWAYS_READ),
+            route=route_of(request),
+            employee_id=employee_id,
+            request_id=request_id(request),
+        )
+
+
+@router.get(
+    "/employees/{employee_id}/opportunities",
+    response_model=OpportunitiesOut,
+    dependencies=[NoStore],
+    responses={
+        **NOT_FOUND,
+        422: {"description": "Invalid parameters, or the person opted out of matching"},
+    },
+)
+def get_opportunities(
+    employee_id: EmployeeId,
+    request: Request,
+    principal: PathwayReader,
+    service: RecommenderDep,
+    engine: EngineDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    include_unviable: bool = False,
+) -> OpportunitiesOut:
+    """Roles the person could move to, best first, each with its cheapest training plan."""
+    _check_person(service, principal, employee_id)
+    options = service.opportunities(employee_id, limit, include_unviable=include_unviable)
+    _log_read(engine, principal, employee_id, request)
+    return OpportunitiesOut(
+        employee_id=employee_id,
+        include_unviable=include_unviable,
+        limit=limit,
+        items=[OpportunityOut.from_domain(o) for o in options],
+    )
+
+
+@router.get(
+    "/employees/{employee_id}/pathways",
+    response_model=PathwayOut,
+    dependencies=[NoStore],
+    responses=NOT_FOUND,
+)
+def get_employee_pathway(
+    employee_id: EmployeeId,
+    target_role: RoleId,
+    request: Request,
+    principal: PathwayReader,
+    service: RecommenderDep,
+    engine: EngineDep,
+    objective: Objective = Objective.HOURS,
+    paths: Paths = None,
+) -> PathwayOut:
+    """The person's skill gaps for ``target_role``, the cheapest plan, and stepping stones."""
+    _check_person(service, principal, employee_id)
+    answer = service.pathway(target_role, employee_id=employee_id, objective=objective, paths=paths)
+    _log_read(engine, principal, employee_id, request)
+    return PathwayOut.from_domain(answer)
+
+
+@router.get(
+    "/pathways",
+    response_model=PathwayOut,
+    dependencies=[require(Action.PATHWAYS_READ)],
+    responses={404: {"description": "No such role"}},
+)
+def get_role_pathway(
+    from_role: RoleId,
+    to_role: RoleId,
+    service: RecommenderDep,
+    objective: Objective = Objective.HOURS,
+    paths: Paths = None,
+) -> PathwayOut:
+    """The plan from ``from_role``'s typical profile to ``to_role`` (no personal data)."""
+    answer = service.pathway(to_role, from_role=from_role, objective=objective, paths=paths)
+    return PathwayOut.from_domain(answer)

@@ -1,0 +1,357 @@
+"""Opportunities and pathways over HTTP: who may ask about whom, what comes back, the access log.
+
+The app serves the bundled Riverside Health dataset (built once for the module). Samuel
+Okafor (E000176) is a tier-1 service desk technician; E000302 is another one; E999999 is
+nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from recommender.access import Role
+from recommender.ingest.tables import read_org_tables
+from recommender.pathways import Objective
+from recommender.service import Recommender
+from recommender.store import make_engine, save_catalog, upgrade
+from recommender.store.access import create_key, read_access_log
+from tests.conftest import DATA_DIR
+
+ME, OTHER, NOBODY = "E000176", "E000302", "E999999"
+DESK, SOC = "service-desk-technician-1", "soc-analyst-1"
+OPPORTUNITIES = "GET /v1/employees/{employee_id}/opportunities"
+PATHWAYS = "GET /v1/employees/{employee_id}/pathways"
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: sa.Engine
+
+    @property
+    def service(self) -> Recommender:
+        service: Recommender = self.client.app.state.recommender  # type: ignore[attr-defined]
+        return service
+
+    def key(self, role: Role, employee_id: str | None = None) -> dict[str, str]:
+        """Headers with a fresh key; an employee key belongs to ``ME`` unless told otherwise."""
+        if role == Role.EMPLOYEE and employee_id is None:
+            employee_id = ME
+        return {"X-API-Key": create_key(self.engine, role, employee_id=employee_id).token}
+
+    def opportunities(self, person: str, headers: dict[str, str], **params: object) -> object:
+        return self.client.get(
+            f"/v1/employees/{person}/opportunities", params=params, headers=headers
+        )
+
+    def pathway(self, person: str, headers: dict[str, str], **params: object) -> object:
+        params = {"target_role": SOC, **params}
+        return self.client.get(f"/v1/employees/{person}/pathways", params=params, headers=headers)
+
+
+def _migrated(url: str, *, with_data: bool) -> sa.Engine:
+    engine = make_engine(url)
+    upgrade(engine)
+    if with_data:
+        ds = read_org_tables(DATA_DIR)
+        save_catalog(engine, ds.catalog, protected=ds.protected, kind="org", source="tests")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pathways') / 'reskill.db'}"
+    engine = _migrated(url, with_data=True)
+    try:
+        with TestClient(create_app(Settings(database_url=url))) as client:
+            yield Api(client, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def log_empty(api: Api) -> Api:
+    """The module app with an empty access log (tests share the database)."""
+    with api.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM access_log"))
+    return api
+
+
+def opted_out(service: Recommender) -> str:
+    return min(e.id for e in service.catalog.employees.values() if e.opted_out)
+
+
+# What comes back -------------------------------------------------------------------------
+
+
+def test_an_employee_reads_their_own_pathway_and_the_plan_adds_up(api: Api) -> None:
+    response = api.pathway(ME, api.key(Role.EMPLOYEE))
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert (body["employee_id"], body["from_role"], body["target"]) == (ME, DESK, SOC)
+    plan = body["plan"]
+    steps = plan["steps"]
+    assert plan["role_id"] == SOC and plan["objective"] == "hours" and steps
+    assert sum(s["hours"] for s in steps) == pytest.approx(plan["total_hours"])
+    assert sum(s["cost"] for s in steps) == pytest.approx(plan["total_cost"])
+    assert steps[-1]["cumulative_hours"] == pytest.approx(plan["total_hours"])
+    assert steps[-1]["finish"] == plan["finish"] and steps[0]["start"] == plan["start"]
+    assert all(a["finish"] <= b["start"] for a, b in zip(steps, steps[1:], strict=False))
+    catalog = api.service.catalog
+    assert all(catalog.courses[s["course_id"]].title == s["title"] for s in steps)
+    assert plan["weeks"] > 0 and plan["weekly_hours"] == catalog.employee(ME).weekly_learning_hours
+
+
+def test_the_gap_analysis_lists_every_requirement_and_the_plan_closes_the_open_ones(
+    api: Api,
+) -> None:
+    plan = api.pathway(ME, api.key(Role.TALENT)).json()["plan"]
+    role = api.service.catalog.role(SOC)
+    assert {g["skill_id"] for g in plan["gaps"]} == {r.skill_id for r in role.requirements}
+    for gap in plan["gaps"]:
+        assert gap["met"] == (gap["current"] >= gap["required"])
+        assert gap["gap"] == pytest.approx(max(0.0, gap["required"] - gap["current"]))
+    closed = {skill for step in plan["steps"] for skill in step["closes"]}
+    unclosable = {u["skill_id"] for u in plan["unclosable"]}
+    assert {g["skill_id"] for g in plan["gaps"] if not g["met"]} == closed | unclosable
+    assert plan["complete"] == (not unclosable)
+
+
+def test_the_api_gives_the_same_plan_as_the_service(api: Api) -> None:
+    body = api.pathway(ME, api.key(Role.TALENT), objective="cost").json()
+    expected = api.service.pathway(SOC, employee_id=ME, objective=Objective.COST).to_dict()
+    assert [s["course_id"] for s in body["plan"]["steps"]] == [
+        s["course_id"] for s in expected["plan"]["steps"]
+    ]
+    assert body["plan"]["total_cost"] == expected["plan"]["total_cost"]
+    assert body["direct_move_viable"] == expected["direct_move_viable"]
+
+
+def test_an_unviable_move_comes_with_a_stepping_stone_path_whose_hops_add_up(api: Api) -> None:
+    body = api.pathway(ME, api.key(Role.TALENT)).json()
+    assert body["direct_move_viable"] is False
+    (path,) = body["stepping_stones"]
+    assert path["roles"][0] == DESK and path["roles"][-1] == SOC and len(path["roles"]) >= 3
+    assert [h["from_role"] for h in path["hops"]] == path["roles"][:-1]
+    assert [h["to_role"] for h in path["hops"]] == path["roles"][1:]
+    for hop in path["hops"]:
+        assert hop["hours"] == pytest.approx(sum(s["hours"] for s in hop["plan"]["steps"]))
+    assert path["total_hours"] == pytest.approx(sum(h["hours"] for h in path["hops"]))
+
+
+def test_the_objective_changes_what_is_minimised(api: Api) -> None:
+    headers = api.key(Role.TALENT)
+    by_hours = api.pathway(ME, headers, objective="hours").json()["plan"]
+    by_cost = api.pathway(ME, headers, objective="cost").json()["plan"]
+    by_weeks = api.pathway(ME, headers, objective="weeks").json()["plan"]
+    assert (by_hours["objective"], by_cost["objective"], by_weeks["objective"]) == (
+        "hours",
+        "cost",
+        "weeks",
+    )
+    assert by_cost["total_cost"] <= by_hours["total_cost"]
+    assert by_hours["total_hours"] <= by_cost["total_hours"]
+    assert by_weeks["weeks"] <= by_cost["weeks"]
+
+
+def test_an_employee_reads_their_own_opportunities_best_first(api: Api) -> None:
+    response = api.opportunities(ME, api.key(Role.EMPLOYEE))
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert (body["employee_id"], body["limit"], body["include_unviable"]) == (ME, 10, False)
+    items = body["items"]
+    assert 0 < len(items) <= 10
+    assert [o["rank"] for o in items] == list(range(1, len(items) + 1))
+    assert [o["score"] for o in items] == sorted((o["score"] for o in items), reverse=True)
+    for option in items:
+        assert option["viable"] and option["role_id"] != DESK
+        assert option["plan"]["role_id"] == option["role_id"]
+        assert option["hours"] == pytest.approx(option["plan"]["total_hours"])
+        assert sum(option["contributions"].values()) == pytest.approx(option["score"], abs=1e-3)
+        assert option["reasons"] and option["title"] == api.service.role(option["role_id"]).title
+
+
+def test_limit_and_include_unviable_shape_the_list(api: Api) -> None:
+    headers = api.key(Role.TALENT)
+    assert len(api.opportunities(ME, headers, limit=3).json()["items"]) == 3
+    viable = api.opportunities(ME, headers, limit=100).json()["items"]
+    everything = api.opportunities(ME, headers, limit=100, include_unviable=True).json()
+    assert everything["include_unviable"] is True
+    assert len(everything["items"]) > len(viable)
+    assert {o["viable"] for o in everything["items"]} == {True, False}
+
+
+def test_a_role_to_role_pathway_uses_the_typical_profile(api: Api) -> None:
+    params = {"from_role": DESK, "to_role": SOC, "paths": 3}
+    response = api.client.get("/v1/pathways", params=params, headers=api.key(Role.EMPLOYEE))
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["employee_id"], body["from_role"], body["target"]) == (None, DESK, SOC)
+    paths = body["stepping_stones"]
+    assert 1 <= len(paths) <= 3 and len({tuple(p["roles"]) for p in paths}) == len(paths)
+    assert all(p["roles"][0] == DESK and p["roles"][-1] == SOC for p in paths)
+    plan = body["plan"]
+    assert sum(s["hours"] for s in plan["steps"]) == pytest.approx(plan["total_hours"])
+
+
+# Who may ask about whom -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.TALENT])
+def test_talent_and_admin_ask_about_anyone(api: Api, role: Role) -> None:
+    headers = api.key(role)
+    assert api.opportunities(OTHER, headers, limit=2).status_code == 200
+    assert api.pathway(OTHER, headers).json()["employee_id"] == OTHER
+
+
+@pytest.mark.parametrize("route", ["opportunities", "pathways"])
+def test_another_person_is_the_same_404_as_nobody(log_empty: Api, route: str) -> None:
+    api = log_empty
+    ask = api.opportunities if route == "opportunities" else api.pathway
+    headers = api.key(Role.EMPLOYEE)
+    someone_else, nobody = ask(OTHER, headers), ask(NOBODY, headers)
+    assert someone_else.status_code == nobody.status_code == 404
+    assert nobody.headers["content-type"] == "application/problem+json"
+    assert someone_else.text.replace(OTHER, NOBODY) == nobody.text
+    same = {k: v for k, v in someone_else.headers.items() if k not in ("date", "content-length")}
+    assert same == {k: v for k, v in nobody.headers.items() if k not in ("date", "content-length")}
+    assert api.service.catalog.employee(OTHER).name not in someone_else.text
+    assert read_access_log(api.engine) == []
+
+
+def test_a_recruiter_gets_403_everywhere(api: Api) -> None:
+    headers = api.key(Role.RECRUITER)
+    role_path = {"from_role": DESK, "to_role": SOC}
+    for response in (
+        api.opportunities(ME, headers),
+        api.pathway(ME, headers),
+        api.client.get("/v1/pathways", params=role_path, headers=headers),
+    ):
+        assert response.status_code == 403
+        assert "pathways.read" in response.json()["detail"]
+
+
+def test_no_key_gets_401(api: Api) -> None:
+    assert api.opportunities(ME, {}).status_code == 401
+    assert (
+        api.client.get("/v1/pathways", params={"from_role": DESK, "to_role": SOC}).status_code
+        == 401
+    )
+
+
+def test_an_opted_out_person_gets_pathways_but_no_ranking(api: Api) -> None:
+    person = opted_out(api.service)
+    for headers in (api.key(Role.EMPLOYEE, person), api.key(Role.TALENT)):
+        assert api.pathway(person, headers).status_code == 200
+        refused = api.opportunities(person, headers)
+        assert refused.status_code == 422
+        assert "opted out" in refused.json()["detail"]
+
+
+# Bad requests ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "ten"},
+        {"include_unviable": "perhaps"},
+    ],
+)
+def test_bad_opportunity_parameters_are_422(api: Api, params: dict[str, object]) -> None:
+    response = api.opportunities(ME, api.key(Role.TALENT), **params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"objective": "zzfastest"},
+        {"paths": 0},
+        {"paths": 6},
+        {"target_role": ""},
+    ],
+)
+def test_bad_pathway_parameters_are_422_and_not_echoed(api: Api, params: dict[str, object]) -> None:
+    response = api.pathway(ME, api.key(Role.TALENT), **params)
+    assert response.status_code == 422
+    assert "zzfastest" not in response.text
+
+
+def test_missing_parameters_are_422(api: Api) -> None:
+    headers = api.key(Role.TALENT)
+    assert api.client.get(f"/v1/employees/{ME}/pathways", headers=headers).status_code == 422
+    for params in ({"from_role": DESK}, {"to_role": SOC}, {}):
+        assert api.client.get("/v1/pathways", params=params, headers=headers).status_code == 422
+
+
+def test_an_unknown_role_is_404(api: Api) -> None:
+    headers = api.key(Role.TALENT)
+    response = api.pathway(ME, headers, target_role="astronaut")
+    assert response.status_code == 404 and "astronaut" in response.json()["detail"]
+    for params in ({"from_role": "astronaut", "to_role": SOC}, {"from_role": DESK, "to_role": "x"}):
+        assert api.client.get("/v1/pathways", params=params, headers=headers).status_code == 404
+
+
+# The access log -------------------------------------------------------------------------------
+
+
+def test_refused_and_failed_requests_are_not_logged(log_empty: Api) -> None:
+    api = log_empty
+    talent = api.key(Role.TALENT)
+    assert api.pathway(ME, talent, target_role="astronaut").status_code == 404
+    assert api.pathway(ME, talent, objective="zzfastest").status_code == 422
+    assert api.opportunities(NOBODY, talent).status_code == 404
+    assert api.opportunities(opted_out(api.service), talent).status_code == 422
+    assert api.opportunities(ME, api.key(Role.RECRUITER)).status_code == 403
+    params = {"from_role": DESK, "to_role": SOC}
+    assert api.client.get("/v1/pathways", params=params, headers=talent).status_code == 200
+    assert read_access_log(api.engine) == []
+
+
+def test_each_answer_about_a_person_writes_one_committed_log_row(
+    api: Api, database_url: str
+) -> None:
+    # The module's recommender serves this app too (no second warm-up); the database holds
+    # the same data, the keys and the log.
+    engine = _migrated(database_url, with_data=True)
+    settings = Settings(database_url=database_url, warm_up=False)
+    try:
+        with TestClient(create_app(settings, recommender=api.service)) as client:
+            key = create_key(engine, Role.TALENT)
+            mine = create_key(engine, Role.EMPLOYEE, employee_id=ME)
+            before = datetime.now(UTC)
+            ask = [
+                (f"/v1/employees/{ME}/opportunities", {"limit": 2}, mine),
+                (f"/v1/employees/{OTHER}/pathways", {"target_role": SOC}, key),
+                ("/v1/pathways", {"from_role": DESK, "to_role": SOC}, key),
+            ]
+            for path, params, who in ask:
+                headers = {"Authorization": f"Bearer {who.token}"}
+                assert client.get(path, params=params, headers=headers).status_code == 200
+        rows = read_access_log(engine)  # read back through a fresh connection: committed
+    finally:
+        engine.dispose()
+    assert [(r.employee_id, r.route, r.key_id, r.role) for r in rows] == [
+        (OTHER, PATHWAYS, key.key_id, "talent"),
+        (ME, OPPORTUNITIES, mine.key_id, "employee"),
+    ]
+    for row in rows:
+        assert row.action == "pathways.read" and row.tombstone is None
+        assert before <= row.at <= datetime.now(UTC)
+        assert re.fullmatch("[0-9a-f]{32}", row.request_id)
+    assert rows[0].request_id != rows[1].request_id
