@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from recommender.catalog import (
     Course,
@@ -22,7 +22,36 @@ T = TypeVar("T")
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Every request and response model: unknown fields, NaN, infinities and lone
+    surrogates (text that is not Unicode, e.g. ``"\\udbcd"`` in JSON) are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_unicode(cls, data: Any) -> Any:
+        if not _all_unicode(data):
+            raise ValueError("text must be valid Unicode (it holds a lone surrogate)")
+        return data
+
+
+def _all_unicode(data: object) -> bool:
+    """Whether every string in ``data`` (keys and values, at any depth) encodes as UTF-8."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+    return True
 
 
 class Health(Schema):

@@ -256,6 +256,38 @@ class EmbeddingCache:
         with self._connect() as db:
             db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
 
+    def delete(self, model_name: str, texts: Sequence[str]) -> int:
+        """Remove the vectors of ``texts`` under ``model_name``; return how many were held.
+
+        Used when a person is erased: their profile's vector must not outlive them.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> cache = EmbeddingCache(tempfile.mkdtemp())
+        >>> cache.put("m", ["a"], np.ones((1, 2), dtype=np.float32))
+        >>> cache.delete("m", ["a", "b"]), cache.get("m", ["a"])
+        (1, {})
+        """
+        keys = list(dict.fromkeys(self.key(model_name, t) for t in texts))
+        deleted = 0
+        with self._connect() as db:
+            db.execute("PRAGMA secure_delete=ON")  # overwrite the freed bytes, not just unlink
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                cursor = db.execute(
+                    f"DELETE FROM vectors WHERE key IN ({marks})",  # noqa: S608 - placeholders only
+                    chunk,
+                )
+                deleted += cursor.rowcount
+        if deleted:
+            # Copy the overwritten pages into the file and empty the write-ahead log, which
+            # still holds the old page images (best effort: skipped while others read).
+            with closing(sqlite3.connect(self.path, timeout=60)) as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
+
     def __len__(self) -> int:
         with self._connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])

@@ -1,0 +1,53 @@
+"""``DELETE /v1/employees/{employee_id}``: an admin erases a person (204; 404 if unknown).
+
+The database forgets them in one transaction (record, skills, certifications,
+protected attributes, their keys, their shortlist entries; their id in the access
+log becomes a tombstone, and the erasure is logged under that tombstone), their
+profile vector leaves the embedding cache, and a Recommender without them is
+swapped in. See :mod:`recommender.erasure`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from api.auth import request_id, require
+from api.deps import EngineDep, NoStore, route_of
+from api.state import CATALOGUE_WRITES, current_recommender, swap_recommender
+from recommender.access import Action, Principal
+from recommender.embeddings import CachedEncoder
+from recommender.erasure import erase_employee, tombstone_late_reads, without_employee
+
+router = APIRouter(prefix="/v1")
+
+EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
+Eraser = Annotated[Principal, require(Action.EMPLOYEES_ERASE)]
+
+
+@router.delete(
+    "/employees/{employee_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=[NoStore],
+    responses={404: {"description": "No such person"}},
+)
+def erase(employee_id: EmployeeId, request: Request, principal: Eraser, engine: EngineDep) -> None:
+    """Erase a person everywhere reskill keeps them; the access log keeps a tombstone."""
+    with CATALOGUE_WRITES:
+        service = current_recommender(request)
+        encoder = service.encoder
+        receipt = erase_employee(
+            engine,
+            service.catalog,
+            employee_id,
+            principal,
+            route=route_of(request),
+            request_id=request_id(request),
+            cache=encoder if isinstance(encoder, CachedEncoder) else None,
+        )
+        swap_recommender(
+            request, service.with_catalog(without_employee(service.catalog, employee_id))
+        )
+    tombstone_late_reads(engine, employee_id, receipt.tombstone)

@@ -1,0 +1,41 @@
+"""The app's swappable state: after a data change a new Recommender replaces the old one whole.
+
+Imports and erasures change what the service must answer. Each runs under
+:data:`CATALOGUE_WRITES`, so two of them never interleave their save and their
+swap, and ends with :func:`swap_recommender`: the new Recommender is warmed *before* it
+replaces the old one, so no request waits on (or sees) a half-built one; requests
+in flight finish on the old one.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import Request
+
+from recommender.service import Recommender
+
+__all__ = ["CATALOGUE_WRITES", "swap_recommender", "current_recommender"]
+
+#: Held while the catalogue is written and the Recommender swapped (one writer at a time).
+CATALOGUE_WRITES = threading.Lock()
+
+
+def swap_recommender(request: Request, new: Recommender) -> None:
+    """Warm ``new`` (unless warm-up is off), then make it the one every request uses.
+
+    If warming fails, ``new`` is swapped in all the same (it builds what it lacks on
+    first use) and the error propagates: the data already changed, so the old one
+    must not keep answering.
+    """
+    try:
+        if request.app.state.settings.warm_up:
+            new.warm()
+    finally:
+        request.app.state.recommender = new
+
+
+def current_recommender(request: Request) -> Recommender:
+    """The Recommender the app serves right now."""
+    service: Recommender = request.app.state.recommender
+    return service
