@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,8 +12,18 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from api import auth, errors
-from api.routers import audit, catalog, employees
+from api import auth, docs, errors, limits
+from api.routers import (
+    audit,
+    candidates,
+    catalog,
+    employees,
+    erasure,
+    fairness,
+    imports,
+    pathways,
+    text,
+)
 from api.settings import Settings
 from recommender import __version__
 from recommender.service import Recommender
@@ -20,6 +32,9 @@ from recommender.titles.occupations import TitledOccupation
 
 if TYPE_CHECKING:
     from recommender.embeddings import Encoder
+
+# A child of uvicorn's logger, so `reskill serve` prints it with the server's own lines.
+log = logging.getLogger("uvicorn.error.reskill")
 
 
 @functools.lru_cache(maxsize=4)
@@ -57,7 +72,9 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
             app.state.engine, encoder=service_encoder(settings), onet_titles=onet_titles(settings)
         )
         if settings.warm_up:
-            app.state.recommender.warm()
+            _warm(app.state.recommender)
+        if settings.request_threads is not None:
+            _set_torch_threads(settings.request_threads)
         try:
             yield
         finally:
@@ -68,11 +85,42 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         version=__version__,
         summary="Reskilling pathways into hard-to-fill healthcare cybersecurity and AI/data roles.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
     auth.install(app)
+    limits.install(app)
     app.include_router(catalog.router)
     app.include_router(employees.router)
     app.include_router(audit.router)
+    app.include_router(candidates.router)
+    app.include_router(fairness.router)
+    app.include_router(pathways.router)
+    app.include_router(text.router)
+    app.include_router(imports.router)
+    app.include_router(erasure.router)
+    docs.install(app)
     return app
+
+
+def _warm(service: Recommender) -> None:
+    """Build the indexes before the first request, logging progress of the profile embedding."""
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or time.perf_counter() - last[0] > 5:
+            last[0] = time.perf_counter()
+            log.info("embedding profiles: %d of %d", done, total)
+
+    service.warm(progress)
+    log.info("ready in %.1f s", time.perf_counter() - started)
+
+
+def _set_torch_threads(threads: int) -> None:
+    """Encode one request's text with few threads: under concurrent load one thread is faster."""
+    import torch
+
+    torch.set_num_threads(threads)

@@ -17,7 +17,8 @@ class Settings(BaseSettings):
     builds the candidate index (embedding every profile, cached on disk) before the
     first request instead of during it. ``embeddings`` off serves everything that
     needs no model (catalogue, records, pathways, opportunities) and answers 503 for
-    the rest.
+    the rest. ``request_threads`` caps torch's threads once warm (``reskill serve`` sets 1:
+    one short text encodes several times faster on one thread when requests overlap).
     """
 
     model_config = SettingsConfigDict(env_prefix="RESKILL_", extra="ignore")
@@ -29,3 +30,4 @@ class Settings(BaseSettings):
     model: Path | None = None
     onet_dir: Path | None = None
     warm_up: bool = True
+    request_threads: int | None = None

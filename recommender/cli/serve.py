@@ -24,4 +24,5 @@ def serve(
     ensure_sqlite_parent(database_url)
     # The API package reads its settings from the environment; hand the URL over there.
     os.environ["RESKILL_DATABASE_URL"] = database_url
+    os.environ.setdefault("RESKILL_REQUEST_THREADS", "1")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
