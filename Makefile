@@ -29,3 +29,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check recommender api tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy recommender api
+
+# Load benchmark of the HTTP API (not run in CI): needs Debian's wrk (apt-get install -y wrk).
+.PHONY: bench-api
+bench-api: $(STAMP)
+	$(BIN)/python bench/bench_api.py

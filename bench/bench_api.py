@@ -1,0 +1,387 @@
+"""Load benchmark of the HTTP API: ``reskill serve`` (one worker) under wrk, 10,000 employees.
+
+Usage::
+
+    python bench/bench_api.py                      # 10,000 employees, 50 connections, 20 s each
+    python bench/bench_api.py --n 2000 --duration 10 --connections 20
+
+Needs Debian's ``wrk`` (``apt-get install -y wrk``). Not run in CI.
+
+What it does
+------------
+1. Writes a fresh dataset beside the bundled roles, skills and courses: ``--n`` employees from
+   the seeded generator (``reskill generate employees --n N --seed S --out DIR``), loads it into
+   a fresh SQLite database (``reskill init``) and creates a talent API key.
+2. Embeds every profile through the persistent cache (``~/.cache/reskill/embeddings`` or
+   ``RESKILL_EMBEDDING_CACHE``), printing progress: the first run on a machine pays for
+   encoding (minutes for 10,000 profiles on two cores), later runs read the cache.
+3. Starts ``reskill serve`` on 127.0.0.1 on a free port as a subprocess, times its start-up
+   until ``GET /v1/health`` answers, then per endpoint: times the very first request (cold)
+   and the second, touches each path it will rotate through once, and runs
+   ``wrk --latency`` with a Lua script that sets the ``Authorization`` header and rotates
+   through ids (employees, hard-to-fill roles).
+4. Prints requests/s, p50/p90/p99 latency, non-2xx responses and socket errors per endpoint,
+   against the targets: reads p99 < 100 ms, shortlists p99 < 500 ms, no errors.
+
+wrk runs on the same machine as the server, so they share its cores: the figures are
+what one box does with its own load generator attached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data"
+EMPLOYEE_FILES = {
+    "employees.csv",
+    "employee_skills.csv",
+    "employee_certifications.csv",
+    "protected_attributes.csv",
+}
+READ_P99_MS = 100.0
+SHORTLIST_P99_MS = 500.0
+ROTATE = 1_000  # distinct employee ids each employee scenario cycles through
+
+console = Console(width=170)
+err = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    paths: Sequence[str]
+    p99_target_ms: float
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+    statuses: str  # the first non-2xx statuses seen, e.g. "422 500"
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+#: wrk's Lua: rotate through ``paths`` (each thread from its own offset), send the key, and
+#: print the summary as one JSON line (latencies in microseconds).
+LUA = """
+local paths = {%(paths)s}
+local headers = {["Authorization"] = "Bearer %(key)s"}
+local threads = {}
+local n = 0
+bad = ""
+
+function setup(thread)
+  thread:set("offset", #threads * 7919)
+  table.insert(threads, thread)
+end
+
+function response(status, headers, body)
+  if status >= 300 and #bad < 200 then
+    bad = bad .. status .. " "
+  end
+end
+
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[((offset or 0) + n) %% #paths + 1], headers)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local seen = ""
+  for _, thread in ipairs(threads) do
+    seen = seen .. (thread:get("bad") or "")
+  end
+  io.write(string.format(
+    'WRK_RESULT {"requests": %%d, "duration_us": %%d, "p50": %%d, "p90": %%d, "p99": %%d, '
+    .. '"status": %%d, "connect": %%d, "read": %%d, "write": %%d, "timeout": %%d, '
+    .. '"statuses": "%%s"}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), e.status, e.connect, e.read, e.write, e.timeout, seen))
+end
+"""
+
+
+def _reskill(*args: str) -> None:
+    """Run the ``reskill`` command of this checkout, failing loudly."""
+    subprocess.run([sys.executable, "-m", "recommender.cli", *args], check=True)
+
+
+def prepare_dataset(directory: Path, n: int, seed: int) -> Path:
+    """The bundled catalogue tables with ``n`` generated employees beside them."""
+    data = directory / "data"
+    data.mkdir()
+    for table in BUNDLED.glob("*.csv"):
+        if table.name not in EMPLOYEE_FILES:
+            shutil.copyfile(table, data / table.name)
+    _reskill("generate", "employees", "--n", str(n), "--seed", str(seed), "--out", str(data))
+    return data
+
+
+def embed_profiles(database_url: str) -> tuple[float, int]:
+    """Fill the embedding cache for every profile; returns (seconds, profiles encoded now)."""
+    from api.main import service_encoder
+    from api.settings import Settings
+    from recommender.embeddings import CachedEncoder
+    from recommender.service import Recommender
+    from recommender.store import make_engine
+
+    engine = make_engine(database_url)
+    encoder = service_encoder(Settings(database_url=database_url))
+    service = Recommender.from_engine(engine, encoder=encoder)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or time.perf_counter() - last[0] > 10:
+            last[0] = time.perf_counter()
+            err.print(f"  embedding profiles: {done:,} of {total:,}")
+
+    start = time.perf_counter()
+    service.warm(progress)
+    engine.dispose()
+    misses = encoder.misses if isinstance(encoder, CachedEncoder) else 0
+    return time.perf_counter() - start, misses
+
+
+def create_key(database_url: str) -> str:
+    from recommender.access import Role
+    from recommender.store import make_engine
+    from recommender.store.access import create_key as issue
+
+    engine = make_engine(database_url)
+    try:
+        return issue(engine, Role.TALENT, label="bench_api").token
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get(url: str, key: str | None = None, timeout: float = 60) -> tuple[int, float]:
+    """Status and seconds of one GET."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            status: int = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status, time.perf_counter() - start
+
+
+@contextmanager
+def serve(database_url: str, log: Path, timeout: float) -> Iterator[tuple[str, float]]:
+    """``reskill serve`` on a free port; yields its base URL and its start-up seconds."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    command = [sys.executable, "-m", "recommender.cli", "serve"]
+    command += ["--database-url", database_url, "--port", str(port)]
+    start = time.perf_counter()
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"reskill serve exited ({server.returncode}):\n{log.read_text()}")
+            if time.perf_counter() - start > timeout:
+                raise SystemExit(f"reskill serve not healthy after {timeout:.0f} s; see {log}")
+            try:
+                if _get(f"{base}/v1/health", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield base, time.perf_counter() - start
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def run_wrk(
+    base: str, key: str, scenario: Scenario, args: argparse.Namespace, workdir: Path
+) -> Result:
+    script = workdir / "rotate.lua"
+    quoted = ", ".join(json.dumps(p) for p in scenario.paths)
+    script.write_text(LUA % {"paths": quoted, "key": key})
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+    command += ["--timeout", "10s", "--latency", "-s", str(script), base]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK_RESULT "))
+    raw = json.loads(line.removeprefix("WRK_RESULT "))
+    return Result(
+        requests=raw["requests"],
+        seconds=raw["duration_us"] / 1e6,
+        p50_ms=raw["p50"] / 1e3,
+        p90_ms=raw["p90"] / 1e3,
+        p99_ms=raw["p99"] / 1e3,
+        non_2xx=raw["status"],
+        socket_errors=raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+        statuses=" ".join(sorted(set(raw["statuses"].split()))),
+    )
+
+
+def scenarios(data: Path, seed: int) -> list[Scenario]:
+    with (data / "employees.csv").open(newline="") as f:
+        staff = list(csv.DictReader(f))
+    people = [row["employee_id"] for row in staff]
+    # Opted-out people have no opportunities to show (422 by design), so they are not asked.
+    open_to_moves = [r["employee_id"] for r in staff if r["opted_out"].strip().lower() != "true"]
+    with (data / "roles.csv").open(newline="") as f:
+        roles = list(csv.DictReader(f))
+    hard = [r["role_id"] for r in roles if r["hard_to_fill"].strip().lower() == "true"]
+    rng = random.Random(seed)
+    some = rng.sample(people, min(ROTATE, len(people)))
+    movers = rng.sample(open_to_moves, min(ROTATE, len(open_to_moves)))
+    return [
+        # Public, no key lookup, no database: what server and framework cost before our work.
+        Scenario("GET /v1/health (baseline)", ["/v1/health"], READ_P99_MS),
+        Scenario("GET /v1/roles", ["/v1/roles"], READ_P99_MS),
+        Scenario("GET /v1/roles/{id}", [f"/v1/roles/{r['role_id']}" for r in roles], READ_P99_MS),
+        Scenario("GET /v1/employees/{id}", [f"/v1/employees/{p}" for p in some], READ_P99_MS),
+        Scenario(
+            "GET /v1/roles/{hard}/candidates?limit=10",
+            [f"/v1/roles/{r}/candidates?limit=10" for r in hard],
+            SHORTLIST_P99_MS,
+        ),
+        Scenario(
+            "GET /v1/employees/{id}/opportunities",
+            [f"/v1/employees/{p}/opportunities" for p in movers],
+            READ_P99_MS,
+        ),
+    ]
+
+
+def _touch(base: str, key: str, scenario: Scenario) -> tuple[float, float]:
+    """The first (cold) and second request of the scenario, then each path it rotates once."""
+    first, second = (_get(base + scenario.paths[0], key) for _ in range(2))
+    for status, _ in (first, second):
+        if status != 200:
+            raise SystemExit(f"{scenario.name}: {scenario.paths[0]} answered {status}")
+    unique = list(dict.fromkeys(scenario.paths))
+    for path in unique[1 : 1 + 50]:
+        _get(base + path, key)
+    return first[1], second[1]
+
+
+def report(rows: list[tuple[Scenario, float, float, Result]], args: argparse.Namespace) -> None:
+    title = (
+        f"reskill serve, 1 worker, {args.n:,} employees; wrk -t{args.threads} "
+        f"-c{args.connections} -d{args.duration}s"
+    )
+    table = Table(title=title)
+    for column in (
+        "endpoint",
+        "first req ms",
+        "second ms",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "non-2xx",
+        "socket err",
+        "p99 target",
+    ):
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    for scenario, cold, warm, r in rows:
+        ok = r.p99_ms < scenario.p99_target_ms and r.non_2xx == 0 and r.socket_errors == 0
+        verdict = f"< {scenario.p99_target_ms:.0f} " + (
+            "[green]met[/]" if ok else "[red]NOT met[/]"
+        )
+        table.add_row(
+            scenario.name,
+            f"{cold * 1e3:.0f}",
+            f"{warm * 1e3:.0f}",
+            f"{r.rate:,.0f}",
+            f"{r.p50_ms:.1f}",
+            f"{r.p90_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            f"{r.non_2xx:,} of {r.requests:,} {r.statuses}".rstrip(),
+            f"{r.socket_errors:,}",
+            verdict,
+        )
+    console.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="generated employees")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
+    parser.add_argument("--startup-timeout", type=float, default=1800)
+    parser.add_argument("--keep", type=Path, help="keep the database and server log here")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+
+    with tempfile.TemporaryDirectory(prefix="reskill-bench-api-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{workdir / 'bench.db'}"
+        setup = Table(title="Setup")
+        for column in ("step", "seconds", "note"):
+            setup.add_column(column)
+
+        start = time.perf_counter()
+        data = prepare_dataset(Path(tmp), args.n, args.seed)
+        _reskill("init", "--database-url", database_url, "--data", str(data))
+        setup.add_row("generate + load into SQLite", f"{time.perf_counter() - start:.1f}", "")
+        err.print("Embedding profiles (only the first run on this machine encodes them) ...")
+        seconds, encoded = embed_profiles(database_url)
+        note = f"{encoded:,} profiles encoded now" if encoded else "all vectors from the cache"
+        setup.add_row("embed profiles, fit indexes (in this process)", f"{seconds:.1f}", note)
+        key = create_key(database_url)
+
+        rows = []
+        with serve(database_url, workdir / "server.log", args.startup_timeout) as (base, up):
+            setup.add_row("reskill serve until /v1/health answers", f"{up:.1f}", "warm cache")
+            console.print(setup)
+            for scenario in scenarios(data, args.seed):
+                err.print(f"{scenario.name}: wrk for {args.duration} s ...")
+                cold, warm = _touch(base, key, scenario)
+                rows.append((scenario, cold, warm, run_wrk(base, key, scenario, args, workdir)))
+        report(rows, args)
+        if args.keep:
+            console.print(f"database and server log kept in {workdir}")
+
+
+if __name__ == "__main__":
+    main()
