@@ -151,7 +151,8 @@ def _check_headers(scope: Scope, limit: int, upload: bool) -> None:
         if int(length) > limit:
             raise _Refused(413, str(BodyTooLarge(limit).detail))
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
-    if upload and scope["method"] in _BODY_METHODS and kind != "multipart/form-data":
+    # Only POST is served on the upload route: other methods fall through to routing (405).
+    if upload and scope["method"] == "POST" and kind != "multipart/form-data":
         raise _Refused(415, "This route takes multipart/form-data.")
 
 

@@ -17,6 +17,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every HTTP request line. Off by default: request lines carry employee "
+            "ids (personal data); who read whose data is in the audit access log instead.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the HTTP API (run `reskill init` first to load data)."""
     import uvicorn
@@ -25,4 +33,11 @@ def serve(
     # The API package reads its settings from the environment; hand the URL over there.
     os.environ["RESKILL_DATABASE_URL"] = database_url
     os.environ.setdefault("RESKILL_REQUEST_THREADS", "1")
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+    )
