@@ -13,7 +13,8 @@ requests in flight finish on the old one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from recommender.titles.occupations import TitledOccupation
 
 Built = TypeVar("Built")
+
+#: How many distinct answers (shortlists, opportunity lists) a Recommender remembers.
+ANSWERS_KEPT = 512
 
 __all__ = ["CatalogFilter", "Recommender"]
 
@@ -91,6 +95,7 @@ class Recommender:
         self.onet_titles = tuple(onet_titles)
         self._lock = threading.RLock()
         self._built: dict[str, object] = {}
+        self._answers: OrderedDict[Hashable, object] = OrderedDict()
 
     @classmethod
     def from_engine(
@@ -123,6 +128,25 @@ class Recommender:
             if name not in self._built:
                 self._built[name] = build()
             return self._built[name]  # type: ignore[return-value]
+
+    def _memo(self, key: Hashable, compute: Callable[[], Built]) -> Built:
+        """``compute()``, remembered for the last :data:`ANSWERS_KEPT` distinct keys.
+
+        Answers depend only on the immutable catalogue and the key, so a repeated question
+        (the same shortlist asked by several recruiters) is answered from memory; a data
+        change makes a new Recommender with an empty memory. Two threads asking the same
+        new question may both compute it: the answers are equal.
+        """
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]  # type: ignore[return-value]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return answer
 
     def _need_encoder(self, what: str) -> Encoder:
         if self.encoder is None:
@@ -216,7 +240,12 @@ class Recommender:
 
         self._need_encoder("a candidate shortlist")
         self.catalog.role(role_id)
-        return shortlist(self.candidate_index, role_id, limit, filters, exact_hours=exact_hours)
+        return self._memo(
+            ("shortlist", role_id, limit, filters, exact_hours),
+            lambda: shortlist(
+                self.candidate_index, role_id, limit, filters, exact_hours=exact_hours
+            ),
+        )
 
     def opportunities(
         self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
@@ -230,8 +259,11 @@ class Recommender:
         from recommender.candidates import mobility_options
 
         self.catalog.employee(employee_id)
-        return mobility_options(
-            self.candidate_index, employee_id, limit, include_unviable=include_unviable
+        return self._memo(
+            ("opportunities", employee_id, limit, include_unviable, date.today()),
+            lambda: mobility_options(
+                self.candidate_index, employee_id, limit, include_unviable=include_unviable
+            ),
         )
 
     def pathway(
