@@ -315,6 +315,83 @@ def test_fit_encodes_each_distinct_text_once_through_the_cache(tmp_path: Path) -
     assert first > 0 and encoder.misses == first
 
 
+# Derived features --------------------------------------------------------------------------
+
+
+def _index_features(titles: list[str]) -> dict[str, np.ndarray]:
+    from recommender.titles.features import Target, TitleIndex
+
+    targets = [
+        Target("a", ("Staff Nurse", "Charge Nurse", "Nurse Manager", "Ward Nurse"), "Nurses."),
+        Target("b", ("Medical Coder",), "Codes records; reports to a manager."),
+    ]
+    encoder = HashingEncoder()
+    index = TitleIndex.build(targets, encoder)
+    cleaned = [clean_title(t) for t in titles]
+    features, _ = index.features(cleaned, encoder.encode(cleaned))
+    return dict(features)
+
+
+def test_query_coverage_is_the_share_of_known_query_words_a_target_has() -> None:
+    features = _index_features(["Charge Nurse", "Nurse Coder", "Nurse Zyzzyva", "Zyzzyva"])
+    qcov, qall = features["qcov"], features["qall"]
+    assert qcov[0].tolist() == pytest.approx([1.0, 0.0])  # both words among target a's
+    assert qall[0].tolist() == [1.0, 0.0]
+    assert 0.0 < qcov[1, 0] < 1.0 and 0.0 < qcov[1, 1] < 1.0  # one word each
+    assert qcov[1, 0] + qcov[1, 1] == pytest.approx(1.0)
+    assert qcov[2].tolist() == pytest.approx([1.0, 0.0])  # an unknown word is left out
+    assert qcov[3].tolist() == [0.0, 0.0]  # only unknown words: nothing covered
+
+
+def test_description_coverage_also_counts_the_description_words() -> None:
+    features = _index_features(["Coder Manager"])  # "manager" is a title word of a only
+    assert features["qcov"][0, 1] < 1.0
+    assert features["qcov_desc"][0, 1] == pytest.approx(1.0)
+
+
+def test_top3_and_centroid_embedding_features_follow_their_definitions() -> None:
+    from recommender.titles.features import Target, TitleIndex
+
+    encoder = HashingEncoder()
+    titles = ("Staff Nurse", "Charge Nurse", "Nurse Manager", "Ward Nurse")
+    index = TitleIndex.build([Target("a", titles, "Nurses."), Target("b", ("Coder",), "")], encoder)
+    query = encoder.encode(["night nurse"])
+    features, _ = index.features(["night nurse"], query)
+    cosines = np.sort(query @ encoder.encode([clean_title(t) for t in titles]).T)[0]
+    assert features["emb_top3"][0, 0] == pytest.approx(cosines[-3:].mean(), abs=1e-5)
+    mean = encoder.encode([clean_title(t) for t in titles]).mean(axis=0)
+    expected = float(query[0] @ mean / np.linalg.norm(mean))
+    assert features["emb_cent"][0, 0] == pytest.approx(expected, abs=1e-5)
+    assert features["emb_top3"][0, 1] == pytest.approx(features["emb"][0, 1], abs=1e-6)
+
+
+def test_rank_features_are_reciprocal_ranks_with_ties_to_the_earlier_target() -> None:
+    from recommender.titles.fusion import feature_matrix
+
+    emb = np.array([[0.1, 0.9, 0.5, 0.9]], dtype=np.float32)
+    ranks = feature_matrix({"emb": emb}, "rank_emb")
+    assert ranks[0].tolist() == pytest.approx([1 / 4, 1.0, 1 / 3, 1 / 2])
+    with pytest.raises(KeyError):
+        feature_matrix({"size": emb}, "rank_size")
+
+
+def test_weights_on_derived_features_score_and_round_trip(tmp_path: Path) -> None:
+    weights = FusionWeights({"emb": 1.0, "rank_emb": 2.0, "qcov": 0.5}, "enc", {"titles": 1})
+    weights.save(tmp_path / "w.json")
+    loaded = FusionWeights.load(tmp_path / "w.json")
+    assert loaded == weights
+    features = {
+        "emb": np.array([[0.2, 0.4]], dtype=np.float32),
+        "qcov": np.array([[1.0, 0.0]], dtype=np.float32),
+    }
+    assert loaded.score(features)[0].tolist() == pytest.approx([0.2 + 1.0 + 0.5, 0.4 + 2.0])
+
+
+def test_a_rank_of_a_feature_without_ranks_is_an_unknown_feature() -> None:
+    with pytest.raises(ValueError, match="unknown title feature"):
+        FusionWeights({"rank_size": 1.0})
+
+
 # Fusion weights ----------------------------------------------------------------------------
 
 

@@ -26,6 +26,29 @@ queries against every target and returns one matrix per feature, shape
 ``head``
     1 when the query's last word (its head noun: "analyst", "nurse"; a final "s"
     dropped) is the last word of one of the target's titles, else 0.
+``word_doc``
+    Cosine of word uni- and bigram TF-IDF between the query and all of a target's
+    titles joined.
+``emb_top3``
+    Mean of the three best embedding cosines to the target's titles (of all of them
+    when it has fewer).
+``emb_cent``
+    Cosine between the query embedding and the normalised mean of the embeddings of
+    the target's titles.
+``qcov``
+    Query coverage: the share of the query's words (each counted once, weighted by its
+    inverse document frequency among the indexed titles) that occur in one of the
+    target's titles. Words no indexed title holds are left out; a query made only of
+    them scores 0 everywhere.
+``qcov_desc``
+    The same share, over the words of the target's titles and its description.
+``qall``
+    1 when ``qcov`` is 1 (every known word of the query is among the target's
+    titles), else 0.
+
+:func:`reciprocal_rank` turns any of these into a rank feature, ``1 / (1 + rank)`` of
+each target among all targets for the query (rank 0 is the best; ties go to the earlier
+target); the fusion names those ``rank_<feature>``.
 
 Only arrays leave this module: the ranker that fuses them lives in
 :mod:`recommender.titles.normaliser`.
@@ -45,7 +68,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from recommender.embeddings import Encoder
 from recommender.titles.abbreviations import clean_title
 
-__all__ = ["FEATURES", "Target", "TitleIndex", "title_variants", "encode_in_chunks"]
+__all__ = [
+    "FEATURES",
+    "Target",
+    "TitleIndex",
+    "encode_in_chunks",
+    "reciprocal_rank",
+    "title_variants",
+]
 
 FEATURES: tuple[str, ...] = (
     "char",
@@ -56,6 +86,12 @@ FEATURES: tuple[str, ...] = (
     "char_doc",
     "size",
     "head",
+    "word_doc",
+    "emb_top3",
+    "emb_cent",
+    "qcov",
+    "qcov_desc",
+    "qall",
 )
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -65,6 +101,8 @@ Progress = Callable[[int, int], None]
 _SOFT_TEMPERATURE = 0.05
 _CHUNK = 512
 _PARENS = re.compile(r"\(([^)]*)\)")
+_TOP = 3
+_WORD = r"(?u)\b\w+\b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +154,7 @@ class TitleIndex:
         word: TfidfVectorizer,
         vectors: FloatMatrix,
         descriptions: FloatMatrix,
+        description_texts: Sequence[str] = (),
     ) -> None:
         self.ids = ids
         self.texts = texts
@@ -132,6 +171,12 @@ class TitleIndex:
         self.doc_matrix = char.transform(docs).T.tocsr()
         self.size = np.log1p(np.diff(np.r_[self.starts, len(texts)])).astype(np.float32)
         self.heads, self.head_matrix = _heads(texts, owner, len(ids))
+        self.word_doc_matrix = word.transform(docs).T.tocsr()
+        self.stops = np.asarray(stops, dtype=np.intp)
+        self.centroids = _centroids(vectors, self.starts)
+        self.unigrams = TfidfVectorizer(analyzer="word", token_pattern=_WORD).fit(texts)
+        self.vocabulary = _presence(self.unigrams, docs)
+        self.vocabulary_desc = _presence(self.unigrams, _described(docs, description_texts))
 
     @classmethod
     def build(
@@ -165,6 +210,7 @@ class TitleIndex:
             word,
             embedded[: len(texts)],
             embedded[len(texts) :],
+            described,
         )
 
     def features(
@@ -200,6 +246,10 @@ class TitleIndex:
             "char_doc": self._sparse_sims(self.char, self.doc_matrix, cleaned),
             "size": np.broadcast_to(self.size, (n_queries, len(self.ids))),
             "head": self._head_feature(cleaned),
+            "word_doc": self._sparse_sims(self.word, self.word_doc_matrix, cleaned),
+            "emb_top3": self._top_mean(emb_sims),
+            "emb_cent": vectors @ self.centroids.T,
+            **self._coverage(cleaned),
         }
         features = {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
         return features, emb_sims + char_sims
@@ -225,10 +275,69 @@ class TitleIndex:
         product = vectoriser.transform(cleaned) @ matrix
         return np.asarray(product.toarray(), dtype=np.float32)
 
+    def _top_mean(self, sims: FloatMatrix) -> FloatMatrix:
+        """Mean of the ``_TOP`` best cosines of each target's titles."""
+        out = np.empty((sims.shape[0], len(self.ids)), dtype=np.float32)
+        for target, (start, stop) in enumerate(zip(self.starts, self.stops, strict=True)):
+            block = sims[:, start:stop]
+            if block.shape[1] > _TOP:
+                block = -np.partition(-block, _TOP - 1, axis=1)[:, :_TOP]
+            out[:, target] = block.mean(axis=1)
+        return out
+
+    def _coverage(self, cleaned: Sequence[str]) -> dict[str, FloatMatrix]:
+        """``qcov``, ``qcov_desc`` and ``qall`` (see the module notes)."""
+        words = self.unigrams.transform(cleaned)
+        words.data[:] = 1.0
+        weighted = sparse.csr_matrix(words.multiply(self.unigrams.idf_[None, :]))
+        total = np.asarray(weighted.sum(axis=1), dtype=np.float32)
+        total[total == 0] = 1.0
+        qcov = np.asarray((weighted @ self.vocabulary).toarray(), dtype=np.float32) / total
+        desc = np.asarray((weighted @ self.vocabulary_desc).toarray(), dtype=np.float32) / total
+        return {"qcov": qcov, "qcov_desc": desc, "qall": (qcov > 0.999).astype(np.float32)}
+
     def _soft_max(self, sims: FloatMatrix) -> FloatMatrix:
         peak = sims.max(axis=1, keepdims=True)
         summed = np.add.reduceat(np.exp((sims - peak) / _SOFT_TEMPERATURE), self.starts, axis=1)
         return np.asarray(peak + _SOFT_TEMPERATURE * np.log(summed), dtype=np.float32)
+
+
+def reciprocal_rank(values: FloatMatrix) -> FloatMatrix:
+    """``1 / (1 + rank)`` of each column within its row, rank 0 the largest value.
+
+    Ties are ranked by position, the earlier column first.
+
+    Examples
+    --------
+    >>> reciprocal_rank(np.array([[0.2, 0.9, 0.2]], dtype=np.float32)).tolist()
+    [[0.5, 1.0, 0.3333333432674408]]
+    """
+    order = np.argsort(-values, axis=1, kind="stable")
+    ranks = np.empty(values.shape, dtype=np.float32)
+    positions = np.broadcast_to(np.arange(values.shape[1], dtype=np.float32), values.shape)
+    np.put_along_axis(ranks, order, positions, axis=1)
+    return np.asarray(1.0 / (1.0 + ranks), dtype=np.float32)
+
+
+def _centroids(vectors: FloatMatrix, starts: npt.NDArray[np.intp]) -> FloatMatrix:
+    """The unit-length mean of each target's title embeddings (zeros stay zeros)."""
+    summed = np.add.reduceat(vectors, starts, axis=0) if len(vectors) else vectors
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    return np.asarray(summed / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def _described(docs: Sequence[str], descriptions: Sequence[str]) -> list[str]:
+    """Each target's description (when known) and its titles joined, as one text."""
+    if len(descriptions) != len(docs):
+        return list(docs)
+    return [f"{text} {doc}" for text, doc in zip(descriptions, docs, strict=True)]
+
+
+def _presence(vectoriser: TfidfVectorizer, docs: Sequence[str]) -> sparse.csr_matrix:
+    """``(n_words, n_docs)``: 1 where the word occurs in the doc."""
+    matrix = sparse.csr_matrix(vectoriser.transform(docs).T, dtype=np.float32)
+    matrix.data[:] = 1.0
+    return matrix
 
 
 def _head(text: str) -> str:

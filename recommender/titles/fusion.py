@@ -8,6 +8,11 @@ small L2 penalty, on titles the index does not contain (see
 :mod:`recommender.titles.holdout`). :meth:`FusionWeights.plain` is the unfitted baseline:
 the plain sum of the character, title-embedding and description-embedding similarities.
 
+A weight may also name a derived feature, computed from the index's features at scoring
+time: ``rank_<feature>`` is :func:`~recommender.titles.features.reciprocal_rank` of
+``<feature>`` (for the features of :data:`RANKED`). :data:`MODEL_FEATURES` is the set the
+shipped model is fitted with (chosen by cross-validation inside the validation fold).
+
 Weights are stored as JSON (never pickled) with the features they belong to and the
 encoder they were fitted with.
 """
@@ -26,12 +31,42 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 
 from recommender.errors import ModelMissing
-from recommender.titles.features import FEATURES
+from recommender.titles.features import FEATURES, reciprocal_rank
 
-__all__ = ["FORMAT", "FusionWeights", "fit_weights", "softmax_scores"]
+__all__ = [
+    "FORMAT",
+    "KNOWN_FEATURES",
+    "MODEL_FEATURES",
+    "RANKED",
+    "FusionWeights",
+    "feature_matrix",
+    "fit_weights",
+    "softmax_scores",
+]
 
 FORMAT = "reskill.title-normaliser/1"
 FloatMatrix = npt.NDArray[np.float32]
+
+RANKED: tuple[str, ...] = ("emb", "char", "desc", "char_doc", "emb_soft")
+"""The features whose reciprocal rank is a derived feature, ``rank_<name>``."""
+KNOWN_FEATURES: tuple[str, ...] = (*FEATURES, *(f"rank_{name}" for name in RANKED))
+MODEL_FEATURES: tuple[str, ...] = KNOWN_FEATURES
+"""The features the shipped weights are fitted on."""
+
+
+def feature_matrix(features: Mapping[str, FloatMatrix], name: str) -> FloatMatrix:
+    """The matrix of feature ``name``: one of ``features``, or derived from one of them.
+
+    Examples
+    --------
+    >>> feature_matrix({"emb": np.array([[0.1, 0.7]], dtype=np.float32)}, "rank_emb").tolist()
+    [[0.5, 1.0]]
+    """
+    if name in features:
+        return features[name]
+    if name.startswith("rank_") and name[5:] in RANKED:
+        return reciprocal_rank(features[name[5:]])
+    raise KeyError(name)
 
 
 @dataclass(frozen=True)
@@ -46,9 +81,9 @@ class FusionWeights:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.weights) - set(FEATURES))
+        unknown = sorted(set(self.weights) - set(KNOWN_FEATURES))
         if unknown:
-            raise ValueError(f"unknown title feature(s) {unknown}; known: {list(FEATURES)}")
+            raise ValueError(f"unknown title feature(s) {unknown}; known: {list(KNOWN_FEATURES)}")
 
     @classmethod
     def plain(cls) -> FusionWeights:
@@ -63,7 +98,7 @@ class FusionWeights:
         first = next(iter(features.values()))
         total = np.zeros(first.shape, dtype=np.float32)
         for name, weight in self.weights.items():
-            total += np.float32(weight) * features[name]
+            total += np.float32(weight) * feature_matrix(features, name)
         return total
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -111,7 +146,7 @@ def softmax_scores(scores: FloatMatrix) -> FloatMatrix:
 def fit_weights(
     features: npt.NDArray[np.float32],
     gold: npt.NDArray[np.bool_],
-    names: Sequence[str] = FEATURES,
+    names: Sequence[str] = MODEL_FEATURES,
     l2: float = 1e-3,
 ) -> dict[str, float]:
     """Fit the weights of a conditional logit over targets.

@@ -29,8 +29,8 @@ import numpy.typing as npt
 from recommender.catalog import Catalog
 from recommender.embeddings import Encoder
 from recommender.errors import InvalidInput
-from recommender.titles.features import FEATURES, Progress
-from recommender.titles.fusion import FusionWeights, fit_weights
+from recommender.titles.features import Progress
+from recommender.titles.fusion import MODEL_FEATURES, FusionWeights, feature_matrix, fit_weights
 from recommender.titles.holdout import TEST_FOLD, VALIDATION_FOLD, holdout_split
 from recommender.titles.normaliser import TitleNormaliser
 from recommender.titles.occupations import TitledOccupation
@@ -142,7 +142,7 @@ def fit_fusion(
     encoder: Encoder,
     catalog: Catalog,
     onet_dir: str | os.PathLike[str],
-    features: Sequence[str] = FEATURES,
+    features: Sequence[str] = MODEL_FEATURES,
     progress: Progress | None = None,
     extra_occupations: Iterable[TitledOccupation] = (),
 ) -> FusionWeights:
@@ -163,7 +163,7 @@ def fit_fusion(
     }
     stacked, golds = [], []
     for batch, gold in _batches(model, validation):
-        stacked.append(np.stack([batch[name] for name in features], axis=2))
+        stacked.append(np.stack([feature_matrix(batch, name) for name in features], axis=2))
         golds.append(gold)
     weights = fit_weights(np.concatenate(stacked), np.concatenate(golds), features)
     meta = {
