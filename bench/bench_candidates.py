@@ -19,9 +19,14 @@ How it is measured
   on the vectors' values, only their shape. The cold-start time for ``n`` profiles is
   **extrapolated** from the sample's measured throughput (only when the sample was not
   cached; otherwise reported as not measured).
-* Shortlist times are wall-clock per call, index fitted once, for every hard-to-fill role,
-  ``--repeats`` times each: "first stage" ranks by lower-bound hours (``exact_hours=False``);
-  "refined" adds exact planner hours until the top is certified (the default).
+* Shortlist times are wall-clock per call, index fitted once, for every hard-to-fill role:
+  "first stage" ranks by lower-bound hours (``exact_hours=False``); "refined" adds exact
+  hours until the top is certified (the default). The index memoises each role's bounds
+  and exact plans by plan signature, so the refined query is timed twice: **cold** (the
+  first query of each role on the freshly fitted index: nothing of that role cached) and
+  **warm** (the same query repeated ``--repeats`` times). Only the catalogue-wide memos
+  (the planner's first reachers, transition scores of roles already asked) carry over
+  from one role's cold query to the next.
 """
 
 from __future__ import annotations
@@ -55,10 +60,10 @@ console = Console()
 
 def _ms(samples: Sequence[float]) -> tuple[str, str, str]:
     ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
     return (
         f"{statistics.median(ordered) * 1e3:.1f}",
-        f"{p90 * 1e3:.1f}",
+        f"{p95 * 1e3:.1f}",
         f"{ordered[-1] * 1e3:.1f}",
     )
 
@@ -67,6 +72,10 @@ def _timed(call: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     out = call()
     return time.perf_counter() - start, out
+
+
+def _repeat(call: Callable[[], object], times: int) -> list[float]:
+    return [_timed(call)[0] for _ in range(times)]
 
 
 def _catalog(n: int, seed: int) -> Catalog:
@@ -149,25 +158,34 @@ def _queries(index: CandidateIndex, limit: int, repeats: int) -> None:
         r.id for r in index.catalog_.roles.values() if r.hard_to_fill and r.source == RoleSource.ORG
     )
     table = Table(title=f"Queries over {len(index):,} employees ({len(roles)} hard-to-fill roles)")
-    for column in ("query", "median ms", "p90 ms", "max ms", "note"):
+    for column in ("query", "median ms", "p95 ms", "max ms", "note"):
         table.add_column(column)
-    for exact, label in ((False, "first stage (lower-bound hours)"), (True, "refined (exact)")):
-        times, plans, certified = [], [], 0
-        for _ in range(repeats if not exact else 1):
-            for role in roles:
-                seconds, result = _timed(
-                    lambda role=role, exact=exact: shortlist(index, role, limit, exact_hours=exact)
-                )
-                times.append(seconds)
-                plans.append(result.exact_plans)  # type: ignore[attr-defined]
-                certified += bool(result.certified)  # type: ignore[attr-defined]
-        note = (
-            f"exact plans per query: median {statistics.median(plans):.0f}; "
-            f"certified {certified}/{len(times)}"
-            if exact
-            else ""
+    cold = {role: _timed(lambda role=role: shortlist(index, role, limit)) for role in roles}
+    warm = {
+        role: _repeat(lambda role=role: shortlist(index, role, limit), repeats) for role in roles
+    }
+    first = [
+        seconds
+        for role in roles
+        for seconds in _repeat(
+            lambda role=role: shortlist(index, role, limit, exact_hours=False), repeats
         )
-        table.add_row(f"shortlist top {limit}, {label}", *_ms(times), note)
+    ]
+    results = [result for _, result in cold.values()]
+    plans = statistics.median(r.exact_plans for r in results)  # type: ignore[attr-defined]
+    certified = sum(bool(r.certified) for r in results)  # type: ignore[attr-defined]
+    table.add_row(f"shortlist top {limit}, first stage (lower-bound hours)", *_ms(first), "warm")
+    table.add_row(
+        f"shortlist top {limit}, refined (exact), cold",
+        *_ms([seconds for seconds, _ in cold.values()]),
+        f"first query per role; exact plans per query: median {plans:.0f}; "
+        f"certified {certified}/{len(roles)}",
+    )
+    table.add_row(
+        f"shortlist top {limit}, refined (exact), warm",
+        *_ms([s for samples in warm.values() for s in samples]),
+        f"the same query again, {repeats} times per role",
+    )
     seconds_htf = [_timed(lambda: hard_to_fill_view(index, 200))[0] for _ in range(3)]
     table.add_row("hard-to-fill view (200 h)", *_ms(seconds_htf), "")
     sample = index.employee_ids_[:: max(1, len(index) // 20)][:20]
@@ -175,6 +193,22 @@ def _queries(index: CandidateIndex, limit: int, repeats: int) -> None:
     table.add_row(
         "mobility options, top 5 with plans", *_ms(seconds_mob), f"{len(sample)} employees"
     )
+    console.print(table)
+    _per_role(cold, warm)
+
+
+def _per_role(cold: dict[str, tuple[float, object]], warm: dict[str, list[float]]) -> None:
+    table = Table(title="Refined (exact) shortlist per hard-to-fill role")
+    for column in ("role", "cold ms", "warm ms (median)", "exact plans", "certified"):
+        table.add_column(column)
+    for role, (seconds, result) in cold.items():
+        table.add_row(
+            role,
+            f"{seconds * 1e3:.1f}",
+            f"{statistics.median(warm[role]) * 1e3:.1f}",
+            str(result.exact_plans),  # type: ignore[attr-defined]
+            str(result.certified),  # type: ignore[attr-defined]
+        )
     console.print(table)
 
 

@@ -27,7 +27,7 @@ from recommender.candidates import (
     refine_top,
     shortlist,
 )
-from recommender.candidates.scoring import hours_score
+from recommender.candidates.scoring import hours_score, leading
 from recommender.catalog import (
     Catalog,
     Course,
@@ -256,9 +256,52 @@ def test_refine_top_returns_the_exhaustive_top_when_it_certifies() -> None:
         n, limit = int(rng.integers(1, 40)), int(rng.integers(1, 8))
         truth = rng.random(n).round(2)
         upper = (truth + rng.random(n) * 0.3).astype(np.float32)
-        picked, certified = refine_top(upper, lambda i, truth=truth: float(truth[i]), limit, n)
+        picked, certified = refine_top(upper, lambda i, _, t=truth: float(t[i]), limit, n)
         assert certified
         assert sorted((s for _, s in picked), reverse=True) == sorted(truth, reverse=True)[:limit]
+
+
+def test_refine_top_gives_the_same_top_when_items_at_or_below_the_floor_are_dropped() -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        n, limit = int(rng.integers(1, 40)), int(rng.integers(1, 8))
+        truth = rng.integers(0, 6, n) / 5  # many exact ties
+        upper = (truth + rng.integers(0, 3, n) / 5).astype(np.float32)
+        max_exact = int(rng.integers(1, n + 1))
+        full = refine_top(upper, lambda i, _, t=truth: float(t[i]), limit, max_exact)
+        floors: list[float] = []
+
+        def lazy(
+            i: int, floor: float, t: np.ndarray = truth, seen: list[float] = floors
+        ) -> float | None:
+            seen.append(floor)
+            return float(t[i]) if t[i] > floor else None
+
+        assert refine_top(upper, lazy, limit, max_exact) == full
+        assert floors[: min(limit, len(floors))] == [-np.inf] * min(limit, len(floors))
+
+
+def test_leading_is_the_head_of_the_full_sort_ties_to_the_earlier_item() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n = int(rng.integers(0, 60))
+        scores = (rng.integers(0, 5, n) / 4).astype(np.float32)  # many ties
+        count = int(rng.integers(0, n + 3))
+        full = np.lexsort((np.arange(n), -scores))
+        assert leading(scores, count).tolist() == full[:count].tolist()
+
+
+def test_columns_of_some_rows_equal_the_memoised_columns_of_everyone(
+    bundled: CandidateIndex,
+) -> None:
+    rng = np.random.default_rng(4)
+    for role_id in sorted(bundled.catalog_.roles)[::5]:
+        everyone = bundled.columns(role_id)
+        for size in (3, len(bundled) // 2, len(bundled) - 1):  # computed alone, then memoised
+            rows = np.sort(rng.choice(len(bundled), size, replace=False))
+            some = bundled.columns(role_id, rows)
+            for name in ("readiness", "hours", "closable", "transition", "similarity"):
+                assert np.array_equal(getattr(some, name), getattr(everyone, name)[rows]), name
 
 
 # -- shortlists ---------------------------------------------------------------------------------

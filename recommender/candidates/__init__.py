@@ -5,6 +5,7 @@
 * :mod:`~recommender.candidates.hours` -- lower bounds on training hours for all
   employees at once;
 * :mod:`~recommender.candidates.scoring` -- bounded scores and exact refinement;
+* :mod:`~recommender.candidates.plans` -- exact plans, memoised by plan signature;
 * :mod:`~recommender.candidates.shortlist` -- candidate shortlists for a role;
 * :mod:`~recommender.candidates.mobility` -- the roles an employee could move to;
 * :mod:`~recommender.candidates.demand` -- the hard-to-fill view.

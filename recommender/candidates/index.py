@@ -2,9 +2,11 @@
 
 :class:`CandidateIndex` follows scikit-learn's contract: ``__init__`` only stores
 parameters, :meth:`CandidateIndex.fit` builds everything once per catalogue and returns
-``self``, fitted attributes end in ``_``. After ``fit`` nothing changes except two memos
+``self``, fitted attributes end in ``_``. After ``fit`` nothing changes except memos
 filled on demand (transition scores per target role, similarity columns of roles not
-precomputed), which only ever cache pure functions of the fitted state.
+precomputed, each role's readiness and hour bounds for everyone, exact plans by plan
+signature in ``plans_``), which only ever cache pure functions of the fitted state; the
+bounded ones are thread-safe.
 
 What is indexed
 ---------------
@@ -21,6 +23,7 @@ so no ranking can ever return them. Protected attributes never reach this module
   each role text, precomputed for organisation roles (numpy's float16 matrix-vector
   product is slow, so this is paid once at ``fit``).
 * ``covers_`` -- one :class:`~recommender.candidates.hours.CoverTable` per role.
+* ``plans_`` -- a :class:`~recommender.candidates.plans.PlanCache` of exact plans.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recommender.candidates.hours import CoverTable, cover_table, mask_codes
+from recommender.candidates.plans import LRU, PlanCache
 from recommender.catalog import Catalog, Employee, Role, RoleSource
 from recommender.embeddings import Encoder, normalise_rows
 from recommender.errors import InvalidInput
@@ -106,10 +110,19 @@ class CandidateIndex:
     ----------
     batch_size : int
         Profiles per call to the encoder during :meth:`fit` (progress granularity).
+    cached_roles : int
+        Roles whose readiness and hour bounds for everyone are kept between queries
+        (about 9 bytes per employee each).
+    cached_plans : int
+        Exact plans (and proofs of a plan's minimum hours) kept between queries.
     """
 
-    def __init__(self, batch_size: int = 4096) -> None:
+    def __init__(
+        self, batch_size: int = 4096, cached_roles: int = 32, cached_plans: int = 20_000
+    ) -> None:
         self.batch_size = batch_size
+        self.cached_roles = cached_roles
+        self.cached_plans = cached_plans
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -141,7 +154,9 @@ class CandidateIndex:
         self.catalog_ = catalog
         self.judge_ = judge
         self.planner_ = Planner(catalog)
+        self.plans_ = PlanCache(self.planner_, self.cached_plans)
         self.employee_ids_ = tuple(e.id for e in employees)
+        self._id_array = np.array(self.employee_ids_, dtype=object)
         self.row_ = {e: i for i, e in enumerate(self.employee_ids_)}
         self.role_ids_ = tuple(sorted(catalog.roles))
         role_row = {r: i for i, r in enumerate(self.role_ids_)}
@@ -155,6 +170,7 @@ class CandidateIndex:
         self.covers_ = {r.id: cover_table(catalog, r) for r in catalog.roles.values()}
         self._transitions: dict[str, FloatArray] = {}
         self._similarity_memo: dict[str, FloatArray] = {}
+        self._role_memo = LRU[str, _Bounds](self.cached_roles)
         self._fit_vectors(catalog, employees, encoder, employee_vectors, progress)
         return self
 
@@ -271,6 +287,10 @@ class CandidateIndex:
             raise InvalidInput(f"unknown {kind} {value!r}; known: {', '.join(names)}")
         return folded.index(value.casefold())
 
+    def ids(self, rows: npt.NDArray[np.intp]) -> tuple[str, ...]:
+        """The employee ids of ``rows``, in that order."""
+        return tuple(self._id_array[rows].tolist())
+
     def columns(self, role_id: str, rows: npt.NDArray[np.intp] | None = None) -> RoleColumns:
         """Readiness, lower-bound hours, transition and similarity for ``role_id``.
 
@@ -282,7 +302,29 @@ class CandidateIndex:
             If ``role_id`` is not in the catalogue.
         """
         role = self.catalog_.role(role_id)
-        table = self.covers_[role.id]
+        bounds = self._bounds(role.id, rows)
+        current = self.current_role_ if rows is None else self.current_role_[rows]
+        return RoleColumns(
+            role=role,
+            readiness=bounds.readiness,
+            hours=bounds.hours,
+            closable=bounds.closable,
+            transition=self.transitions_to(role.id)[current],
+            similarity=self.similarity_to(role.id, rows),
+        )
+
+    def _bounds(self, role_id: str, rows: npt.NDArray[np.intp] | None) -> _Bounds:
+        """Readiness, hour bounds and closability of ``rows``: computed for those rows alone
+        when they are few, else read from the role's arrays for everyone (memoised)."""
+        if rows is not None and 4 * len(rows) < len(self):
+            return self._compute_bounds(self.covers_[role_id], rows)
+        everyone = self._role_memo.get(role_id)
+        if everyone is None:
+            everyone = self._compute_bounds(self.covers_[role_id], None)
+            self._role_memo.put(role_id, everyone)
+        return everyone if rows is None else everyone.take(rows)
+
+    def _compute_bounds(self, table: CoverTable, rows: npt.NDArray[np.intp] | None) -> _Bounds:
         missing = self._missing(table, rows)
         codes = mask_codes(missing)
         total = float(table.importance.sum())
@@ -291,14 +333,10 @@ class CandidateIndex:
             if total > 0
             else np.ones(len(missing), dtype=np.float32)
         ).astype(np.float32)
-        current = self.current_role_ if rows is None else self.current_role_[rows]
-        return RoleColumns(
-            role=role,
+        return _Bounds(
             readiness=np.clip(readiness, 0.0, 1.0),
             hours=table.hours(codes, missing),
             closable=(codes & ~table.closable) == 0,
-            transition=self.transitions_to(role.id)[current],
-            similarity=self.similarity_to(role.id, rows),
         )
 
     def _missing(
@@ -346,6 +384,18 @@ class CandidateIndex:
             column = self._similarity_memo[role_id]
         picked = column if rows is None else column[rows]
         return picked.astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """The per-employee facts of one role that depend on levels alone (arrays of length n)."""
+
+    readiness: FloatArray
+    hours: FloatArray
+    closable: npt.NDArray[np.bool_]
+
+    def take(self, rows: npt.NDArray[np.intp]) -> _Bounds:
+        return _Bounds(self.readiness[rows], self.hours[rows], self.closable[rows])
 
 
 def _codes(values: Sequence[str]) -> tuple[tuple[str, ...], IntArray]:

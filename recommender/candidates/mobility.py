@@ -169,9 +169,10 @@ def mobility_options(
     planner = index.planner_
     hours: dict[int, float] = {}
 
-    def exact(item: int) -> float:
+    def exact(item: int, floor: float) -> float:
         targets = {r.skill_id: float(r.level) for r in roles[item].requirements}
-        chosen = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+        chosen = planner.fewest_hours(profile, targets)
+        assert chosen is not None  # no ceiling: always a plan
         hours[item] = float(sum(planner.catalog.courses[c].hours for c in chosen.order))
         return _score(weights, feasibility[item], hours[item], demand[item], hours_scale)
 

@@ -12,6 +12,7 @@ uses that to replace bounds by exact planner hours only where the ranking needs 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from recommender.errors import InvalidInput
 
-__all__ = ["DEFAULT_HOURS_SCALE", "ShortlistWeights", "hours_score", "refine_top"]
+__all__ = ["DEFAULT_HOURS_SCALE", "ShortlistWeights", "hours_score", "leading", "refine_top"]
 
 DEFAULT_HOURS_SCALE = 100.0
 
@@ -72,18 +73,21 @@ class ShortlistWeights:
 
 def refine_top(
     upper: FloatArray,
-    exact: Callable[[int], float | None],
+    exact: Callable[[int, float], float | None],
     limit: int,
     max_exact: int,
 ) -> tuple[list[tuple[int, float]], bool]:
     """The ``limit`` best items by exact score, evaluating as few as possible.
 
     ``upper[i]`` must bound item ``i``'s exact score from above, and items must come in
-    tie-break order (an earlier item wins a tie). ``exact(i)`` returns the exact score,
-    or ``None`` to drop the item. Items are evaluated in decreasing ``upper`` order and
-    the loop stops as soon as ``limit`` exact scores are at least the next bound: from
-    then on no unevaluated item can enter the top, and the result is *certified*. It also
-    stops after ``max_exact`` evaluations, uncertified.
+    tie-break order (an earlier item wins a tie). ``exact(i, floor)`` returns the exact
+    score, or ``None`` to drop the item; ``floor`` is the score an item must beat to
+    enter the top (``-inf`` until ``limit`` items are in it), and ``exact`` may return
+    ``None`` for an item scoring at most ``floor`` (it could not enter), which lets it stop
+    early. Items are evaluated in decreasing ``upper`` order and the loop stops as soon as
+    ``limit`` exact scores are at least the next bound: from then on no unevaluated item
+    can enter the top, and the result is *certified*. It also stops after ``max_exact``
+    evaluations, uncertified.
 
     Returns
     -------
@@ -92,23 +96,43 @@ def refine_top(
     Examples
     --------
     >>> truth = [0.5, 0.9, 0.2]
-    >>> refine_top(np.array([0.9, 0.95, 0.3], np.float32), lambda i: truth[i], 1, 10)
+    >>> refine_top(np.array([0.9, 0.95, 0.3], np.float32), lambda i, floor: truth[i], 1, 10)
     ([(1, 0.9)], True)
     """
-    order = np.lexsort((np.arange(len(upper)), -upper))
     best: list[tuple[float, int, int]] = []  # min-heap of (score, -rank, item)
-    for evaluated, item in enumerate(order.tolist()):
+    for evaluated, item in enumerate(leading(upper, max_exact + 1).tolist()):
         if len(best) >= limit and best[0][0] >= upper[item]:
             return _ranked(best), True
         if evaluated >= max_exact:
             return _ranked(best), False
-        score = exact(item)
+        # A new item enters only by beating the worst kept score: on a tie it ranks later.
+        score = exact(item, best[0][0] if len(best) >= limit else -math.inf)
         if score is None:
             continue
         heapq.heappush(best, (score, -evaluated, item))
         if len(best) > limit:
             heapq.heappop(best)
     return _ranked(best), True
+
+
+def leading(scores: FloatArray, count: int) -> npt.NDArray[np.intp]:
+    """The first ``count`` items in decreasing ``scores`` order, earlier items first on ties.
+
+    The same as the head of ``np.lexsort((np.arange(n), -scores))``, without sorting
+    everything: only the items at or above the ``count``-th score are sorted.
+
+    Examples
+    --------
+    >>> leading(np.array([0.2, 0.9, 0.5, 0.9], np.float32), 3).tolist()
+    [1, 3, 2]
+    """
+    if count >= len(scores):
+        return np.lexsort((np.arange(len(scores)), -scores))
+    if count <= 0:
+        return np.zeros(0, dtype=np.intp)
+    cut = -np.partition(-scores, count - 1)[count - 1]
+    near = np.flatnonzero(scores >= cut)
+    return near[np.lexsort((near, -scores[near]))][:count]
 
 
 def _ranked(best: list[tuple[float, int, int]]) -> list[tuple[int, float]]:

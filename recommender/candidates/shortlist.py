@@ -6,11 +6,16 @@ a **lower bound** on hours to ready (:mod:`~recommender.candidates.hours`), the
 transition score of the move from the employee's current role, and the profile-to-role
 cosine. With the bound, each score is an upper bound on the employee's true score.
 
-The second stage (``exact_hours=True``, the default) runs the exact planner on the best
-bounds only, in order, until ``limit`` exact scores beat every remaining bound (see
+The second stage (``exact_hours=True``, the default) plans exactly the best bounds only,
+in order, until ``limit`` exact scores beat every remaining bound (see
 :func:`~recommender.candidates.scoring.refine_top`); the shortlist is then *certified*:
-the same as planning every employee. ``exact_hours=False`` skips it and ranks by the
-bounds (every candidate then says its hours are a lower bound).
+the same as planning every employee. Exact hours come from the planner's branch and
+bound (:meth:`~recommender.pathways.Planner.fewest_hours`, the hours of the
+mixed integer programme in a fraction of the time), memoised on the index by plan
+signature (:mod:`~recommender.candidates.plans`), and stopped early once an employee
+provably cannot beat the last of the ``limit`` best so far. ``exact_hours=False`` skips
+the second stage and ranks by the bounds (every candidate then says its hours are a
+lower bound).
 
 Filters: department, location (case-insensitive), minimum readiness, maximum hours.
 Opted-out employees are not in the index; employees already in the role are skipped.
@@ -19,6 +24,7 @@ Protected attributes are never read: they are not in the Catalog.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,17 +32,19 @@ import numpy as np
 import numpy.typing as npt
 
 from recommender.candidates.index import CandidateIndex, RoleColumns
+from recommender.candidates.plans import ExactPlan
 from recommender.candidates.scoring import (
     DEFAULT_HOURS_SCALE,
     ShortlistWeights,
     hours_score,
+    leading,
     refine_top,
 )
 from recommender.catalog import Catalog
 from recommender.errors import InvalidInput
 from recommender.pathways.explain import skill_name
 from recommender.pathways.gaps import GapAnalysis, SkillGap, analyse_gaps, employee_profile
-from recommender.pathways.planner import Objective, whole_weeks
+from recommender.pathways.planner import whole_weeks
 
 __all__ = ["ShortlistFilter", "ScoreComponents", "Candidate", "Shortlist", "shortlist"]
 
@@ -181,7 +189,8 @@ class Shortlist:
 
     ``considered`` counts the employees that passed the filters (before ``limit``);
     ``certified`` is True when exact hours were used and the top is provably the same as
-    planning everyone; ``exact_plans`` counts the planner runs it took. ``assessed``
+    planning everyone; ``exact_plans`` counts the employees whose exact hours the ranking
+    needed (each planned, or proved unable to enter the list). ``assessed``
     holds the ids of everyone the ranking scored: the role's pool after the scoping
     filters (department, location, holders of other hard-to-fill roles) and *before*
     the readiness and hours thresholds, which are outcomes of the assessment. It is the
@@ -261,7 +270,7 @@ def shortlist(
     filters = filters or ShortlistFilter()
     weights = weights or ShortlistWeights()
     rows = _eligible_rows(index, role_id, filters)
-    assessed = tuple(index.employee_ids_[int(r)] for r in rows)
+    assessed = index.ids(rows)
     cols = index.columns(role_id, rows)
     keep = _passes(cols, filters)
     rows, cols = rows[keep], _subset(cols, keep)
@@ -272,7 +281,7 @@ def shortlist(
             upper, ranking.exact_score, limit, min(len(rows), limit + max_plans)
         )
     else:
-        top = np.lexsort((rows, -upper))[:limit]
+        top = leading(upper, limit)  # rows ascend: ties go to the earlier row
         picked, certified = [(int(i), float(upper[i])) for i in top], False
     candidates = tuple(
         ranking.candidate(rank, item) for rank, (item, _) in enumerate(picked, start=1)
@@ -283,7 +292,7 @@ def shortlist(
         considered=len(rows),
         exact_hours=exact_hours,
         certified=certified,
-        exact_plans=len(ranking.plans),
+        exact_plans=ranking.settled,
         filters=filters,
         assessed=assessed,
     )
@@ -349,25 +358,46 @@ class _Ranking:
     ) -> None:
         self.index, self.cols, self.rows = index, cols, rows
         self.weights, self.scale, self.filters = weights, scale, filters
-        self.plans: dict[int, tuple[float, tuple[str, ...], tuple[str, ...]]] = {}
+        self.plans: dict[int, ExactPlan] = {}
+        self.settled = 0
 
-    def plan(self, item: int) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-        """Exact cheapest-plan hours, its courses and the unclosable skills, memoised."""
-        if item not in self.plans:
-            employee_id = self.index.employee_ids_[self.rows[item]]
-            profile = employee_profile(self.index.catalog_, employee_id)
-            analysis = analyse_gaps(self.index.catalog_, profile, self.cols.role.id)
-            planner = self.index.planner_
-            chosen = planner.select(profile, analysis.targets(), Objective.HOURS, tie_break=False)
-            hours = float(sum(planner.catalog.courses[c].hours for c in chosen.order))
-            self.plans[item] = (hours, chosen.order, tuple(sorted(chosen.unclosable)))
-        return self.plans[item]
-
-    def exact_score(self, item: int) -> float | None:
-        hours = self.plan(item)[0]
-        if self.filters.max_hours is not None and hours > self.filters.max_hours + 1e-6:
+    def exact_score(self, item: int, floor: float) -> float | None:
+        """The exact score; ``None`` when the plan exceeds ``max_hours`` or the score
+        cannot beat ``floor`` (then the search stops as soon as that is proved)."""
+        self.settled += 1
+        profile = employee_profile(self.index.catalog_, self.index.employee_ids_[self.rows[item]])
+        plan = self.index.plans_.plan(self.cols.role, profile, self._ceiling(item, floor))
+        if plan is None:
             return None
-        return self.components(item, hours).total
+        self.plans[item] = plan
+        return self.components(item, plan.hours).total
+
+    def _ceiling(self, item: int, floor: float) -> float:
+        """Hours beyond which the item is filtered out (``max_hours``) or scores at most
+        ``floor``."""
+        limit = math.inf if self.filters.max_hours is None else self.filters.max_hours + 1e-6
+        return min(limit, self._losing_hours(item, floor))
+
+    def _losing_hours(self, item: int, floor: float) -> float:
+        """Hours ``h`` such that every plan of more than ``h`` hours scores at most ``floor``.
+
+        The score falls as hours grow, so ``h`` is found by inverting the hours score and
+        then checked (and nudged up past rounding) with the very function that scores.
+        """
+        if self.weights.hours <= 0:
+            return math.inf  # hours do not move the score
+        rest = self.components(item, math.inf).total  # the score without its hours part
+        share = (floor - rest) / self.weights.hours  # the hours score that would tie floor
+        if share <= 0:
+            return math.inf
+        if share >= 1:  # not even zero hours beats floor, unless rounding says otherwise
+            return -1.0 if self.components(item, 0.0).total <= floor else math.inf
+        hours = self.scale / share - self.scale
+        for _ in range(4):
+            if self.components(item, hours).total <= floor:
+                return hours
+            hours = hours * (1 + 1e-6) + 1e-6
+        return math.inf
 
     def components(self, item: int, hours: float) -> ScoreComponents:
         cols = self.cols
@@ -384,8 +414,8 @@ class _Ranking:
         employee = catalog.employees[self.index.employee_ids_[self.rows[item]]]
         analysis = analyse_gaps(catalog, employee_profile(catalog, employee.id), role_id)
         if item in self.plans:
-            hours, courses, unclosable = self.plans[item]
-            exact = True
+            plan = self.plans[item]
+            hours, courses, unclosable, exact = plan.hours, plan.course_ids, plan.unclosable, True
         else:
             hours, courses, exact = float(self.cols.hours[item]), (), False
             unclosable = () if self.cols.closable[item] else self._unclosable(analysis)

@@ -1,0 +1,295 @@
+"""Fast exact shortlists: the planner's branch and bound against its programme (hypothesis),
+plan signatures, and exact shortlists against planning every generated employee.
+
+The references share no code with the fast path: :meth:`Planner.select` solves the mixed
+integer programme (itself checked against exhaustive search in
+``test_planner_optimality.py``), and the brute-force ranking plans every employee with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recommender.candidates import CandidateIndex, ShortlistFilter, shortlist
+from recommender.candidates.plans import PlanCache
+from recommender.candidates.scoring import ShortlistWeights, hours_score
+from recommender.candidates.shortlist import ScoreComponents
+from recommender.catalog import Catalog, Course, CourseKind, Role, SkillLevel
+from recommender.embeddings import HashingEncoder
+from recommender.generator import generate_employees
+from recommender.ingest.tables import read_org_tables
+from recommender.pathways import (
+    CoverageJudge,
+    LearnerProfile,
+    Objective,
+    Planner,
+    analyse_gaps,
+    employee_profile,
+    order_violation,
+)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SKILLS = ("a", "b", "c", "d", "e")
+
+Instance = tuple[list[Course], LearnerProfile, dict[str, float]]
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> Instance:
+    """Up to 12 courses over 5 skills: prerequisite chains, cycles, prerequisite courses,
+    zero-hour courses, held courses (with or without their levels), equal hours (ties)."""
+    n = draw(st.integers(1, 12))
+    ids = [f"c{i}" for i in range(n)]
+    teaches = [
+        draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 4), min_size=1, max_size=3))
+        for _ in ids
+    ]
+    taught = sorted({(s, lv) for t in teaches for s, lv in t.items()})
+    courses = []
+    for i, cid in enumerate(ids):
+        needs = dict(draw(st.lists(st.sampled_from(taught), max_size=2)))
+        after = draw(st.sampled_from([None, None, None, None, *ids[:i], *ids[i + 1 :]]))
+        courses.append(
+            Course(
+                cid,
+                cid,
+                "t",
+                CourseKind.COURSE,
+                draw(st.sampled_from([0, 5, 10, 10, 20, 20, 30, 40])),
+                0,
+                "online",
+                tuple(SkillLevel(s, lv) for s, lv in teaches[i].items()),
+                prerequisite_skills=tuple(SkillLevel(s, lv) for s, lv in needs.items()),
+                prerequisite_courses=(after,) if after else (),
+            )
+        )
+    levels = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 3), max_size=3))
+    held = draw(st.frozensets(st.sampled_from(ids), max_size=2))
+    profile = LearnerProfile(levels, held_courses=held, weekly_hours=draw(st.integers(1, 10)))
+    targets = dict(draw(st.lists(st.sampled_from(taught), min_size=1, max_size=4)))
+    targets |= draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_size=1))
+    return courses, profile, {s: float(v) for s, v in targets.items()}
+
+
+def _hours(planner: Planner, order: tuple[str, ...]) -> float:
+    return float(sum(planner.catalog.courses[c].hours for c in order))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_fewest_hours_equals_the_programme_in_hours_and_unclosable_gaps(instance: Instance) -> None:
+    courses, profile, targets = instance
+    planner = Planner(Catalog.from_items(courses=courses))
+    fast = planner.fewest_hours(profile, targets)
+    exact = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+    assert fast is not None
+    assert fast.unclosable == exact.unclosable
+    assert _hours(planner, fast.order) == _hours(planner, exact.order)
+    closable = {s: lv for s, lv in targets.items() if s not in fast.unclosable}
+    by_id = {c.id: c for c in courses}
+    assert order_violation([by_id[c] for c in fast.order], profile, closable) is None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.integers(0, 30))
+def test_fewest_hours_answers_the_same_under_a_ceiling_or_a_small_budget(
+    instance: Instance, budget: int
+) -> None:
+    courses, profile, targets = instance
+    planner = Planner(Catalog.from_items(courses=courses))
+    free = planner.fewest_hours(profile, targets)
+    assert free is not None
+    hours = _hours(planner, free.order)
+    assert planner.fewest_hours(profile, targets, ceiling=hours) == free
+    assert planner.fewest_hours(profile, targets, ceiling=hours - 0.5) is None
+    tight = planner.fewest_hours(profile, targets, budget=budget)  # falls back to the programme
+    assert tight is not None and _hours(planner, tight.order) == hours
+    assert tight.unclosable == free.unclosable
+
+
+def test_fewest_hours_breaks_a_skill_cycle_with_an_outside_supplier() -> None:
+    # x and y each require the skill the other teaches; only z (dearer) starts the chain.
+    courses = [
+        Course("x", "x", "t", CourseKind.COURSE, 5, 0, "online", (SkillLevel("a", 3),),
+               prerequisite_skills=(SkillLevel("b", 2),)),
+        Course("y", "y", "t", CourseKind.COURSE, 5, 0, "online", (SkillLevel("b", 2),),
+               prerequisite_skills=(SkillLevel("a", 3),)),
+        Course("z", "z", "t", CourseKind.COURSE, 30, 0, "online", (SkillLevel("b", 2),)),
+    ]  # fmt: skip
+    planner = Planner(Catalog.from_items(courses=courses))
+    chosen = planner.fewest_hours(LearnerProfile(), {"a": 3.0})
+    assert chosen is not None and chosen.order == ("z", "x")
+
+
+def bundled_catalog(n: int, seed: int) -> Catalog:
+    base = read_org_tables(DATA).catalog
+    people = generate_employees(base, n, seed).employees
+    return Catalog.from_items(
+        base.skills.values(), base.roles.values(), base.courses.values(), people
+    )
+
+
+@pytest.fixture(scope="module")
+def generated() -> CandidateIndex:
+    catalog = bundled_catalog(2500, 11)
+    return CandidateIndex().fit(catalog, CoverageJudge(catalog), HashingEncoder(64))
+
+
+def test_employees_sharing_a_plan_signature_share_the_exact_hours(
+    generated: CandidateIndex,
+) -> None:
+    catalog, planner = generated.catalog_, generated.planner_
+    cache = PlanCache(planner)
+    role = catalog.roles["soc-analyst-2"]
+    groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for employee_id in generated.employee_ids_[:600]:
+        groups[cache.signature(role, employee_profile(catalog, employee_id))].append(employee_id)
+    shared = [ids for ids in groups.values() if len(ids) > 1]
+    assert len(shared) >= 5  # the signature really is shared
+    for ids in shared[:10]:
+        hours = set()
+        for employee_id in ids[:3]:
+            profile = employee_profile(catalog, employee_id)
+            targets = analyse_gaps(catalog, profile, role.id).targets()
+            chosen = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+            hours.add((_hours(planner, chosen.order), tuple(sorted(chosen.unclosable))))
+        assert len(hours) == 1, ids
+
+
+def _in_scope(catalog: Catalog, employee_id: str, role: Role, filters: ShortlistFilter) -> bool:
+    current = catalog.roles[catalog.employees[employee_id].role_id]
+    return current.id != role.id and (
+        filters.include_hard_to_fill_holders or not current.hard_to_fill
+    )
+
+
+def _plan_everyone(index: CandidateIndex, role: Role) -> dict[str, float]:
+    """Exact hours of every employee outside the role, each planned by the programme."""
+    catalog, planner = index.catalog_, index.planner_
+    hours = {}
+    for employee_id in index.employee_ids_:
+        if catalog.employees[employee_id].role_id != role.id:
+            profile = employee_profile(catalog, employee_id)
+            targets = analyse_gaps(catalog, profile, role.id).targets()
+            chosen = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+            hours[employee_id] = _hours(planner, chosen.order)
+    return hours
+
+
+def _brute_force(
+    index: CandidateIndex,
+    role: Role,
+    hours: dict[str, float],
+    limit: int,
+    filters: ShortlistFilter,
+    weights: ShortlistWeights,
+    scale: float,
+) -> list[tuple[str, float, float]]:
+    """Score everyone in scope by exact hours; (id, hours, score) of the best, best first."""
+    catalog = index.catalog_
+    rows = np.array(
+        [i for i, e in enumerate(index.employee_ids_) if _in_scope(catalog, e, role, filters)],
+        dtype=np.intp,
+    )
+    cols = index.columns(role.id, rows)
+    scored = []
+    for i, row in enumerate(rows.tolist()):
+        employee_id = index.employee_ids_[row]
+        if cols.readiness[i] < filters.min_readiness - 1e-6:
+            continue
+        if filters.max_hours is not None and hours[employee_id] > filters.max_hours + 1e-6:
+            continue
+        score = ScoreComponents(
+            readiness=float(cols.readiness[i]),
+            hours=float(hours_score([hours[employee_id]], scale)[0]),
+            transition=float(cols.transition[i]),
+            similarity=0.0 if cols.similarity is None else float(cols.similarity[i]),
+            weights=weights,
+        ).total
+        scored.append((score, row, employee_id))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [(e, hours[e], s) for s, _, e in scored[:limit]]
+
+
+#: (limit, filters, weights, hours scale) of the shortlists compared with the brute force.
+QUERIES = [
+    (25, ShortlistFilter(), ShortlistWeights(), 100.0),
+    (15, ShortlistFilter(max_hours=600.0), ShortlistWeights(), 100.0),
+    (
+        15,
+        ShortlistFilter(min_readiness=0.3, include_hard_to_fill_holders=True),
+        ShortlistWeights(),
+        100.0,
+    ),
+    (20, ShortlistFilter(), ShortlistWeights(0.2, 0.6, 0.1, 0.1), 40.0),
+    (10, ShortlistFilter(max_hours=800.0), ShortlistWeights(1, 0, 1, 1), 100.0),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "role_id", ["soc-analyst-2", "security-engineer", "healthcare-data-analyst"]
+)
+def test_exact_shortlist_equals_planning_every_generated_employee(
+    generated: CandidateIndex, role_id: str
+) -> None:
+    role = generated.catalog_.roles[role_id]
+    hours = _plan_everyone(generated, role)
+    for limit, filters, weights, scale in QUERIES:
+        result = shortlist(
+            generated, role_id, limit, filters, weights=weights, hours_scale=scale, max_plans=10**6
+        )
+        assert result.certified
+        expected = _brute_force(generated, role, hours, limit, filters, weights, scale)
+        got = [(c.employee_id, c.hours_to_ready, c.score) for c in result.candidates]
+        assert got == expected, (limit, filters, weights)
+        assert all(c.hours_exact for c in result.candidates)
+
+
+def test_a_repeated_shortlist_is_identical_and_plans_nobody_again(
+    generated: CandidateIndex,
+) -> None:
+    index = CandidateIndex().fit(
+        generated.catalog_, generated.judge_, HashingEncoder(64)
+    )  # a fresh, empty cache
+    filters = ShortlistFilter(max_hours=400.0)
+    first = shortlist(index, "iam-analyst", 20, filters)
+    cached = len(index.plans_)
+    again = shortlist(index, "iam-analyst", 20, filters)
+    assert again == first and len(index.plans_) == cached
+    smaller = shortlist(index, "iam-analyst", 5, filters)  # other floors, same answers
+    assert first.certified and smaller.certified
+    assert smaller.candidates == first.candidates[:5]
+
+
+def test_concurrent_shortlists_on_one_index_equal_sequential_ones(
+    generated: CandidateIndex,
+) -> None:
+    roles = ["soc-analyst-1", "data-engineer", "ehr-analyst", "grc-analyst"] * 2
+    index = CandidateIndex(cached_roles=2, cached_plans=50).fit(  # small: evictions race too
+        generated.catalog_, generated.judge_, HashingEncoder(64)
+    )
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda r: shortlist(index, r, 15), roles))
+    assert parallel == [shortlist(generated, r, 15) for r in roles]
+
+
+def test_exact_hours_of_a_shortlist_match_the_programme_for_each_candidate(
+    generated: CandidateIndex,
+) -> None:
+    catalog, planner = generated.catalog_, generated.planner_
+    result = shortlist(generated, "cloud-engineer", 30)
+    for candidate in result.candidates:
+        profile = employee_profile(catalog, candidate.employee_id)
+        targets = analyse_gaps(catalog, profile, "cloud-engineer").targets()
+        chosen = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+        assert candidate.hours_to_ready == _hours(planner, chosen.order)
+        assert candidate.unclosable == tuple(sorted(chosen.unclosable))
+        assert _hours(planner, candidate.plan_course_ids) == candidate.hours_to_ready
