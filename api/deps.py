@@ -15,7 +15,11 @@ Item = TypeVar("Item")
 Out = TypeVar("Out")
 
 
-def get_recommender(request: Request) -> Recommender:
+# Small dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its thread
+# pool, one hop per dependency per request, which under load costs more than the work.
+
+
+async def get_recommender(request: Request) -> Recommender:
     recommender: Recommender = request.app.state.recommender
     return recommender
 
@@ -23,7 +27,7 @@ def get_recommender(request: Request) -> Recommender:
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
 
 
-def get_engine(request: Request) -> sa.Engine:
+async def get_engine(request: Request) -> sa.Engine:
     """The engine holding API keys and the access log."""
     engine: sa.Engine = request.app.state.engine
     return engine
@@ -32,7 +36,7 @@ def get_engine(request: Request) -> sa.Engine:
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 
 
-def no_store(response: Response) -> None:
+async def no_store(response: Response) -> None:
     """Forbid every cache from keeping the response: it carries personal data."""
     response.headers["Cache-Control"] = "no-store"
 
@@ -48,16 +52,19 @@ def route_of(request: Request) -> str:
 
 
 class Paging:
-    def __init__(
-        self,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-        limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    ) -> None:
+    def __init__(self, offset: int = 0, limit: int = 50) -> None:
         self.offset = offset
         self.limit = limit
 
 
-PagingDep = Annotated[Paging, Depends()]
+async def paging(
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Paging:
+    return Paging(offset, limit)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
 
 
 def page_of(

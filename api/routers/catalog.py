@@ -21,14 +21,14 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
 @router.get("/health", response_model=Health)
-def health(service: RecommenderDep) -> Health:
+async def health(service: RecommenderDep) -> Health:
     return Health(
         status="ok", version=__version__, counts=service.counts(), attribution=service.attribution
     )
 
 
 @router.get("/roles", response_model=Page[RoleSummary], dependencies=CatalogRead)
-def list_roles(
+async def list_roles(
     service: RecommenderDep,
     paging: PagingDep,
     hard_to_fill: bool | None = None,
@@ -45,21 +45,21 @@ def list_roles(
 
 
 @router.get("/roles/{role_id}", response_model=RoleOut, dependencies=CatalogRead)
-def get_role(role_id: str, service: RecommenderDep) -> RoleOut:
+async def get_role(role_id: str, service: RecommenderDep) -> RoleOut:
     role = service.role(role_id)
     attribution = service.attribution if role.source == RoleSource.ONET else None
     return RoleOut.from_domain_with(role, attribution)
 
 
 @router.get("/skills", response_model=Page[SkillOut], dependencies=CatalogRead)
-def list_skills(
+async def list_skills(
     service: RecommenderDep, paging: PagingDep, category: SkillCategory | None = None
 ) -> Page[SkillOut]:
     return page_of(Page[SkillOut], service.skills(category), paging, SkillOut.from_domain)
 
 
 @router.get("/courses", response_model=Page[CourseOut], dependencies=CatalogRead)
-def list_courses(
+async def list_courses(
     service: RecommenderDep,
     paging: PagingDep,
     kind: CourseKind | None = None,
