@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api import auth, docs, errors, limits
@@ -75,6 +76,9 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
             _warm(app.state.recommender)
         if settings.request_threads is not None:
             _set_torch_threads(settings.request_threads)
+        # Few worker threads: on two cores more threads only fight over the GIL and the
+        # SQLite write lock, and requests then finish out of order (long p99 tails).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         try:
             yield
         finally:

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     needs no model (catalogue, records, pathways, opportunities) and answers 503 for
     the rest. ``request_threads`` caps torch's threads once warm (``reskill serve`` sets 1:
     one short text encodes several times faster on one thread when requests overlap).
+    ``worker_threads`` bounds the thread pool that runs the routes doing real work
+    (shortlists, plans, reads that write the access log); FastAPI's default is 40.
     """
 
     model_config = SettingsConfigDict(env_prefix="RESKILL_", extra="ignore")
@@ -31,3 +33,4 @@ class Settings(BaseSettings):
     onet_dir: Path | None = None
     warm_up: bool = True
     request_threads: int | None = None
+    worker_threads: int = 4

@@ -310,7 +310,7 @@ def _rank(service: Recommender, role_id: str, limit: int, filters: FiltersIn) ->
 
 
 @router.get("/roles/{role_id}/candidates", response_model=CandidatesOut, dependencies=[NoStore])
-def get_candidates(
+async def get_candidates(
     role_id: RoleId,
     request: Request,
     principal: CandidateReader,

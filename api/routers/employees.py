@@ -24,7 +24,7 @@ EmployeeReader = Annotated[Principal, require(Action.EMPLOYEES_READ)]
 
 
 @router.get("/employees/{employee_id}", response_model=EmployeeOut, dependencies=[NoStore])
-def get_employee(
+async def get_employee(
     employee_id: EmployeeId,
     request: Request,
     principal: EmployeeReader,
