@@ -26,6 +26,7 @@ from api.routers import (
     text,
 )
 from api.settings import Settings
+from api.state import freeze_heap
 from recommender import __version__
 from recommender.service import Recommender
 from recommender.store import make_engine
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         # Few worker threads: on two cores more threads only fight over the GIL and the
         # SQLite write lock, and requests then finish out of order (long p99 tails).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        if settings.freeze_gc:
+            freeze_heap()
         try:
             yield
         finally:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     one short text encodes several times faster on one thread when requests overlap).
     ``worker_threads`` bounds the thread pool that runs the routes doing real work
     (shortlists, plans, reads that write the access log); FastAPI's default is 40.
+    ``freeze_gc`` hides the loaded catalogue from the cycle collector (see
+    :func:`api.state.freeze_heap`); ``reskill serve`` turns it on.
     """
 
     model_config = SettingsConfigDict(env_prefix="RESKILL_", extra="ignore")
@@ -34,3 +36,4 @@ class Settings(BaseSettings):
     warm_up: bool = True
     request_threads: int | None = None
     worker_threads: int = 4
+    freeze_gc: bool = False

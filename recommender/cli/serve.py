@@ -33,6 +33,7 @@ def serve(
     # The API package reads its settings from the environment; hand the URL over there.
     os.environ["RESKILL_DATABASE_URL"] = database_url
     os.environ.setdefault("RESKILL_REQUEST_THREADS", "1")
+    os.environ.setdefault("RESKILL_FREEZE_GC", "1")
     uvicorn.run(
         "api.main:create_app",
         factory=True,
