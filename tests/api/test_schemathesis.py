@@ -16,7 +16,6 @@ SQLite is fuzzed for every caller; PostgreSQL for admin, whose key reaches every
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -40,7 +38,7 @@ from recommender.access import Role
 from recommender.ingest.tables import read_org_tables
 from recommender.store import make_engine, save_catalog, upgrade
 from recommender.store.access import create_key
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, fresh_postgres_database
 
 MAX_EXAMPLES = 25
 OWN_EMPLOYEE = "E000001"
@@ -136,21 +134,6 @@ class Served:
 
 
 @contextmanager
-def _fresh_postgres(admin_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database for this module, dropped afterwards."""
-    name = f"reskill_fuzz_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
 def _serve(url: str) -> Iterator[Served]:
     """The app on ``url`` loaded with the bundled data, and one key per role."""
     engine = make_engine(url)
@@ -183,7 +166,7 @@ class Servers:
                 url = f"sqlite:///{self.tmp / 'reskill.db'}"
             else:
                 admin_url = request.getfixturevalue("postgres_admin_url")
-                url = self.stack.enter_context(_fresh_postgres(admin_url))
+                url = self.stack.enter_context(fresh_postgres_database(admin_url, "reskill_fuzz"))
             self.served[backend] = self.stack.enter_context(_serve(url))
         SERVED_APP.app = self.served[backend].app
         return self.served[backend]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -37,7 +36,7 @@ from recommender.store.shortlists import (
     load_shortlist,
     save_shortlist,
 )
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, fresh_postgres_database
 
 ROLE = "soc-analyst-1"
 CANDIDATES = f"/v1/roles/{ROLE}/candidates"
@@ -99,16 +98,8 @@ def fresh_database(
         yield f"sqlite:///{tmp_path_factory.mktemp('shortlists') / 'reskill.db'}"
         return
     admin_url = str(request.getfixturevalue("postgres_admin_url"))
-    name = f"reskill_m_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(admin_url, "reskill_m") as url:
+        yield url
 
 
 @contextmanager
