@@ -316,7 +316,8 @@ def _eligible_rows(
 def _passes(cols: RoleColumns, filters: ShortlistFilter) -> npt.NDArray[np.bool_]:
     keep = cols.readiness >= filters.min_readiness - 1e-6
     if filters.max_hours is not None:
-        keep &= cols.hours <= filters.max_hours + 1e-6
+        # Compared in float64: a huge limit (1e308) does not fit the float32 hours column.
+        keep &= cols.hours.astype(np.float64) <= filters.max_hours + 1e-6
     return keep
 
 
