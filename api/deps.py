@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Query, Request, Response
 
 from api.schemas import Page
+from api.state import current_recommender
 from recommender.service import Recommender
 
 Item = TypeVar("Item")
@@ -20,8 +21,7 @@ Out = TypeVar("Out")
 
 
 async def get_recommender(request: Request) -> Recommender:
-    recommender: Recommender = request.app.state.recommender
-    return recommender
+    return current_recommender(request)
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]

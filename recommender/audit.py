@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from recommender.access import Action, Principal
 from recommender.catalog import Catalog, Employee
 from recommender.errors import UnknownEmployee
-from recommender.store.access import AccessRecord, log_access, read_access_log
-from recommender.store.engine import write_transaction
+from recommender.store.access import AccessRecord, read_access_log, record_reads
 
 __all__ = ["read_employee", "access_log"]
 
@@ -66,15 +65,14 @@ def read_employee(
     if not principal.may_read_employee(employee_id):
         raise UnknownEmployee(employee_id)
     employee = catalog.employee(employee_id)
-    with write_transaction(engine) as conn:
-        log_access(
-            conn,
-            principal,
-            action=str(Action.EMPLOYEES_READ),
-            route=route,
-            employee_id=employee_id,
-            request_id=request_id,
-        )
+    record_reads(
+        engine,
+        principal,
+        [employee_id],
+        action=str(Action.EMPLOYEES_READ),
+        route=route,
+        request_id=request_id,
+    )
     return employee
 
 

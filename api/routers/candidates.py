@@ -28,13 +28,13 @@ from recommender.catalog import Catalog
 from recommender.pathways.explain import skill_name
 from recommender.pathways.gaps import SkillGap
 from recommender.service import Recommender
+from recommender.store.access import record_reads
 from recommender.store.shortlists import (
     ShortlistContent,
     ShortlistEntry,
     StoredShortlist,
     create_shortlist,
     read_shortlist,
-    record_reads,
 )
 
 router = APIRouter(prefix="/v1")

@@ -32,8 +32,7 @@ from recommender.access import Action, Principal
 from recommender.errors import UnknownEmployee
 from recommender.pathways import Objective
 from recommender.service import Recommender
-from recommender.store.access import log_access
-from recommender.store.engine import write_transaction
+from recommender.store.access import record_reads
 
 router = APIRouter(prefix="/v1")
 
@@ -59,15 +58,14 @@ def _check_person(service: Recommender, principal: Principal, employee_id: str) 
 
 def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request: Request) -> None:
     """Write one ``pathways.read`` access-log row and commit it (before the reply)."""
-    with write_transaction(engine) as conn:
-        log_access(
-            conn,
-            principal,
-            action=str(Action.PATHWAYS_READ),
-            route=route_of(request),
-            employee_id=employee_id,
-            request_id=request_id(request),
-        )
+    record_reads(
+        engine,
+        principal,
+        [employee_id],
+        action=str(Action.PATHWAYS_READ),
+        route=route_of(request),
+        request_id=request_id(request),
+    )
 
 
 @router.get(

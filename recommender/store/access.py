@@ -15,7 +15,7 @@ the person.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,6 +45,8 @@ __all__ = [
     "list_keys",
     "revoke_key",
     "log_access",
+    "log_reads",
+    "record_reads",
     "read_access_log",
     "tombstone_access_log",
 ]
@@ -285,3 +287,38 @@ def tombstone_access_log(conn: sa.Connection, employee_id: str) -> str | None:
         .values(employee_id=None, tombstone=marker)
     )
     return marker if result.rowcount else None
+
+
+def log_reads(
+    conn: sa.Connection,
+    principal: Principal,
+    employee_ids: Iterable[str],
+    *,
+    action: str,
+    route: str,
+    request_id: str,
+) -> None:
+    """One access-log row per person, all in ``conn``'s transaction."""
+    for employee_id in employee_ids:
+        log_access(
+            conn,
+            principal,
+            action=action,
+            route=route,
+            employee_id=employee_id,
+            request_id=request_id,
+        )
+
+
+def record_reads(
+    engine: sa.Engine,
+    principal: Principal,
+    employee_ids: Sequence[str],
+    *,
+    action: str,
+    route: str,
+    request_id: str,
+) -> None:
+    """:func:`log_reads` in a transaction of its own, committed when this returns."""
+    with write_transaction(engine) as conn:
+        log_reads(conn, principal, employee_ids, action=action, route=route, request_id=request_id)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from recommender.access import Action, Principal, Role
 from recommender.errors import InvalidInput, NotFound
-from recommender.store.access import log_access
+from recommender.store.access import log_reads
 from recommender.store.engine import write_transaction
 from recommender.store.schema import shortlist_entries, shortlists
 
@@ -46,8 +46,6 @@ __all__ = [
     "create_shortlist",
     "read_shortlist",
     "forget_employee",
-    "log_reads",
-    "record_reads",
 ]
 
 #: Roles that read every stored shortlist; other roles read only their own key's.
@@ -324,41 +322,3 @@ def read_shortlist(
             request_id=request_id,
         )
     return stored
-
-
-# -- the access log ----------------------------------------------------------------------
-
-
-def log_reads(
-    conn: sa.Connection,
-    principal: Principal,
-    employee_ids: Iterable[str],
-    *,
-    action: str,
-    route: str,
-    request_id: str,
-) -> None:
-    """One access-log row per person, all in ``conn``'s transaction."""
-    for employee_id in employee_ids:
-        log_access(
-            conn,
-            principal,
-            action=action,
-            route=route,
-            employee_id=employee_id,
-            request_id=request_id,
-        )
-
-
-def record_reads(
-    engine: sa.Engine,
-    principal: Principal,
-    employee_ids: Sequence[str],
-    *,
-    action: str,
-    route: str,
-    request_id: str,
-) -> None:
-    """:func:`log_reads` in a transaction of its own, committed when this returns."""
-    with write_transaction(engine) as conn:
-        log_reads(conn, principal, employee_ids, action=action, route=route, request_id=request_id)
