@@ -23,6 +23,7 @@ from api.routers import (
     fairness,
     imports,
     pathways,
+    people,
     text,
 )
 from api.settings import Settings
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(employees.router)
     app.include_router(audit.router)
     app.include_router(candidates.router)
+    app.include_router(people.router)
     app.include_router(fairness.router)
     app.include_router(pathways.router)
     app.include_router(text.router)

@@ -31,7 +31,7 @@ from recommender.embeddings import Encoder, normalise_rows
 from recommender.errors import InvalidInput
 from recommender.skills_extraction import InferredSkill, SkillExtractor
 
-__all__ = ["RoleMatch", "MatchResult", "RoleIndex", "role_text", "match_text"]
+__all__ = ["RoleMatch", "MatchResult", "RoleIndex", "role_text", "match_text", "text_vector"]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CHUNK_WORDS = 150
@@ -104,7 +104,7 @@ def _chunks(text: str) -> list[str]:
     return [" ".join(c) for c in chunks if c]
 
 
-def _text_vector(encoder: Encoder, text: str) -> npt.NDArray[np.float32]:
+def text_vector(encoder: Encoder, text: str) -> npt.NDArray[np.float32]:
     """Unit vector of ``text``: the normalised mean of its chunk vectors, shape ``(dim,)``."""
     vectors = encoder.encode(_chunks(text))
     mean: npt.NDArray[np.float32] = normalise_rows(vectors.mean(axis=0, keepdims=True))[0]
@@ -143,7 +143,7 @@ class RoleIndex:
             raise InvalidInput("RoleIndex is not fitted: call fit(catalog) first")
         if top < 1:
             raise InvalidInput(f"top must be at least 1, got {top}")
-        similarity = np.clip(self.vectors_ @ _text_vector(self.encoder, text), 0.0, 1.0)
+        similarity = np.clip(self.vectors_ @ text_vector(self.encoder, text), 0.0, 1.0)
         confidence = {s.skill_id: s.confidence for s in skills}
         matches = [
             self._match(i, float(similarity[i]), confidence) for i in range(len(self.role_ids_))

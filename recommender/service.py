@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from recommender.candidates import CandidateIndex, MobilityOption, Shortlist, ShortlistFilter
+    from recommender.candidates.people import PeopleSearch
     from recommender.embeddings import Encoder
     from recommender.matching import MatchResult, RoleIndex
     from recommender.pathways import Objective, Planner, SteppingStones, TransitionJudge
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from recommender.skills_extraction import SkillExtractor
     from recommender.titles import TitleMatch, TitleNormaliser
     from recommender.titles.occupations import TitledOccupation
+    from recommender.vector_search import VectorIndex
 
 Built = TypeVar("Built")
 
@@ -186,6 +188,15 @@ class Recommender:
         )
 
     @property
+    def people_index(self) -> VectorIndex:
+        """Top-k search over the profile vectors (approximate above a size; see
+        :mod:`recommender.vector_search`)."""
+        from recommender.candidates.people import people_search_index
+
+        self._need_encoder("searching people by text")
+        return self._once("people", lambda: people_search_index(self.candidate_index))
+
+    @property
     def skill_extractor(self) -> SkillExtractor:
         from recommender.skills_extraction import SkillExtractor
 
@@ -219,6 +230,7 @@ class Recommender:
         if self.encoder is not None:
             self.role_index  # noqa: B018
             self.skill_extractor  # noqa: B018
+            self.people_index  # noqa: B018
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -313,6 +325,29 @@ class Recommender:
         encoder = self._need_encoder("free-text matching")
         return match_text(
             text, self.catalog, encoder, self.skill_extractor, top, index=self.role_index
+        )
+
+    def similar_people(self, text: str, limit: int = 10) -> PeopleSearch:
+        """The employees whose profiles read most like ``text`` (a job ad, a description).
+
+        Raises
+        ------
+        InvalidInput
+            For blank text or ``limit`` < 1.
+        ModelMissing
+            Without an encoder.
+        """
+        from recommender.candidates.people import similar_people
+        from recommender.matching import text_vector
+
+        encoder = self._need_encoder("searching people by text")
+        if not text.strip():
+            raise InvalidInput("text to search by is empty: give a job description or profile")
+        if limit < 1:
+            raise InvalidInput(f"limit must be at least 1, got {limit}")
+        skills = self.skill_extractor.extract(text)
+        return similar_people(
+            self.candidate_index, self.people_index, text_vector(encoder, text), skills, limit
         )
 
     def normalise_titles(

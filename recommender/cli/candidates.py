@@ -1,4 +1,4 @@
-"""`reskill candidates`, `reskill mobility` and `reskill hard-to-fill`.
+"""`reskill candidates`, `reskill people`, `reskill mobility` and `reskill hard-to-fill`.
 
 For now the catalogue is read from org CSV files (the bundled ``data/`` by default)
 through :func:`recommender.ingest.tables.read_org_tables`, moves are judged by
@@ -10,6 +10,7 @@ move behind the service facade (database, transition model) once it lands.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -28,6 +29,7 @@ from recommender.candidates import (
     mobility_options,
     shortlist,
 )
+from recommender.candidates.people import PeopleSearch, people_search_index, similar_people
 from recommender.catalog import Catalog
 from recommender.cli._app import app
 from recommender.cli._options import (
@@ -42,7 +44,9 @@ from recommender.embeddings import (
     Encoder,
 )
 from recommender.errors import ReskillError
+from recommender.matching import text_vector
 from recommender.pathways import CoverageJudge
+from recommender.skills_extraction import SkillExtractor
 
 console = Console()
 err = Console(stderr=True)
@@ -103,6 +107,38 @@ def candidates(
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         _render_shortlist(catalog, result)
+
+
+@app.command("people")
+def people(
+    text: Annotated[
+        str, typer.Option("--text", help='Job description or profile; "-" reads stdin.')
+    ],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many people.")] = 10,
+    as_json: AsJson = False,
+    data: DataDir = BUNDLED_DATA,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
+    model: ModelPath = None,
+) -> None:
+    """List the employees whose profiles read most like TEXT, with the skills they share."""
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        err.print("[red]error:[/red] --text is empty: give a job description or profile")
+        raise typer.Exit(2)
+    try:
+        catalog = load_dataset(data)
+        encoder = cached_encoder(cache_dir, model)
+        index = _index(catalog, encoder)
+        search = people_search_index(index)
+        skills = SkillExtractor(encoder).fit(catalog).extract(text)
+        result = similar_people(index, search, text_vector(encoder, text), skills, limit)
+    except ReskillError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        _render_people(result)
 
 
 @app.command("mobility")
@@ -170,6 +206,27 @@ def _index(catalog: Catalog, encoder: Encoder) -> CandidateIndex:
         return CandidateIndex(batch_size=256).fit(
             catalog, CoverageJudge(catalog), encoder, progress=advance
         )
+
+
+def _render_people(result: PeopleSearch) -> None:
+    how = "approximate index, exact scores" if result.approximate else "exact search"
+    table = Table(
+        title=f"Profiles closest to the text ({len(result.matches)} of {result.searched:,}; {how})"
+    )
+    for column in ("#", "employee", "current role", "department", "similarity", "shared skills"):
+        table.add_column(column)
+    for m in result.matches:
+        table.add_row(
+            str(m.rank),
+            f"{m.name} ({m.employee_id})",
+            m.current_role_title,
+            m.department,
+            f"{m.similarity:.3f}",
+            ", ".join(f"{s.name} {s.level}" for s in m.shared_skills) or "-",
+        )
+    console.print(table)
+    evidenced = ", ".join(s.name for s in result.skills)
+    console.print(f"Skills the text evidences (inferred): {evidenced or 'none'}")
 
 
 def _title(catalog: Catalog, role_id: str) -> str:

@@ -75,6 +75,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/skills"): CATALOGUE,
     ("GET", "/v1/courses"): CATALOGUE,
     ("GET", "/v1/roles/{role_id}/candidates"): rule(A, T, params={"limit": 3}),
+    ("POST", "/v1/candidates/search"): rule(
+        A, T, json={"text": "Triages SIEM alerts and leads incident response.", "limit": 3}
+    ),
     ("POST", "/v1/shortlists"): rule(A, T, R, json={"role_id": ROLE, "limit": 3}),
     ("GET", "/v1/shortlists/{shortlist_id}"): rule(A, T, R),
     ("GET", "/v1/employees/{employee_id}"): PERSONAL,

@@ -1,0 +1,131 @@
+"""Searching people by text: closest profiles first, exact or approximate alike, opted-out
+people never, and the explanation names the skills they share with the text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recommender.catalog import Catalog
+from recommender.cli import app
+from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+from recommender.errors import InvalidInput, ModelMissing
+from recommender.ingest.tables import read_org_tables
+from recommender.service import Recommender
+from recommender.vector_search import VectorIndex
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
+SOC_TEXT = (
+    "Security operations analyst: monitor SIEM alerts around the clock, triage and escalate "
+    "incidents, investigate phishing and malware on clinical endpoints."
+)
+SECURITY_ROLES = {"soc-analyst-1", "soc-analyst-2", "information-security-analyst"}
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Catalog:
+    return read_org_tables(DATA).catalog
+
+
+@pytest.fixture(scope="module")
+def service(bundled: Catalog) -> Recommender:
+    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(CACHE))
+    return Recommender(bundled, encoder=encoder)
+
+
+def test_a_security_job_ad_finds_security_people_first(service: Recommender) -> None:
+    found = service.similar_people(SOC_TEXT, 10)
+    assert [m.rank for m in found.matches] == list(range(1, 11))
+    sims = [m.similarity for m in found.matches]
+    assert sims == sorted(sims, reverse=True)
+    in_security = [m for m in found.matches if m.current_role_id in SECURITY_ROLES]
+    assert len(in_security) >= 3, [m.current_role_id for m in found.matches]
+    assert not found.approximate and found.searched == len(service.candidate_index)
+
+
+def test_similarity_is_the_cosine_of_profile_and_text(service: Recommender) -> None:
+    import numpy as np
+
+    from recommender.matching import text_vector
+
+    assert service.encoder is not None
+    query = text_vector(service.encoder, SOC_TEXT)
+    index = service.candidate_index
+    assert index.vectors_ is not None
+    everyone = index.vectors_.astype(np.float32) @ query
+    found = service.similar_people(SOC_TEXT, 5)
+    best = np.argsort(-everyone, kind="stable")[:5]
+    assert [m.employee_id for m in found.matches] == [index.employee_ids_[i] for i in best]
+    np.testing.assert_allclose([m.similarity for m in found.matches], everyone[best], atol=1e-5)
+
+
+def test_shared_skills_are_the_texts_skills_the_person_holds(
+    service: Recommender, bundled: Catalog
+) -> None:
+    found = service.similar_people(SOC_TEXT, 10)
+    evidenced = {s.skill_id for s in found.skills}
+    assert evidenced, "the text should evidence some catalogue skills"
+    for m in found.matches:
+        held = {s.skill_id: s.level for s in bundled.employees[m.employee_id].skills}
+        assert {s.skill_id for s in m.shared_skills} == evidenced & set(held)
+        assert all(s.level == held[s.skill_id] for s in m.shared_skills)
+        assert any("Profile similarity" in r for r in m.reasons)
+
+
+def test_the_approximate_index_gives_the_same_people_on_the_bundled_data(
+    service: Recommender,
+) -> None:
+    from recommender.candidates.people import similar_people
+    from recommender.matching import text_vector
+
+    index = service.candidate_index
+    assert service.encoder is not None and index.vectors_ is not None
+    query = text_vector(service.encoder, SOC_TEXT)
+    skills = service.skill_extractor.extract(SOC_TEXT)
+    exact = similar_people(index, VectorIndex(index.vectors_, approximate=False), query, skills, 10)
+    approx = similar_people(index, VectorIndex(index.vectors_, approximate=True), query, skills, 10)
+    assert approx.approximate
+    assert [m.employee_id for m in approx.matches] == [m.employee_id for m in exact.matches]
+
+
+def test_people_who_opted_out_never_appear(bundled: Catalog, service: Recommender) -> None:
+    top = service.similar_people(SOC_TEXT, 5).matches[0].employee_id
+    employees = dict(bundled.employees)
+    employees[top] = replace(employees[top], opted_out=True)
+    without = service.with_catalog(replace(bundled, employees=employees))
+    ids = [m.employee_id for m in without.similar_people(SOC_TEXT, 500).matches]
+    assert top not in ids
+    assert not {e.id for e in employees.values() if e.opted_out} & set(ids)
+
+
+def test_blank_text_bad_limit_and_no_model_fail_clearly(
+    service: Recommender, bundled: Catalog
+) -> None:
+    with pytest.raises(InvalidInput, match="empty"):
+        service.similar_people("  \n", 5)
+    with pytest.raises(InvalidInput, match="at least 1"):
+        service.similar_people(SOC_TEXT, 0)
+    with pytest.raises(ModelMissing):
+        Recommender(bundled).similar_people(SOC_TEXT, 5)
+
+
+def test_cli_people_prints_the_closest_profiles_as_json() -> None:
+    result = CliRunner().invoke(
+        app, ["people", "--text", SOC_TEXT, "--limit", "3", "--json", "--cache-dir", str(CACHE)]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [m["rank"] for m in body["matches"]] == [1, 2, 3]
+    assert {"employee_id", "similarity", "shared_skills", "reasons"} <= set(body["matches"][0])
+    assert body["approximate"] is False
+
+
+def test_cli_people_rejects_blank_text() -> None:
+    result = CliRunner().invoke(app, ["people", "--text", " "])
+    assert result.exit_code == 2
+    assert "empty" in result.output
