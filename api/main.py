@@ -31,6 +31,7 @@ from api.state import freeze_heap
 from recommender import __version__
 from recommender.service import Recommender
 from recommender.store import make_engine
+from recommender.store.engine import WalCheckpointer
 from recommender.titles.occupations import TitledOccupation
 
 if TYPE_CHECKING:
@@ -69,8 +70,10 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # One engine serves the catalogue load, API keys and the access log.
-        app.state.engine = make_engine(settings.database_url)
+        # One engine serves the catalogue load, API keys and the access log. On SQLite a
+        # thread checkpoints the WAL, so no request's commit waits for a checkpoint's fsync.
+        app.state.engine = make_engine(settings.database_url, background_checkpoints=True)
+        checkpointer = WalCheckpointer(app.state.engine)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine, encoder=service_encoder(settings), onet_titles=onet_titles(settings)
         )
@@ -83,9 +86,11 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         if settings.freeze_gc:
             freeze_heap()
+        checkpointer.start()
         try:
             yield
         finally:
+            checkpointer.stop()
             app.state.engine.dispose()
 
     app = FastAPI(

@@ -4,6 +4,7 @@ Usage::
 
     python bench/bench_api.py                      # 10,000 employees, 50 connections, 20 s each
     python bench/bench_api.py --n 2000 --duration 10 --connections 20
+    python bench/bench_api.py --only health --only 'employees/{id}'   # some endpoints
 
 Needs Debian's ``wrk`` (``apt-get install -y wrk``). Not run in CI.
 
@@ -348,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
     parser.add_argument("--startup-timeout", type=float, default=1800)
     parser.add_argument("--keep", type=Path, help="keep the database and server log here")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only endpoints whose name contains this"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -375,6 +379,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             setup.add_row("reskill serve until /v1/health answers", f"{up:.1f}", "warm cache")
             console.print(setup)
             for scenario in scenarios(data, args.seed):
+                if args.only and not any(o in scenario.name for o in args.only):
+                    continue
                 err.print(f"{scenario.name}: wrk for {args.duration} s ...")
                 cold, warm = _touch(base, key, scenario)
                 rows.append((scenario, cold, warm, run_wrk(base, key, scenario, args, workdir)))
