@@ -9,6 +9,7 @@ import pytest
 
 from recommender.candidates import (
     CandidateIndex,
+    MobilityOption,
     demand_score,
     hard_to_fill_view,
     mobility_options,
@@ -28,7 +29,7 @@ from recommender.catalog import (
 )
 from recommender.errors import InvalidInput, UnknownEmployee
 from recommender.ingest.tables import read_org_tables
-from recommender.pathways import CoverageJudge, Planner, employee_profile
+from recommender.pathways import CoverageJudge, Planner, employee_profile, order_violation
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 START = date(2025, 1, 6)
@@ -182,6 +183,41 @@ def test_mobility_top_equals_planning_every_role_on_bundled_data(bundled: Candid
             plan = planner.plan(profile, option.role_id, start=START)
             assert option.hours == plan.total_hours
             assert option.role_id != catalog.employees[employee_id].role_id
+
+
+def test_mobility_on_bundled_data_equals_planning_every_option_by_the_programme(
+    bundled: CandidateIndex,
+) -> None:
+    # The same index, but its planner solves the mixed integer programme for every plan
+    # (a search budget of 0): the reference the branch and bound must reproduce.
+    catalog = bundled.catalog_
+    by_programme = CandidateIndex().fit(catalog, bundled.judge_)
+    by_programme.planner_ = Planner(catalog, budget=0)
+    # A spread of people, people with moves where two plans tie on hours and differ in
+    # cost (E000007 to security-engineer, ...), and unviable moves (more roles than fit).
+    tied = ["E000007", "E000082", "E000211", "E000239", "E000243"]
+    asked = [(e, False) for e in [*bundled.employee_ids_[::25], *tied]]
+    asked += [(e, True) for e in ["E000002", "E000017", *bundled.employee_ids_[7::100]]]
+    for employee_id, unviable in asked:
+        fast, exact = (
+            mobility_options(index, employee_id, include_unviable=unviable, start=START)
+            for index in (bundled, by_programme)
+        )
+        assert [_totals(o) for o in fast] == [_totals(o) for o in exact], employee_id
+        profile = employee_profile(catalog, employee_id)
+        for option in fast:
+            closable = {
+                g.skill_id: g.required
+                for g in option.plan.analysis.missing
+                if g.skill_id not in {u.skill_id for u in option.plan.unclosable}
+            }
+            courses = [catalog.courses[c] for c in option.plan.course_ids]
+            assert order_violation(courses, profile, closable) is None
+
+
+def _totals(option: MobilityOption) -> tuple[object, ...]:
+    plan = option.plan
+    return (option.rank, option.role_id, option.score, plan.total_hours, plan.total_cost)
 
 
 def test_demand_score_grows_with_openings_and_the_hard_to_fill_flag() -> None:

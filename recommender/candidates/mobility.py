@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -148,12 +149,13 @@ def mobility_options(
     row = index.row(employee_id)
     employee = index.catalog_.employees[employee_id]
     judge = index.judge_
+    viable = cache(lambda role_id: bool(judge.is_viable(employee.role_id, role_id)))
     roles = [
         r
         for r in sorted(index.catalog_.roles.values(), key=lambda r: r.id)
         if r.source == RoleSource.ORG
         and r.id != employee.role_id
-        and (include_unviable or judge.is_viable(employee.role_id, r.id))
+        and (include_unviable or viable(r.id))
     ]
     bounds = [_bound_hours(index, r, row) for r in roles]
     feasibility = [float(index.transitions_to(r.id)[index.current_role_[row]]) for r in roles]
@@ -167,27 +169,26 @@ def mobility_options(
     )
     profile = employee_profile(index.catalog_, employee_id)
     planner = index.planner_
-    hours: dict[int, float] = {}
+    plans: dict[int, TrainingPlan] = {}
 
     def exact(item: int, floor: float) -> float:
-        targets = {r.skill_id: float(r.level) for r in roles[item].requirements}
-        chosen = planner.fewest_hours(profile, targets)
-        assert chosen is not None  # no ceiling: always a plan
-        hours[item] = float(sum(planner.catalog.courses[c].hours for c in chosen.order))
-        return _score(weights, feasibility[item], hours[item], demand[item], hours_scale)
+        # The plan itself (fewest hours, then cost): most refined roles make the top, and
+        # planning them here spares searching each twice.
+        plan = plans[item] = planner.plan(profile, roles[item].id, Objective.HOURS, start=start)
+        return _score(weights, feasibility[item], plan.total_hours, demand[item], hours_scale)
 
     picked, _ = refine_top(upper, exact, limit, len(roles))
     options = []
     for rank, (item, score) in enumerate(picked, start=1):
         role = roles[item]
-        plan = planner.plan(profile, role.id, Objective.HOURS, start=start)
+        plan = plans[item]
         option = MobilityOption(
             rank=rank,
             role_id=role.id,
             title=role.title,
             score=score,
             feasibility=feasibility[item],
-            viable=bool(judge.is_viable(employee.role_id, role.id)),
+            viable=viable(role.id),
             readiness=plan.analysis.readiness,
             hours=plan.total_hours,
             weeks=plan.weeks,

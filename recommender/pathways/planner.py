@@ -24,6 +24,11 @@ the programme, two cheap passes shrink it: a backward pass keeps only courses
 that close a gap or could supply a prerequisite of one that does, and a
 forward pass drops courses whose prerequisites nothing within reach can meet.
 
+Plans by fewest hours (then least cost), the ones people ask for most, come from a
+branch and bound instead (:class:`_Search`), in a millisecond or two: the same hours
+and cost as the programme, checked against it on random catalogues; it falls back to
+the programme when it runs past its step budget.
+
 Unclosable gaps
 ---------------
 A gap that no reachable course closes does not make planning fail: the plan
@@ -40,7 +45,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 import numpy as np
@@ -65,7 +70,8 @@ __all__ = [
     "SEARCH_BUDGET",
 ]
 
-#: Search nodes :meth:`Planner.fewest_hours` may visit before it falls back to the programme.
+#: Search steps :meth:`Planner.fewest_hours` and :meth:`Planner.select` (by hours) may take
+#: before they fall back to the programme.
 SEARCH_BUDGET = 4_000
 
 _EXPERIENTIAL = (CourseKind.MENTORSHIP, CourseKind.STRETCH_ASSIGNMENT)
@@ -340,6 +346,9 @@ class Planner:
     ----------
     catalog : Catalog
         Courses (and, for :meth:`plan`, roles and skills).
+    budget : int
+        Search steps a plan by fewest hours (then least cost) may take before the planner
+        falls back to the mixed integer programme; ``0`` always solves the programme.
 
     Examples
     --------
@@ -353,8 +362,9 @@ class Planner:
     ('sec',)
     """
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, budget: int = SEARCH_BUDGET) -> None:
         self.catalog = catalog
+        self.budget = budget
         teachers: dict[str, list[tuple[float, Course]]] = {}
         for course in catalog.courses.values():
             for t in course.teaches:
@@ -364,8 +374,13 @@ class Planner:
         self._teachers = teachers
         # A memo of _first_reachers; filled on demand, never invalidated (catalogue is frozen).
         self._reachers: dict[tuple[str, float], tuple[Course, ...]] = {}
-        # The search's bounds assume no course takes negative hours (ingest guarantees it).
-        self._searchable = all(c.hours >= 0 for c in catalog.courses.values())
+        # The search's bounds assume no course takes negative hours (ingest guarantees it),
+        # nor, to break ties on cost, negative money.
+        courses = catalog.courses.values()
+        self._searchable = all(c.hours >= 0 for c in courses)
+        self._cost_searchable = self._searchable and all(c.cost >= 0 for c in courses)
+        # Whole hours add up exactly: no two sets' hours differ by less than one hour.
+        self._whole_hours = all(float(c.hours).is_integer() for c in courses)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -376,13 +391,26 @@ class Planner:
         objective: Objective = Objective.HOURS,
         *,
         tie_break: bool = True,
+        budget: int | None = None,
     ) -> Selection:
         """The cheapest valid set of courses reaching ``targets`` (skill -> level), ordered.
 
         With ``tie_break=False`` only the primary criterion is optimised (faster;
         used for edge weights).
+
+        The fewest hours, then least cost (``Objective.HOURS`` with ``tie_break``), come
+        from the branch and bound of :meth:`fewest_hours` ordered by (hours, cost), in a
+        millisecond or two where the programme takes tens: the same hours and cost as the
+        programme, which holds hours within its tolerance of their minimum
+        (``1e-7 * max(1, hours)``) while it minimises cost; the courses may differ only
+        where two sets tie on both. After ``budget`` search steps (default: the planner's
+        ``budget``), and for the other objectives, it solves the programme.
         """
         objective = Objective(objective)
+        if objective is Objective.HOURS and tie_break:
+            searched = self._search_selection(profile, targets, budget)
+            if searched is not None:
+                return searched
         closable, unclosable, taken = self._split(profile, targets)
         if not closable:
             return Selection((), unclosable)
@@ -391,13 +419,30 @@ class Planner:
         chosen = _solve(courses, self._supplying(profile), profile, closable, objective, tie_break)
         return Selection(_schedule_order(chosen, profile), unclosable)
 
+    def _search_selection(
+        self, profile: LearnerProfile, targets: Mapping[str, float], budget: int | None
+    ) -> Selection | None:
+        """The fewest-hours, then least-cost selection by search; ``None`` when the search
+        cannot settle it (budget spent, or a catalogue it cannot search)."""
+        open_targets = _open(profile, targets)
+        budget = self.budget if budget is None else budget
+        try:
+            _, unclosable, chosen = self._search(
+                profile, open_targets, math.inf, budget, tie_break=True
+            )
+        except (_Exhausted, RecursionError):
+            return None
+        if chosen is None:  # never without a ceiling; the programme settles it if so
+            return None
+        return Selection(_schedule_order(chosen, profile), unclosable)
+
     def fewest_hours(
         self,
         profile: LearnerProfile,
         targets: Mapping[str, float],
         *,
         ceiling: float = math.inf,
-        budget: int = SEARCH_BUDGET,
+        budget: int | None = None,
     ) -> Selection | None:
         """A valid set of courses reaching ``targets`` in the fewest hours, found by search.
 
@@ -418,10 +463,12 @@ class Planner:
         ceiling : float
             Return ``None`` when every valid set takes more than this many hours: the
             search then stops as soon as it has proved it.
-        budget : int
-            Search steps before falling back to the mixed integer programme.
+        budget : int, optional
+            Search steps before falling back to the mixed integer programme (default:
+            the planner's ``budget``).
         """
         open_targets = _open(profile, targets)
+        budget = self.budget if budget is None else budget
         try:
             closable, unclosable, chosen = self._search(profile, open_targets, ceiling, budget)
         except (_Exhausted, RecursionError):
@@ -433,16 +480,40 @@ class Planner:
         return Selection(_schedule_order(chosen, profile), unclosable)
 
     def _search(
-        self, profile: LearnerProfile, open_targets: dict[str, float], ceiling: float, budget: int
+        self,
+        profile: LearnerProfile,
+        open_targets: dict[str, float],
+        ceiling: float,
+        budget: int,
+        *,
+        tie_break: bool = False,
     ) -> tuple[dict[str, float], dict[str, float], list[Course] | None]:
-        """(closable targets, unclosable ones, the fewest-hours set or ``None``) by search."""
-        if not self._searchable:
+        """(closable targets, unclosable ones, the fewest-hours set or ``None``) by search.
+
+        With ``tie_break``, the set is the programme's: the least cost among the sets whose
+        hours are within the programme's tolerance of the fewest. Where hours are whole
+        numbers (and below ten million) that window holds the fewest hours alone, and one
+        search ordered by (hours, cost) settles it; otherwise a second search minimises
+        cost with hours capped at the window's end.
+
+        Raises
+        ------
+        _Exhausted
+            If the search spends ``budget`` steps or cannot search the catalogue.
+        """
+        if not self._searchable or (tie_break and not self._cost_searchable):
             raise _Exhausted
-        search = _Search(self.catalog, self._supplying(profile), profile, budget)
+        order = _Order.HOURS_COST if tie_break else _Order.HOURS
+        search = _Search(self.catalog, self._supplying(profile), profile, budget, order)
         short = [s for s, lv in open_targets.items() if not search.reachable((s, lv))]
         unclosable = self._highest_reachable(profile, short) if short else {}
         closable = {s: lv for s, lv in open_targets.items() if s not in unclosable}
-        return closable, unclosable, search.fewest(closable, ceiling)
+        chosen = search.fewest(closable, ceiling)
+        if tie_break and chosen is not None:
+            fewest = search.totals[0]
+            if not (self._whole_hours and _tie_limit(fewest) < fewest + 1.0):
+                chosen = search.cheapest_within(_tie_limit(fewest))
+        return closable, unclosable, chosen
 
     def _programme(
         self, profile: LearnerProfile, open_targets: dict[str, float], ceiling: float
@@ -763,9 +834,15 @@ def _solve(
     }[objective]
     chosen, best = _valid_optimum(mip, criteria[0], courses, suppliers, profile, index)
     for earlier, criterion in itertools.pairwise(criteria if tie_break else ()):
-        mip.row(earlier, -np.inf, best + 1e-7 * max(1.0, abs(best)))
+        mip.row(earlier, -np.inf, _tie_limit(best))
         chosen, best = _valid_optimum(mip, criterion, courses, suppliers, profile, index)
     return chosen
+
+
+def _tie_limit(best: float) -> float:
+    """How far a criterion may exceed its optimum ``best`` while later criteria are
+    minimised: the programme's tolerance, which the search reproduces."""
+    return best + 1e-7 * max(1.0, abs(best))
 
 
 def _valid_optimum(
@@ -883,12 +960,36 @@ class _Exhausted(Exception):
     """The search used up its node budget."""
 
 
+class _Order(Enum):
+    """What the search minimises, lexicographically."""
+
+    HOURS = "hours"  # hours alone: any of the sets tied on hours will do
+    HOURS_COST = "hours, cost"
+    COST_HOURS = "cost, hours"  # used with an hours cap: least cost within the cap
+
+
 def _cheapest_first(course: Course) -> tuple[float, str]:
     return (course.hours, course.id)
 
 
+def _cheapest_first_then_cost(course: Course) -> tuple[float, float, str]:
+    return (course.hours, course.cost, course.id)
+
+
+#: Positions of hours and cost in a need's floors.
+_HOURS, _COST = 0, 1
+
+
+def _hours(course: Course) -> float:
+    return float(course.hours)
+
+
+def _cost(course: Course) -> float:
+    return float(course.cost)
+
+
 class _Search:
-    """Depth-first branch and bound for the fewest-hours valid plan.
+    """Depth-first branch and bound for the fewest-hours (then least-cost) valid plan.
 
     A node is a set of chosen courses and a set of forbidden ones. Its *needs* are the
     targets and every prerequisite a chosen course has that the learner lacks; a need is
@@ -900,12 +1001,15 @@ class _Search:
     has no valid order (courses that could only unlock each other) branches on the
     outside suppliers of what its stuck courses lack: by the argument of the programme's
     cuts, every valid plan containing the set contains one of them. A branch stops when
-    its hours plus a lower bound on its unmet needs reach the best plan so far: needs
-    whose option sets are pairwise disjoint each cost at least their cheapest option.
-    Options are tried most promising first (:meth:`_promising`).
+    its totals plus lower bounds on its unmet needs are, in the search's :class:`_Order`,
+    no better than the best plan so far (or its hours exceed ``cap``): needs whose option
+    sets are pairwise disjoint each cost at least their cheapest option, in hours and,
+    separately, in money. Options are tried most promising first (:meth:`_promising`).
 
-    With courses of non-negative hours this finds the first optimal set in its
-    depth-first order, whatever the bound prunes, so the answer is deterministic.
+    With courses of non-negative hours (and, when the order counts cost, non-negative
+    costs) every valid plan contains a valid set the search reaches, no dearer on either
+    total, so this finds the first optimal set in its depth-first order, whatever the
+    bound prunes, and the answer is deterministic.
     Every node and every step of :meth:`reachable` spends one unit of ``budget``.
     """
 
@@ -915,23 +1019,50 @@ class _Search:
         supply: Callable[[str, float], Iterable[Course]],
         profile: LearnerProfile,
         budget: int,
+        order: _Order = _Order.HOURS,
     ) -> None:
         self.catalog, self.supply, self.profile, self.budget = catalog, supply, profile, budget
+        self.order = order
         self.targets: tuple[_Need, ...] = ()
-        self.best = math.inf
+        self.cap = math.inf
+        self.best: tuple[float, float] = (math.inf, math.inf)
         self.found: list[Course] | None = None
+        self.totals = (math.inf, math.inf)  # (hours, cost) of ``found``
+        self._sort_key: Callable[[Course], tuple[Any, ...]] = (
+            _cheapest_first if order is _Order.HOURS else _cheapest_first_then_cost
+        )
         self._options: dict[_Need, tuple[Course, ...]] = {}
         self._option_ids: dict[_Need, frozenset[str]] = {}
+        self._floors: dict[_Need, tuple[float, float]] = {}
         self._lacks: dict[str, tuple[_Need, ...]] = {}
         self._met: set[_Need] = set()
         self._takeable: set[str] = set()
 
     def fewest(self, targets: Mapping[str, float], ceiling: float) -> list[Course] | None:
-        """The fewest-hours valid set closing ``targets``; ``None`` if all exceed ``ceiling``."""
+        """The best valid set closing ``targets`` in the search's order (fewest hours first);
+        ``None`` if all take more than ``ceiling`` hours."""
         self.targets = tuple(targets.items())
-        self.best = math.nextafter(ceiling, math.inf)  # accept any plan of <= ceiling hours
-        self._visit([], 0.0, frozenset())
+        # Accept any plan of <= ceiling hours, whatever its cost.
+        self.best = (math.nextafter(ceiling, math.inf), -math.inf)
+        self._visit([], 0.0, 0.0, frozenset())
         return self.found
+
+    def cheapest_within(self, cap: float) -> list[Course] | None:
+        """After :meth:`fewest`: the least-cost (then fewest-hours) valid set of at most
+        ``cap`` hours; :meth:`fewest`'s answer unless some set within ``cap`` costs less."""
+        if self.found is None:
+            return None
+        self.order, self.cap = _Order.COST_HOURS, cap
+        self.best = self._key(*self.totals)
+        self._visit([], 0.0, 0.0, frozenset())
+        return self.found
+
+    def _key(self, hours: float, cost: float) -> tuple[float, float]:
+        if self.order is _Order.HOURS:
+            return (hours, 0.0)
+        if self.order is _Order.HOURS_COST:
+            return (hours, cost)
+        return (cost, hours)
 
     # -- reachability ----------------------------------------------------------------------
 
@@ -975,18 +1106,51 @@ class _Search:
         if self.budget < 0:
             raise _Exhausted
 
-    def _visit(self, chosen: list[Course], hours: float, forbidden: frozenset[str]) -> None:
+    def _visit(
+        self, chosen: list[Course], hours: float, cost: float, forbidden: frozenset[str]
+    ) -> None:
         self._spend()
         ids = {c.id for c in chosen}
         unmet = [n for n in self._needs(chosen) if ids.isdisjoint(self._option_set(n))]
         if not unmet:
-            self._complete_set(chosen, hours, ids, forbidden)
+            self._complete_set(chosen, hours, cost, ids, forbidden)
             return
         allowed = {n: self._allowed(n, forbidden) for n in unmet}
-        if hours + _packing_bound(allowed.values()) >= self.best:
+        if self._hopeless(hours, cost, allowed):
             return
         need = min(unmet, key=lambda n: (len(allowed[n]), str(n)))
-        self._branch(chosen, hours, forbidden, self._promising(allowed[need], unmet, ids))
+        self._branch(chosen, hours, cost, forbidden, self._promising(allowed[need], unmet, ids))
+
+    def _hopeless(
+        self, hours: float, cost: float, allowed: Mapping[_Need, Sequence[Course]]
+    ) -> bool:
+        """Whether no way of meeting the needs with their ``allowed`` options beats the
+        best so far.
+
+        The cost bound is computed only when it can decide: under ``HOURS_COST`` a branch
+        whose hours bound is below the best's hours is never cut, one above always is."""
+        least_hours = hours + self._bound(allowed, _HOURS)
+        if least_hours > self.cap:
+            return True
+        if self.order is _Order.HOURS or (
+            self.order is _Order.HOURS_COST and least_hours != self.best[0]
+        ):
+            return self._key(least_hours, cost) >= self.best
+        return self._key(least_hours, cost + self._bound(allowed, _COST)) >= self.best
+
+    def _bound(self, allowed: Mapping[_Need, Sequence[Course]], which: int) -> float:
+        """:func:`_packing_bound` of the needs' ``allowed`` options, on hours (``_HOURS``)
+        or cost (``_COST``)."""
+        floors: list[tuple[float, Set[str]]] = []
+        for need, options in allowed.items():
+            if not options:
+                return math.inf
+            if len(options) == len(self._options[need]):  # nothing forbidden: memoised
+                floors.append((self._floors[need][which], self._option_ids[need]))
+            else:
+                value = _hours if which == _HOURS else _cost
+                floors.append((min(map(value, options)), {o.id for o in options}))
+        return _packing_bound(floors)
 
     def _promising(
         self, options: Sequence[Course], unmet: Sequence[_Need], ids: set[str]
@@ -994,22 +1158,28 @@ class _Search:
         """``options`` most promising first: by estimated hours per unmet need met (the
         option's hours plus the cheapest option of each need it would add, shared among
         the unmet needs it meets). Good plans found early prune the rest: on the bundled
-        data this halves the nodes of cheapest-first."""
+        data this halves the nodes of cheapest-first. When the order counts cost, ties
+        on that estimate go to the option with less money per need met, likewise."""
+        if len(options) < 2:
+            return list(options)
+        costs = self.order is not _Order.HOURS
 
-        def estimate(option: Course) -> tuple[float, str]:
+        def estimate(option: Course) -> tuple[float, float, str]:
             met = sum(1 for n in unmet if option.id in self._option_set(n))
-            added = sum(
-                self._cheapest(n)
-                for n in self._lacking(option)
-                if ids.isdisjoint(self._option_set(n))
-            )
-            return ((option.hours + added) / met, option.id)
+            added = [n for n in self._lacking(option) if ids.isdisjoint(self._option_set(n))]
+            hours = option.hours + sum(self._floor(n)[_HOURS] for n in added)
+            cost = option.cost + sum(self._floor(n)[_COST] for n in added) if costs else 0.0
+            return (hours / met, cost / met, option.id)
 
         return sorted(options, key=estimate)
 
-    def _cheapest(self, need: _Need) -> float:
-        options = self.options(need)
-        return options[0].hours if options else math.inf
+    def _floor(self, need: _Need) -> tuple[float, float]:
+        """The least hours and the least cost among a need's options (``inf`` if none)."""
+        found = self._floors.get(need)
+        if found is None:
+            self.options(need)
+            found = self._floors[need]
+        return found
 
     def _allowed(self, need: _Need, forbidden: frozenset[str]) -> Sequence[Course]:
         options = self.options(need)
@@ -1018,17 +1188,20 @@ class _Search:
         return [o for o in options if o.id not in forbidden]
 
     def _complete_set(
-        self, chosen: list[Course], hours: float, ids: set[str], forbidden: frozenset[str]
+        self,
+        chosen: list[Course],
+        hours: float,
+        cost: float,
+        ids: set[str],
+        forbidden: frozenset[str],
     ) -> None:
         if _in_order(reversed(chosen), self.profile):  # suppliers were chosen after users
-            if hours < self.best:
-                self.best, self.found = hours, list(chosen)
+            self._record(chosen, hours, cost)
             return
         taken, levels = _closure(chosen, self.profile)
         stuck = [c for c in chosen if c.id not in taken]
         if not stuck:
-            if hours < self.best:
-                self.best, self.found = hours, list(chosen)
+            self._record(chosen, hours, cost)
             return
         held = set(self.profile.held_courses) | taken
         outside = {
@@ -1038,19 +1211,26 @@ class _Search:
             for o in self.options(_as_need(pre))
             if o.id not in ids and o.id not in forbidden
         }
-        self._branch(chosen, hours, forbidden, sorted(outside.values(), key=_cheapest_first))
+        self._branch(chosen, hours, cost, forbidden, sorted(outside.values(), key=self._sort_key))
+
+    def _record(self, chosen: list[Course], hours: float, cost: float) -> None:
+        key = self._key(hours, cost)
+        if key < self.best:
+            self.best, self.found, self.totals = key, list(chosen), (hours, cost)
 
     def _branch(
         self,
         chosen: list[Course],
         hours: float,
+        cost: float,
         forbidden: frozenset[str],
         options: Sequence[Course],
     ) -> None:
         excluded = set(forbidden)
         for option in options:
-            if hours + option.hours < self.best:
-                self._visit([*chosen, option], hours + option.hours, frozenset(excluded))
+            after_hours, after_cost = hours + option.hours, cost + option.cost
+            if after_hours <= self.cap and self._key(after_hours, after_cost) < self.best:
+                self._visit([*chosen, option], after_hours, after_cost, frozenset(excluded))
             excluded.add(option.id)
 
     def _needs(self, chosen: Sequence[Course]) -> Iterable[_Need]:
@@ -1081,9 +1261,13 @@ class _Search:
                 course = self.catalog.courses.get(need)
                 found = (course,) if course and need not in self.profile.held_courses else ()
             else:
-                found = tuple(sorted(self.supply(*need), key=_cheapest_first))
+                found = tuple(sorted(self.supply(*need), key=self._sort_key))
             self._options[need] = found
             self._option_ids[need] = frozenset(c.id for c in found)
+            self._floors[need] = (
+                min((float(c.hours) for c in found), default=math.inf),
+                min((float(c.cost) for c in found), default=math.inf),
+            )
         return found
 
 
@@ -1101,19 +1285,16 @@ def _as_need(pre: SkillLevel | str) -> _Need:
     return pre if isinstance(pre, str) else (pre.skill_id, float(pre.level))
 
 
-def _packing_bound(option_sets: Iterable[Sequence[Course]]) -> float:
-    """A lower bound on the hours that meet every need: greedily, dearest first, the needs
-    whose options share no course with those already counted each add their cheapest.
-    ``inf`` when some need has no option left. Options come cheapest first."""
-    sets = list(option_sets)
-    if any(not options for options in sets):
-        return math.inf
+def _packing_bound(floors: Iterable[tuple[float, Set[str]]]) -> float:
+    """A lower bound on the total value (hours or cost) of courses that meet every need,
+    given each need's (least value among its options, the options' ids): greedily, dearest
+    first, the needs whose options share no course with those already counted each add
+    their least value. Values must be non-negative."""
     total = 0.0
     used: set[str] = set()
-    for options in sorted(sets, key=lambda o: -o[0].hours):
-        ids = {o.id for o in options}
+    for floor, ids in sorted(floors, key=lambda f: -f[0]):
         if used.isdisjoint(ids):
-            total += options[0].hours
+            total += floor
             used |= ids
     return total
 
