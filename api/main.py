@@ -72,8 +72,9 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One engine serves the catalogue load, API keys and the access log. On SQLite a
         # thread checkpoints the WAL, so no request's commit waits for a checkpoint's fsync.
-        app.state.engine = make_engine(settings.database_url, background_checkpoints=True)
-        checkpointer = WalCheckpointer(app.state.engine)
+        background = settings.wal_checkpoint_interval > 0
+        app.state.engine = make_engine(settings.database_url, background_checkpoints=background)
+        checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine, encoder=service_encoder(settings), onet_titles=onet_titles(settings)
         )
@@ -86,7 +87,8 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         if settings.freeze_gc:
             freeze_heap()
-        checkpointer.start()
+        if background:
+            checkpointer.start()
         try:
             yield
         finally:

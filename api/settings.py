@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     :func:`api.state.freeze_heap`); ``reskill serve`` turns it on.
     """
 
+    # ``wal_checkpoint_interval``: SQLite only, seconds between the background WAL
+    # checkpoints (:class:`recommender.store.engine.WalCheckpointer`); 0 leaves them to
+    # SQLite, inside whichever commit crosses its threshold.
+
     model_config = SettingsConfigDict(env_prefix="RESKILL_", extra="ignore")
 
     database_url: str = "sqlite:///var/reskill.db"
@@ -37,3 +41,4 @@ class Settings(BaseSettings):
     request_threads: int | None = None
     worker_threads: int = 4
     freeze_gc: bool = False
+    wal_checkpoint_interval: float = 1.0

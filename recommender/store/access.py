@@ -167,17 +167,20 @@ def _employee_exists(conn: sa.Connection, employee_id: str) -> bool:
     return conn.execute(query).first() is not None
 
 
+#: Built once, executed with the key id bound: every authenticated request runs it.
+_FIND_KEY = sa.select(api_keys.c.secret_hash, api_keys.c.role, api_keys.c.employee_id).where(
+    api_keys.c.id == sa.bindparam("key_id"), api_keys.c.revoked_at.is_(None)
+)
+
+
 def find_principal(engine: sa.Engine, token: str) -> Principal | None:
     """The principal a presented key stands for, or ``None`` if it is unknown or revoked."""
     parsed = parse_key(token)
     if parsed is None:
         return None
     key_id, secret = parsed
-    query = sa.select(api_keys.c.secret_hash, api_keys.c.role, api_keys.c.employee_id).where(
-        api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)
-    )
     with engine.connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(_FIND_KEY, {"key_id": key_id}).first()
     if row is None or not secret_matches(secret, row.secret_hash):
         return None
     return Principal(key_id, Role(row.role), row.employee_id)

@@ -1,8 +1,10 @@
-"""Serving settings that shape latency under load: the thread pool and the frozen heap."""
+"""Serving settings that shape latency under load: the thread pool, the frozen heap and
+where SQLite's WAL checkpoints run."""
 
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 
 import anyio.to_thread
@@ -10,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
+from recommender.store.engine import BACKGROUND_AUTOCHECKPOINT_PAGES
 
 
 def test_serving_settings_bound_the_thread_pool_and_freeze_the_loaded_heap(
@@ -41,3 +44,26 @@ def test_the_heap_is_left_alone_by_default(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         assert client.get("/v1/health").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+def _checkpoint_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "reskill-wal-checkpoint"]
+
+
+def test_sqlite_wal_checkpoints_run_off_the_request_path_unless_turned_off(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'reskill.db'}"
+    base = {"database_url": url, "embeddings": False, "warm_up": False}
+    with TestClient(create_app(Settings(**base))) as client:  # type: ignore[arg-type]
+        assert client.get("/v1/health").status_code == 200
+        assert len(_checkpoint_threads()) == 1
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert pages == BACKGROUND_AUTOCHECKPOINT_PAGES
+    assert _checkpoint_threads() == []  # stopped with the app
+    inline = Settings(**base, wal_checkpoint_interval=0)  # type: ignore[arg-type]
+    with TestClient(create_app(inline)) as client:
+        assert client.get("/v1/health").status_code == 200
+        assert _checkpoint_threads() == []
