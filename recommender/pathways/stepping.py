@@ -79,8 +79,16 @@ class CoverageJudge:
         self.catalog = catalog
         self.threshold = threshold
         self.max_zone_step = max_zone_step
+        # The catalogue never changes under a judge, so each pair is worked out once.
+        self._scores: dict[tuple[str, str], float] = {}
 
     def score(self, a_id: str, b_id: str) -> float:
+        known = self._scores.get((a_id, b_id))
+        if known is None:
+            known = self._scores[(a_id, b_id)] = self._score(a_id, b_id)
+        return known
+
+    def _score(self, a_id: str, b_id: str) -> float:
         a, b = self.catalog.role(a_id), self.catalog.role(b_id)
         have = {r.skill_id: r.level for r in a.requirements}
         total = sum(r.importance for r in b.requirements)
