@@ -20,7 +20,8 @@ What it does
    until ``GET /v1/health`` answers, then per endpoint: times the very first request (cold)
    and the second, touches each path it will rotate through once, and runs
    ``wrk --latency`` with a Lua script that sets the ``Authorization`` header and rotates
-   through ids (employees, hard-to-fill roles).
+   through ids (employees, hard-to-fill roles) or, for people search, POSTs the
+   hard-to-fill roles' descriptions in turn.
 4. Prints requests/s, p50/p90/p99 latency, non-2xx responses and socket errors per endpoint,
    against the targets: reads p99 < 100 ms, shortlists p99 < 500 ms, no errors.
 
@@ -71,6 +72,7 @@ class Scenario:
     name: str
     paths: Sequence[str]
     p99_target_ms: float
+    bodies: Sequence[str] = ()  # JSON bodies to POST in turn (GET when empty)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ class Result:
 #: print the summary as one JSON line (latencies in microseconds).
 LUA = """
 local paths = {%(paths)s}
-local headers = {["Authorization"] = "Bearer %(key)s"}
+local bodies = {%(bodies)s}
+local headers = {["Authorization"] = "Bearer %(key)s", ["Content-Type"] = "application/json"}
 local threads = {}
 local n = 0
 bad = ""
@@ -111,7 +114,11 @@ end
 
 function request()
   n = n + 1
-  return wrk.format("GET", paths[((offset or 0) + n) %% #paths + 1], headers)
+  local i = (offset or 0) + n
+  if #bodies > 0 then
+    return wrk.format("POST", paths[i %% #paths + 1], headers, bodies[i %% #bodies + 1])
+  end
+  return wrk.format("GET", paths[i %% #paths + 1], headers)
 end
 
 function done(summary, latency, requests)
@@ -190,9 +197,15 @@ def free_port() -> int:
         return port
 
 
-def _get(url: str, key: str | None = None, timeout: float = 60) -> tuple[int, float]:
-    """Status and seconds of one GET."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
+def _get(
+    url: str, key: str | None = None, timeout: float = 60, body: str | None = None
+) -> tuple[int, float]:
+    """Status and seconds of one GET (or POST of the JSON ``body``)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    data = None if body is None else body.encode()
+    request = urllib.request.Request(url, data=data, headers=headers)
     start = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -240,7 +253,8 @@ def run_wrk(
 ) -> Result:
     script = workdir / "rotate.lua"
     quoted = ", ".join(json.dumps(p) for p in scenario.paths)
-    script.write_text(LUA % {"paths": quoted, "key": key})
+    bodies = ", ".join(json.dumps(b) for b in scenario.bodies)
+    script.write_text(LUA % {"paths": quoted, "bodies": bodies, "key": key})
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
     command += ["--timeout", "10s", "--latency", "-s", str(script), base]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -286,12 +300,25 @@ def scenarios(data: Path, seed: int) -> list[Scenario]:
             [f"/v1/employees/{p}/opportunities" for p in movers],
             READ_P99_MS,
         ),
+        # Job ads: the description of each hard-to-fill role, rotated (each is embedded
+        # once, then read from the embedding cache).
+        Scenario(
+            "POST /v1/candidates/search (limit 10)",
+            ["/v1/candidates/search"],
+            READ_P99_MS,
+            [
+                json.dumps({"text": r["description"], "limit": 10})
+                for r in roles
+                if r["hard_to_fill"].strip().lower() == "true" and r["description"].strip()
+            ],
+        ),
     ]
 
 
 def _touch(base: str, key: str, scenario: Scenario) -> tuple[float, float]:
     """The first (cold) and second request of the scenario, then each path it rotates once."""
-    first, second = (_get(base + scenario.paths[0], key) for _ in range(2))
+    body = scenario.bodies[0] if scenario.bodies else None
+    first, second = (_get(base + scenario.paths[0], key, body=body) for _ in range(2))
     for status, _ in (first, second):
         if status != 200:
             raise SystemExit(f"{scenario.name}: {scenario.paths[0]} answered {status}")

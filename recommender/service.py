@@ -12,6 +12,7 @@ requests in flight finish on the old one.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -345,9 +346,18 @@ class Recommender:
             raise InvalidInput("text to search by is empty: give a job description or profile")
         if limit < 1:
             raise InvalidInput(f"limit must be at least 1, got {limit}")
-        skills = self.skill_extractor.extract(text)
-        return similar_people(
-            self.candidate_index, self.people_index, text_vector(encoder, text), skills, limit
+        # Remembered like shortlists (until the data changes), keyed by a hash of the text
+        # so the text itself is not kept.
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._memo(
+            ("people", digest, limit),
+            lambda: similar_people(
+                self.candidate_index,
+                self.people_index,
+                text_vector(encoder, text),
+                self.skill_extractor.extract(text),
+                limit,
+            ),
         )
 
     def normalise_titles(

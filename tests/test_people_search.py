@@ -129,3 +129,12 @@ def test_cli_people_rejects_blank_text() -> None:
     result = CliRunner().invoke(app, ["people", "--text", " "])
     assert result.exit_code == 2
     assert "empty" in result.output
+
+
+def test_a_repeated_search_is_answered_from_memory_until_the_data_changes(
+    service: Recommender, bundled: Catalog
+) -> None:
+    first = service.similar_people(SOC_TEXT, 4)
+    assert service.similar_people(SOC_TEXT, 4) is first
+    assert service.similar_people(SOC_TEXT, 5) is not first
+    assert service.with_catalog(bundled).similar_people(SOC_TEXT, 4) is not first
