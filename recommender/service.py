@@ -344,8 +344,6 @@ class Recommender:
         encoder = self._need_encoder("searching people by text")
         if not text.strip():
             raise InvalidInput("text to search by is empty: give a job description or profile")
-        if limit < 1:
-            raise InvalidInput(f"limit must be at least 1, got {limit}")
         # Remembered like shortlists (until the data changes), keyed by a hash of the text
         # so the text itself is not kept.
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -187,10 +187,10 @@ class VectorIndex:
             )
         if k < 1:
             raise InvalidInput(f"k must be at least 1, got {k}")
+        if not np.isfinite(q).all():
+            raise InvalidInput("queries hold NaN or infinite values")
         k = min(k, len(self))
-        if k == 0 or not np.isfinite(q).all():
-            if k and not np.isfinite(q).all():
-                raise InvalidInput("queries hold NaN or infinite values")
+        if k == 0:  # an empty index
             empty = np.zeros((len(q), 0))
             return SearchResult(empty.astype(np.intp), empty.astype(np.float32), False)
         if self.approximate:
