@@ -21,7 +21,7 @@ from pydantic import Field
 
 from api.auth import request_id, require
 from api.deps import EngineDep, NoStore, RecommenderDep, route_of
-from api.schemas import Schema
+from api.schemas import RequestSchema, Schema
 from recommender.access import Action, Principal
 from recommender.candidates import Candidate, Shortlist, ShortlistFilter
 from recommender.catalog import Catalog
@@ -67,7 +67,7 @@ RECRUITER_REASONS: tuple[str, ...] = (
 # -- schemas -----------------------------------------------------------------------------
 
 
-class FiltersIn(Schema):
+class FiltersIn(RequestSchema):
     """Who may appear: department and location (case-insensitive), readiness, hours."""
 
     department: str | None = Field(default=None, min_length=1, max_length=200)
@@ -79,7 +79,7 @@ class FiltersIn(Schema):
         return ShortlistFilter(self.department, self.location, self.min_readiness, self.max_hours)
 
 
-class ShortlistIn(Schema):
+class ShortlistIn(RequestSchema):
     """The body of ``POST /v1/shortlists``; unknown fields are refused."""
 
     role_id: str = Field(min_length=1, max_length=200)

@@ -21,7 +21,7 @@ from pydantic import Field
 from api.auth import request_id, require
 from api.deps import EngineDep, NoStore, RecommenderDep, route_of
 from api.routers.text import NO_MODEL, InferredSkillOut, Text
-from api.schemas import Schema
+from api.schemas import RequestSchema, Schema
 from recommender.access import Action, Principal
 from recommender.candidates.people import PeopleSearch, PersonMatch, SharedSkill
 from recommender.store.access import record_reads
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1")
 CandidateReader = Annotated[Principal, require(Action.CANDIDATES_READ)]
 
 
-class PeopleSearchIn(Schema):
+class PeopleSearchIn(RequestSchema):
     """A job description or profile, and how many people to return (at most 100)."""
 
     text: Text

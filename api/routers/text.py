@@ -21,7 +21,7 @@ from pydantic import Field, StringConstraints
 
 from api.auth import require
 from api.deps import RecommenderDep
-from api.schemas import Schema
+from api.schemas import RequestSchema, Schema
 from recommender import ONET_ATTRIBUTION
 from recommender.access import Action
 from recommender.catalog import RoleSource
@@ -42,14 +42,14 @@ Top = Annotated[int, Field(ge=1, le=20)]
 # Requests ----------------------------------------------------------------------------------
 
 
-class MatchIn(Schema):
+class MatchIn(RequestSchema):
     """A profile, resume or job description to match to roles and skills."""
 
     text: Text
     top: Top = 5
 
 
-class TitlesIn(Schema):
+class TitlesIn(RequestSchema):
     """Free-text job titles to normalise, up to 100 at a time."""
 
     titles: Annotated[list[Title], Field(min_length=1, max_length=100)]

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from api.errors import problem
 from api.limits import MAX_JSON_DEPTH
 from api.main import create_app
+from api.schemas import Schema
 from api.settings import Settings
 from recommender.access import Role
 from recommender.store import make_engine, save_catalog, upgrade
@@ -126,6 +127,64 @@ def test_hostile_json_values_are_a_4xx_that_echoes_nothing(
     headers = {**admin, "content-type": "application/json"}
     response = client.post(_url(path), content=_body(path, value), headers=headers)
     _refused(response, 415 if path in UPLOADS else 422, echo=(MARK, "udbcd", "0" * 50))
+
+
+#: A body each JSON route accepts, and the same body with one text spoilt by a lone surrogate.
+BAD = "zz\udbcdzz"
+VALID_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "/v1/match": ({"text": "incident response", "top": 3}, {"text": BAD, "top": 3}),
+    "/v1/titles/normalize": ({"titles": ["help desk technician"]}, {"titles": ["ok", BAD]}),
+    "/v1/shortlists": (
+        {"role_id": "soc-analyst", "limit": 2},
+        {"role_id": "soc-analyst", "limit": 2, "filters": {"department": BAD}},
+    ),
+    "/v1/candidates/search": ({"text": "incident response", "limit": 3}, {"text": BAD}),
+}
+
+
+def test_every_json_route_has_a_valid_body_here() -> None:
+    assert sorted(VALID_BODIES) == JSON_ROUTES
+
+
+@pytest.mark.parametrize("path", JSON_ROUTES)
+def test_a_lone_surrogate_alone_is_a_422_that_echoes_nothing(
+    api: tuple[TestClient, dict[str, str]], path: str
+) -> None:
+    """Only the spoilt text is wrong (in a list, in a nested object): the Unicode check
+    itself refuses it."""
+    client, admin = api
+    good, spoilt = VALID_BODIES[path]
+    assert client.post(path, json=good, headers=admin).status_code in (200, 201)
+    headers = {**admin, "content-type": "application/json"}
+    response = client.post(path, content=json.dumps(spoilt).encode(), headers=headers)
+    _refused(response, 422, echo=("udbcd", "zz"))
+
+
+def test_every_request_body_model_checks_its_text() -> None:
+    """Response models skip the Unicode walk; every model a client sends must keep it."""
+    import importlib
+    import pkgutil
+
+    from fastapi.routing import APIRoute
+
+    import api.routers
+    from api.schemas import RequestSchema
+
+    modules = [
+        importlib.import_module(f"api.routers.{m.name}")
+        for m in pkgutil.iter_modules(api.routers.__path__)
+    ]
+    models = {
+        field.field_info.annotation
+        for module in modules
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+        for field in route.dependant.body_params
+    }
+    schemas = {m for m in models if isinstance(m, type) and issubclass(m, Schema)}
+    assert len(schemas) == len(JSON_ROUTES)  # one body model per JSON route, all found
+    for model in schemas:
+        assert issubclass(model, RequestSchema), model
 
 
 HOSTILE_BODIES: dict[str, tuple[bytes, str | None]] = {
