@@ -27,7 +27,7 @@ from api.routers import (
     text,
 )
 from api.settings import Settings
-from api.state import freeze_heap
+from api.state import freeze_heap, prepare_opportunities
 from recommender import __version__
 from recommender.service import Recommender
 from recommender.store import make_engine
@@ -80,6 +80,8 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         )
         if settings.warm_up:
             _warm(app.state.recommender)
+        if settings.prepare_opportunities:
+            prepare_opportunities(app.state.recommender, settings)
         if settings.request_threads is not None:
             _set_torch_threads(settings.request_threads)
         # Few worker threads: on two cores more threads only fight over the GIL and the

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     (shortlists, plans, reads that write the access log); FastAPI's default is 40.
     ``freeze_gc`` hides the loaded catalogue from the cycle collector (see
     :func:`api.state.freeze_heap`); ``reskill serve`` turns it on.
+    ``prepare_opportunities`` answers every employee's first page of opportunities at
+    start-up and after each data change, in ``prepare_processes`` worker processes (default
+    one per core; see :mod:`recommender.candidates.precompute`); ``reskill serve`` turns it on.
     """
 
     # ``wal_checkpoint_interval``: SQLite only, seconds between the background WAL
@@ -41,4 +44,6 @@ class Settings(BaseSettings):
     request_threads: int | None = None
     worker_threads: int = 4
     freeze_gc: bool = False
+    prepare_opportunities: bool = False
+    prepare_processes: int | None = None
     wal_checkpoint_interval: float = 1.0

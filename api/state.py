@@ -10,28 +10,44 @@ in flight finish on the old one.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+import time
 
 from fastapi import Request
 
+from api.settings import Settings
 from recommender.service import Recommender
 
-__all__ = ["CATALOGUE_WRITES", "swap_recommender", "current_recommender", "freeze_heap"]
+__all__ = [
+    "CATALOGUE_WRITES",
+    "swap_recommender",
+    "current_recommender",
+    "freeze_heap",
+    "prepare_opportunities",
+]
+
+log = logging.getLogger("uvicorn.error.reskill")
 
 #: Held while the catalogue is written and the Recommender swapped (one writer at a time).
 CATALOGUE_WRITES = threading.Lock()
 
 
 def swap_recommender(request: Request, new: Recommender) -> None:
-    """Warm ``new`` (unless warm-up is off), then make it the one every request uses.
+    """Warm ``new`` (unless warm-up is off) and prepare its opportunity answers (when on;
+    answers of people whose record did not change carry over), then make it the one every
+    request uses.
 
     If warming fails, ``new`` is swapped in all the same (it builds what it lacks on
     first use) and the error propagates: the data already changed, so the old one
     must not keep answering.
     """
+    settings = request.app.state.settings
     try:
-        if request.app.state.settings.warm_up:
+        if settings.warm_up:
             new.warm()
+        if settings.prepare_opportunities:
+            prepare_opportunities(new, settings)
     finally:
         request.app.state.recommender = new
         if request.app.state.settings.freeze_gc:
@@ -55,3 +71,24 @@ def current_recommender(request: Request) -> Recommender:
     """The Recommender the app serves right now."""
     service: Recommender = request.app.state.recommender
     return service
+
+
+def prepare_opportunities(service: Recommender, settings: Settings) -> None:
+    """Answer everyone's first page of opportunities ahead, logging progress."""
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or time.perf_counter() - last[0] > 5:
+            last[0] = time.perf_counter()
+            log.info("preparing opportunities: %d of %d people", done, total)
+
+    asked = service.prepare_opportunities(progress, processes=settings.prepare_processes)
+    kept = service.prepared_opportunities
+    log.info(
+        "opportunities ready for %d people (%d answered now) in %.1f s, %.1f MB kept",
+        len(kept),
+        asked,
+        time.perf_counter() - started,
+        kept.nbytes() / 1e6,
+    )

@@ -17,7 +17,8 @@ What it does
    ``RESKILL_EMBEDDING_CACHE``), printing progress: the first run on a machine pays for
    encoding (minutes for 10,000 profiles on two cores), later runs read the cache.
 3. Starts ``reskill serve`` on 127.0.0.1 on a free port as a subprocess, times its start-up
-   until ``GET /v1/health`` answers, then per endpoint: times the very first request (cold)
+   until ``GET /v1/health`` answers (it includes preparing everyone's first page of
+   opportunities, whose time the server logs and the setup table shows), then per endpoint: times the very first request (cold)
    and the second, touches each path it will rotate through once, and runs
    ``wrk --latency`` with a Lua script that sets the ``Authorization`` header and rotates
    through ids (employees, hard-to-fill roles) or, for people search, POSTs the
@@ -36,6 +37,7 @@ import csv
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -62,6 +64,9 @@ EMPLOYEE_FILES = {
 READ_P99_MS = 100.0
 SHORTLIST_P99_MS = 500.0
 ROTATE = 1_000  # distinct employee ids each employee scenario cycles through
+PREPARED = re.compile(
+    r"opportunities ready for (\d+) people \((\d+) answered now\) in ([\d.]+) s, ([\d.]+) MB"
+)
 
 console = Console(width=170)
 err = Console(stderr=True)
@@ -404,6 +409,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows = []
         with serve(database_url, workdir / "server.log", args.startup_timeout) as (base, up):
             setup.add_row("reskill serve until /v1/health answers", f"{up:.1f}", "warm cache")
+            prepared = PREPARED.search((workdir / "server.log").read_text(errors="replace"))
+            if prepared:
+                people, seconds_, megabytes = prepared.group(1, 3, 4)
+                note = f"{int(people):,} people, {megabytes} MB kept (part of the start-up)"
+                setup.add_row("  of which: prepare opportunities", seconds_, note)
             console.print(setup)
             for scenario in scenarios(data, args.seed):
                 if args.only and not any(o in scenario.name for o in args.only):

@@ -16,7 +16,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 import networkx as nx
 
 from recommender import ONET_ATTRIBUTION
+from recommender.candidates.precompute import PreparedOpportunities
 from recommender.catalog import Catalog, Course, CourseKind, Role, RoleSource, Skill, SkillCategory
 from recommender.errors import InvalidInput, ModelMissing
 from recommender.graph import build_graph
@@ -99,6 +100,7 @@ class Recommender:
         self._lock = threading.RLock()
         self._built: dict[str, object] = {}
         self._answers: OrderedDict[Hashable, object] = OrderedDict()
+        self.prepared_opportunities = PreparedOpportunities()
 
     @classmethod
     def from_engine(
@@ -115,8 +117,14 @@ class Recommender:
         return cls(load_catalog(engine), encoder=encoder, onet_titles=onet_titles)
 
     def with_catalog(self, catalog: Catalog) -> Recommender:
-        """A new Recommender over ``catalog`` with the same encoder and O*NET titles."""
-        return Recommender(catalog, encoder=self.encoder, onet_titles=self.onet_titles)
+        """A new Recommender over ``catalog`` with the same encoder and O*NET titles.
+
+        Prepared opportunity answers carry over for people whose record did not change,
+        when the roles, skills and courses did not either.
+        """
+        new = Recommender(catalog, encoder=self.encoder, onet_titles=self.onet_titles)
+        new.prepared_opportunities = self.prepared_opportunities.carried_to(self.catalog, catalog)
+        return new
 
     def reloaded(self, engine: sa.Engine) -> Recommender:
         """A new Recommender over what the database holds now (after an import or erasure)."""
@@ -150,6 +158,11 @@ class Recommender:
             while len(self._answers) > ANSWERS_KEPT:
                 self._answers.popitem(last=False)
         return answer
+
+    def remembered(self, key: Hashable, compute: Callable[[], Built]) -> Built:
+        """``compute()`` for a question about this catalogue alone, remembered like the
+        answers (see :meth:`_memo`): the result must never be modified."""
+        return self._memo(key, compute)
 
     def _need_encoder(self, what: str) -> Encoder:
         if self.encoder is None:
@@ -261,22 +274,91 @@ class Recommender:
         )
 
     def opportunities(
-        self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
+        self,
+        employee_id: str,
+        limit: int = 10,
+        *,
+        include_unviable: bool = False,
+        today: date | None = None,
     ) -> tuple[MobilityOption, ...]:
-        """The roles ``employee_id`` could move to, best first, each with its plan.
+        """The roles ``employee_id`` could move to, best first, each with its plan from
+        ``today`` (default: the current date).
+
+        The first page (``limit`` 10, viable moves) comes from the answers prepared ahead
+        (:meth:`prepare_opportunities`) when there is one; other questions are remembered
+        like shortlists.
 
         Raises
         ------
         UnknownEmployee, InvalidInput
         """
         from recommender.candidates import mobility_options
+        from recommender.candidates.precompute import PREPARED_LIMIT
 
         self.catalog.employee(employee_id)
-        return self._memo(
-            ("opportunities", employee_id, limit, include_unviable, date.today()),
-            lambda: mobility_options(
-                self.candidate_index, employee_id, limit, include_unviable=include_unviable
+        today = today or date.today()
+        if limit == PREPARED_LIMIT and not include_unviable:
+            kept = self.prepared_opportunities.get(employee_id)
+            if kept is not None:
+                options, start = kept
+                if start != today:
+                    options = self._starting(options, today)
+                    self.prepared_opportunities.put(employee_id, options, today)
+                return options
+        key = ("opportunities", employee_id, limit, include_unviable)
+        options, start = self._memo(
+            key,
+            lambda: (
+                mobility_options(
+                    self.candidate_index,
+                    employee_id,
+                    limit,
+                    include_unviable=include_unviable,
+                    start=today,
+                ),
+                today,
             ),
+        )
+        if start != today:
+            options = self._starting(options, today)
+            with self._lock:
+                self._answers[key] = (options, today)
+        return options
+
+    def has_opportunities(
+        self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
+    ) -> bool:
+        """Whether :meth:`opportunities` would answer from memory (no planning)."""
+        from recommender.candidates.precompute import PREPARED_LIMIT
+
+        if limit == PREPARED_LIMIT and not include_unviable:
+            if employee_id in self.prepared_opportunities:
+                return True
+        with self._lock:
+            return ("opportunities", employee_id, limit, include_unviable) in self._answers
+
+    def _starting(
+        self, options: tuple[MobilityOption, ...], today: date
+    ) -> tuple[MobilityOption, ...]:
+        """``options`` with every plan moved to begin ``today``."""
+        planner = self.candidate_index.planner_
+        return tuple(replace(o, plan=planner.starting(o.plan, today)) for o in options)
+
+    def prepare_opportunities(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        processes: int | None = None,
+        today: date | None = None,
+    ) -> int:
+        """Answer every rankable employee's first page of opportunities now, in
+        ``processes`` worker processes (default one per core); returns how many were
+        answered (those carried over from the previous catalogue are not asked again).
+
+        See :mod:`recommender.candidates.precompute`.
+        """
+        return self.prepared_opportunities.fill(
+            self.candidate_index, processes=processes, start=today, progress=progress
         )
 
     def pathway(

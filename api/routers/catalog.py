@@ -1,4 +1,9 @@
-"""Read-only catalogue: health, roles, skills, courses."""
+"""Read-only catalogue: health, roles, skills, courses.
+
+The catalogue is immutable until a data change swaps the Recommender, so each page and
+role, once built, is remembered by the Recommender (response models are frozen) and
+later requests only serialise it.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +41,10 @@ async def list_roles(
     source: RoleSource | None = None,
     q: Text = None,
 ) -> Page[RoleSummary]:
-    return page_of(
-        Page[RoleSummary],
-        service.roles(CatalogFilter(hard_to_fill, job_family, source, q)),
-        paging,
-        RoleSummary.from_domain,
+    where = CatalogFilter(hard_to_fill, job_family, source, q)
+    return service.remembered(
+        ("api", "roles", where, paging.offset, paging.limit),
+        lambda: page_of(Page[RoleSummary], service.roles(where), paging, RoleSummary.from_domain),
     )
 
 
@@ -48,14 +52,19 @@ async def list_roles(
 async def get_role(role_id: str, service: RecommenderDep) -> RoleOut:
     role = service.role(role_id)
     attribution = service.attribution if role.source == RoleSource.ONET else None
-    return RoleOut.from_domain_with(role, attribution)
+    return service.remembered(
+        ("api", "role", role.id), lambda: RoleOut.from_domain_with(role, attribution)
+    )
 
 
 @router.get("/skills", response_model=Page[SkillOut], dependencies=CatalogRead)
 async def list_skills(
     service: RecommenderDep, paging: PagingDep, category: SkillCategory | None = None
 ) -> Page[SkillOut]:
-    return page_of(Page[SkillOut], service.skills(category), paging, SkillOut.from_domain)
+    return service.remembered(
+        ("api", "skills", category, paging.offset, paging.limit),
+        lambda: page_of(Page[SkillOut], service.skills(category), paging, SkillOut.from_domain),
+    )
 
 
 @router.get("/courses", response_model=Page[CourseOut], dependencies=CatalogRead)
@@ -65,4 +74,9 @@ async def list_courses(
     kind: CourseKind | None = None,
     teaches: Text = None,
 ) -> Page[CourseOut]:
-    return page_of(Page[CourseOut], service.courses(kind, teaches), paging, CourseOut.from_domain)
+    return service.remembered(
+        ("api", "courses", kind, teaches, paging.offset, paging.limit),
+        lambda: page_of(
+            Page[CourseOut], service.courses(kind, teaches), paging, CourseOut.from_domain
+        ),
+    )

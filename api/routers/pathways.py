@@ -20,10 +20,12 @@ data, so no access log.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import request_id, require
 from api.deps import EngineDep, NoStore, RecommenderDep, route_of
@@ -77,7 +79,7 @@ def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request
         422: {"description": "Invalid parameters, or the person opted out of matching"},
     },
 )
-def get_opportunities(
+async def get_opportunities(
     employee_id: EmployeeId,
     request: Request,
     principal: PathwayReader,
@@ -88,7 +90,13 @@ def get_opportunities(
 ) -> OpportunitiesOut:
     """Roles the person could move to, best first, each with its cheapest training plan."""
     _check_person(service, principal, employee_id)
-    options = service.opportunities(employee_id, limit, include_unviable=include_unviable)
+    ask = partial(service.opportunities, employee_id, limit, include_unviable=include_unviable)
+    # An answer kept in memory (prepared at start-up, or asked before) is read on the event
+    # loop; planning one (milliseconds) runs in the worker pool so the loop stays free.
+    if service.has_opportunities(employee_id, limit, include_unviable=include_unviable):
+        options = ask()
+    else:
+        options = await run_in_threadpool(ask)
     _log_read(engine, principal, employee_id, request)
     return OpportunitiesOut(
         employee_id=employee_id,

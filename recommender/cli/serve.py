@@ -34,6 +34,7 @@ def serve(
     os.environ["RESKILL_DATABASE_URL"] = database_url
     os.environ.setdefault("RESKILL_REQUEST_THREADS", "1")
     os.environ.setdefault("RESKILL_FREEZE_GC", "1")
+    os.environ.setdefault("RESKILL_PREPARE_OPPORTUNITIES", "1")
     uvicorn.run(
         "api.main:create_app",
         factory=True,

@@ -677,6 +677,18 @@ class Planner:
         )
         return replace(plan, reasons=explain.plan_reasons(self.catalog, plan))
 
+    def starting(self, plan: TrainingPlan, start: date) -> TrainingPlan:
+        """``plan`` begun on ``start`` instead: every date moves by the same number of days
+        (what planning again from ``start`` gives), and the reasons name the new finish."""
+        shift = start - plan.start
+        if not shift:
+            return plan
+        steps = tuple(
+            replace(s, start=s.start + shift, finish=s.finish + shift) for s in plan.steps
+        )
+        moved = replace(plan, steps=steps, start=start)
+        return replace(moved, reasons=explain.plan_reasons(self.catalog, moved))
+
     def _closers(self, skill_id: str, level: float) -> tuple[str, ...]:
         return tuple(c.id for c in self._teaching(skill_id, level, frozenset()))
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -218,11 +219,30 @@ def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     On SQLite the transaction takes the write lock at once (``BEGIN IMMEDIATE``),
     so what it reads cannot change before it writes.
     """
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.execution_options(**{_BEGIN_OPTION: "immediate"})
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn, conn.begin():
+            yield conn
+        return
+    # Threads of this process queue on a lock of their own first: SQLite's busy handler
+    # would make them sleep and retry (1, 2, 5, 10 ms ...), which under concurrent logged
+    # reads cost more than the writes themselves. Other processes still meet busy_timeout.
+    with _write_lock(engine), engine.connect() as conn:
+        conn.execution_options(**{_BEGIN_OPTION: "immediate"})
         with conn.begin():
             yield conn
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: sa.Engine) -> threading.RLock:
+    """The lock this process's writers to ``engine`` take in turn."""
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.RLock()
+        return lock
 
 
 def _alembic_config(conn: sa.Connection) -> Config:

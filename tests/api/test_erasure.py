@@ -87,14 +87,14 @@ class Api:
 
 
 @contextmanager
-def serve(url: str) -> Iterator[Api]:
+def serve(url: str, **settings: object) -> Iterator[Api]:
     """The app (real encoder, warmed) over E1 and E2, both with protected attributes."""
     engine = make_engine(url)
     upgrade(engine)
     catalog, protected = people()
     save_catalog(engine, catalog, protected=protected, kind="org", source="tests")
     try:
-        with TestClient(create_app(Settings(database_url=url))) as client:
+        with TestClient(create_app(Settings(database_url=url, **settings))) as client:
             yield Api(client, engine, catalog)
     finally:
         engine.dispose()
@@ -283,3 +283,23 @@ def test_the_stored_profile_vector_is_purged_even_when_the_served_catalogue_is_s
     assert receipt.rows_deleted["employees"] == 1 and receipt.vectors_purged == 1
     assert len(cache.cache) == 0
     engine.dispose()
+
+
+def test_prepared_opportunities_of_the_erased_person_go_and_the_others_carry_over(
+    tmp_path: Path,
+) -> None:
+    with serve(f"sqlite:///{tmp_path / 'reskill.db'}", prepare_opportunities=True) as api:
+        before = api.service.prepared_opportunities
+        assert "E1" in before and "E2" in before
+        kept = before.get("E1")
+        talent = api.key(Role.TALENT)
+        answer = api.client.get("/v1/employees/E1/opportunities", headers=talent).json()
+
+        admin = api.key(Role.ADMIN)
+        assert api.client.delete("/v1/employees/E2", headers=admin).status_code == 204
+
+        after = api.service.prepared_opportunities
+        assert after is not before and len(after) == 1
+        assert "E2" not in after and after.get("E1") == kept
+        again = api.client.get("/v1/employees/E1/opportunities", headers=talent)
+        assert again.status_code == 200 and again.json() == answer

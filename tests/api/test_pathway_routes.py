@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -180,6 +181,28 @@ def test_an_employee_reads_their_own_opportunities_best_first(api: Api) -> None:
         assert option["hours"] == pytest.approx(option["plan"]["total_hours"])
         assert sum(option["contributions"].values()) == pytest.approx(option["score"], abs=1e-3)
         assert option["reasons"] and option["title"] == api.service.role(option["role_id"]).title
+
+
+def test_opportunities_prepared_at_start_up_are_the_answers_asked_for(
+    api: Api, tmp_path: Path
+) -> None:
+    """``reskill serve`` prepares everyone's first page in worker processes at start-up."""
+    url = f"sqlite:///{tmp_path / 'prepared.db'}"
+    engine = _migrated(url, with_data=True)
+    settings = Settings(database_url=url, prepare_opportunities=True, prepare_processes=2)
+    try:
+        with TestClient(create_app(settings)) as client:
+            prepared = Api(client, engine)
+            rankable = prepared.service.candidate_index.employee_ids_
+            assert len(prepared.service.prepared_opportunities) == len(rankable)
+            for person in (ME, OTHER, *rankable[::97]):
+                assert prepared.service.has_opportunities(person)
+                ours = prepared.opportunities(person, prepared.key(Role.TALENT))
+                theirs = api.opportunities(person, api.key(Role.TALENT))
+                assert ours.status_code == theirs.status_code == 200  # type: ignore[attr-defined]
+                assert ours.json() == theirs.json()  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
 
 
 def test_limit_and_include_unviable_shape_the_list(api: Api) -> None:

@@ -1,0 +1,198 @@
+"""Everyone's opportunities, answered ahead of the first request.
+
+An employee's mobility options (:func:`~recommender.candidates.mobility_options`) cost
+milliseconds of planning each (several exact training plans), and nothing of them is
+shared between people: a page of opportunities opened by many employees at once queues
+behind that work. :class:`PreparedOpportunities` answers the question the page asks
+first -- the default ``limit``, viable moves only -- for every employee who can be
+ranked, in worker processes, and keeps the answers compressed (about a fifth of their
+size as objects). They are kept in this process's memory only: never written anywhere.
+
+An answer depends only on the person's own record and on the roles, skills and courses
+(the planner, the transition judge and demand read nothing of other employees), so after
+an import or an erasure the answers of people whose record did not change carry over to
+the new catalogue (:meth:`PreparedOpportunities.carried_to`); an erased person's answer
+goes with them.
+
+Dates: plans are dated from the day they were computed; :meth:`Recommender.opportunities
+<recommender.service.Recommender.opportunities>` moves them to today when served (every
+date shifts by the same number of days, exactly as planning again would give).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+
+from recommender.candidates.index import CandidateIndex
+from recommender.candidates.mobility import MobilityOption, mobility_options
+from recommender.catalog import Catalog
+
+__all__ = ["PREPARED_LIMIT", "PreparedOpportunities", "unchanged_offer"]
+
+#: The question answered ahead: the first page of opportunities (viable moves only).
+PREPARED_LIMIT = 10
+_CHUNK = 50
+
+Options = tuple[MobilityOption, ...]
+
+# The index a worker process answers from: inherited when the pool forks (set just
+# before the pool starts), so it is never copied through a pipe.
+_WORKER_INDEX: CandidateIndex | None = None
+
+
+def _pack(options: Options) -> bytes:
+    # Our own objects, kept in this process's memory: never read from anywhere else.
+    return zlib.compress(pickle.dumps(options, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(blob: bytes) -> Options:
+    options: Options = pickle.loads(zlib.decompress(blob))  # noqa: S301 (see _pack)
+    return options
+
+
+def _answer(index: CandidateIndex, ids: Sequence[str], start: date) -> list[tuple[str, bytes]]:
+    return [(e, _pack(mobility_options(index, e, PREPARED_LIMIT, start=start))) for e in ids]
+
+
+def _answer_in_worker(job: tuple[Sequence[str], date]) -> list[tuple[str, bytes]]:
+    assert _WORKER_INDEX is not None, "worker started without an index"
+    return _answer(_WORKER_INDEX, *job)
+
+
+def unchanged_offer(old: Catalog, new: Catalog) -> bool:
+    """Whether ``old`` and ``new`` offer the same roles, skills and courses (so one person's
+    opportunities are the same in both when their own record is)."""
+    return old.roles == new.roles and old.skills == new.skills and old.courses == new.courses
+
+
+class PreparedOpportunities:
+    """Compressed default opportunity answers, by employee id; thread-safe.
+
+    Parameters
+    ----------
+    answers : dict of str to bytes, optional
+        Packed answers to start from (see :meth:`carried_to`).
+    start : date, optional
+        The day the carried answers' plans begin.
+    """
+
+    def __init__(self, answers: dict[str, bytes] | None = None, start: date | None = None):
+        self._answers = dict(answers or {})
+        self._start: dict[str, date] = dict.fromkeys(self._answers, start or date.today())
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def __contains__(self, employee_id: object) -> bool:
+        return employee_id in self._answers
+
+    def get(self, employee_id: str) -> tuple[Options, date] | None:
+        """The answer kept for ``employee_id`` and the day its plans begin, or ``None``."""
+        with self._lock:
+            blob = self._answers.get(employee_id)
+            start = self._start.get(employee_id)
+        if blob is None or start is None:
+            return None
+        return _unpack(blob), start
+
+    def put(self, employee_id: str, options: Options, start: date) -> None:
+        """Keep ``options`` (plans beginning on ``start``) for ``employee_id``."""
+        blob = _pack(options)
+        with self._lock:
+            self._answers[employee_id] = blob
+            self._start[employee_id] = start
+
+    def nbytes(self) -> int:
+        """The size of the packed answers."""
+        with self._lock:
+            return sum(len(b) for b in self._answers.values())
+
+    def fill(
+        self,
+        index: CandidateIndex,
+        *,
+        processes: int | None = None,
+        start: date | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        employee_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Answer every rankable employee (or those of ``employee_ids``) not answered yet;
+        returns how many were answered.
+
+        ``processes`` worker processes share the work (default: one per core; 1 answers in
+        this process). ``progress(done, total)`` is called as answers arrive.
+        """
+        start = start or date.today()
+        with self._lock:
+            asked = index.employee_ids_ if employee_ids is None else employee_ids
+            todo = [e for e in asked if e not in self._answers]
+        total = len(todo)
+        if progress is not None:
+            progress(0, total)
+        done = 0
+        for answers in _batches(index, todo, start, processes or os.cpu_count() or 1):
+            with self._lock:
+                for employee_id, blob in answers:
+                    self._answers[employee_id] = blob
+                    self._start[employee_id] = start
+            done += len(answers)
+            if progress is not None:
+                progress(done, total)
+        return total
+
+    def carried_to(self, old: Catalog, new: Catalog) -> PreparedOpportunities:
+        """The answers still true in ``new``: every kept answer of a person whose record is
+        the same in both catalogues, when both offer the same roles, skills and courses."""
+        if not unchanged_offer(old, new):
+            return PreparedOpportunities()
+        carried = PreparedOpportunities()
+        with self._lock:
+            for employee_id, blob in self._answers.items():
+                person = new.employees.get(employee_id)
+                if person is not None and person == old.employees.get(employee_id):
+                    carried._answers[employee_id] = blob
+                    carried._start[employee_id] = self._start[employee_id]
+        return carried
+
+
+def _batches(
+    index: CandidateIndex, ids: Sequence[str], start: date, processes: int
+) -> Iterator[list[tuple[str, bytes]]]:
+    chunks = [ids[k : k + _CHUNK] for k in range(0, len(ids), _CHUNK)]
+    if processes <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            yield _answer(index, chunk, start)
+        return
+    # Forked workers inherit the index instead of receiving a copy through a pipe. They run
+    # only planning code (pure Python and numpy): nothing that holds a lock another thread
+    # of this process could have held at the fork.
+    global _WORKER_INDEX
+    _WORKER_INDEX = index
+    try:
+        context = multiprocessing.get_context("fork")
+        pool = context.Pool(min(processes, len(chunks)), initializer=_default_signals)
+        try:
+            yield from pool.imap_unordered(_answer_in_worker, [(c, start) for c in chunks])
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    finally:
+        _WORKER_INDEX = None
+
+
+def _default_signals() -> None:
+    """A worker forked from a server must not run the server's own signal handlers (they
+    would ignore the pool's SIGTERM): back to the defaults."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
