@@ -3,10 +3,14 @@ and the WAL is rewound once long, with every row still there."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+import recommender.store.engine as engine_module
 from recommender.store.engine import (
     BACKGROUND_AUTOCHECKPOINT_PAGES,
     WalCheckpointer,
@@ -73,3 +77,32 @@ def test_the_thread_checkpoints_while_writes_go_on_and_stops_cleanly(tmp_path: P
     checkpointer.stop()  # idempotent
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(ROWS)).scalar() == 400
+
+
+def test_writer_threads_of_one_process_take_turns_without_sqlite_busy_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With SQLite's busy timeout at zero, any two writers meeting at the write lock would
+    fail with "database is locked": threads of one process queue on a lock of their own."""
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    engine = _engine(tmp_path, background=False)
+    errors: list[BaseException] = []
+
+    def writer(offset: int) -> None:
+        try:
+            for i in range(60):
+                with write_transaction(engine) as conn:
+                    conn.execute(sa.insert(ROWS).values(x=offset + i))
+                    time.sleep(0.0005)  # hold the write lock a little, as a real write does
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k * 1000,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ROWS)).scalar() == 360
+    engine.dispose()
