@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine, encoder=service_encoder(settings), onet_titles=onet_titles(settings)
         )
+        loop = asyncio.get_running_loop()
+        log.info("event loop: %s (%s)", type(loop).__module__.split(".")[0], type(loop).__name__)
         if settings.warm_up:
             _warm(app.state.recommender)
         if settings.prepare_opportunities:

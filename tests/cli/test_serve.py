@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -48,13 +49,21 @@ def test_served_api_answers_with_the_bundled_roles(tmp_path: Path) -> None:
         )
         families = {r["job_family"] for r in roles.json()["items"]}
         assert {"Security", "Data & AI"} <= families
+        # Everyone's first page of opportunities was prepared before the first request.
+        mine = httpx.get(f"http://127.0.0.1:{port}/v1/employees/E000176/opportunities", headers=key)
+        assert mine.status_code == 200 and mine.json()["items"]
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
+    log = server.stdout.read().decode() if server.stdout else ""
+    prepared = re.search(r"opportunities ready for (\d+) people", log)
+    assert prepared and int(prepared.group(1)) >= 400, log
+    # The standard library's event loop serves (uvloop left some clients waiting ~1 s).
+    assert "event loop: asyncio" in log, log
 
 
 def _wait_for(url: str, server: subprocess.Popen[bytes]) -> dict[str, object]:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(server.stdout.read().decode() if server.stdout else "exited")
@@ -62,4 +71,4 @@ def _wait_for(url: str, server: subprocess.Popen[bytes]) -> dict[str, object]:
             return dict(httpx.get(url, timeout=2).json())
         except httpx.TransportError:
             time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within 60 s")
+    raise AssertionError(f"{url} did not answer within 180 s")
