@@ -18,9 +18,9 @@ What it does
    encoding (minutes for 10,000 profiles on two cores), later runs read the cache.
 3. Starts ``reskill serve`` on 127.0.0.1 on a free port as a subprocess, times its start-up
    until ``GET /v1/health`` answers (it includes preparing everyone's first page of
-   opportunities, whose time the server logs and the setup table shows), then per endpoint: times the very first request (cold)
-   and the second, touches each path it will rotate through once, and runs
-   ``wrk --latency`` with a Lua script that sets the ``Authorization`` header and rotates
+   opportunities, whose time the server logs and the setup table shows), then per endpoint:
+   times the very first request (cold) and the second, touches each path (or body) it will
+   rotate through once (up to 50), and runs ``wrk --latency`` with a Lua script that sets the ``Authorization`` header and rotates
    through ids (employees, hard-to-fill roles) or, for people search, POSTs the
    hard-to-fill roles' descriptions in turn.
 4. Prints requests/s, p50/p90/p99 latency, non-2xx responses and socket errors per endpoint,
@@ -321,7 +321,8 @@ def scenarios(data: Path, seed: int) -> list[Scenario]:
 
 
 def _touch(base: str, key: str, scenario: Scenario) -> tuple[float, float]:
-    """The first (cold) and second request of the scenario, then each path it rotates once."""
+    """The first (cold) and second request of the scenario, then each path (or body) it
+    rotates through once, up to 50."""
     body = scenario.bodies[0] if scenario.bodies else None
     first, second = (_get(base + scenario.paths[0], key, body=body) for _ in range(2))
     for status, _ in (first, second):
@@ -330,6 +331,8 @@ def _touch(base: str, key: str, scenario: Scenario) -> tuple[float, float]:
     unique = list(dict.fromkeys(scenario.paths))
     for path in unique[1 : 1 + 50]:
         _get(base + path, key)
+    for other in list(dict.fromkeys(scenario.bodies))[1:51]:
+        _get(base + scenario.paths[0], key, body=other)
     return first[1], second[1]
 
 
