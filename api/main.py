@@ -28,7 +28,7 @@ from api.routers import (
     text,
 )
 from api.settings import Settings
-from api.state import freeze_heap, prepare_opportunities
+from api.state import freeze_heap, logged_progress, prepare_opportunities
 from recommender import __version__
 from recommender.service import Recommender
 from recommender.store import make_engine
@@ -129,14 +129,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
 def _warm(service: Recommender) -> None:
     """Build the indexes before the first request, logging progress of the profile embedding."""
     started = time.perf_counter()
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        if done == total or time.perf_counter() - last[0] > 5:
-            last[0] = time.perf_counter()
-            log.info("embedding profiles: %d of %d", done, total)
-
-    service.warm(progress)
+    service.warm(logged_progress("embedding profiles"))
     log.info("ready in %.1f s", time.perf_counter() - started)
 
 

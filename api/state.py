@@ -13,6 +13,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from fastapi import Request
 
@@ -25,6 +26,7 @@ __all__ = [
     "current_recommender",
     "freeze_heap",
     "prepare_opportunities",
+    "logged_progress",
 ]
 
 log = logging.getLogger("uvicorn.error.reskill")
@@ -73,17 +75,25 @@ def current_recommender(request: Request) -> Recommender:
     return service
 
 
-def prepare_opportunities(service: Recommender, settings: Settings) -> None:
-    """Answer everyone's first page of opportunities ahead, logging progress."""
-    started = time.perf_counter()
+def logged_progress(what: str, every: float = 5.0) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback that logs "what: done of total" at most every
+    ``every`` seconds, and at the end."""
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
-        if done == total or time.perf_counter() - last[0] > 5:
+        if done == total or time.perf_counter() - last[0] > every:
             last[0] = time.perf_counter()
-            log.info("preparing opportunities: %d of %d people", done, total)
+            log.info("%s: %d of %d", what, done, total)
 
-    asked = service.prepare_opportunities(progress, processes=settings.prepare_processes)
+    return progress
+
+
+def prepare_opportunities(service: Recommender, settings: Settings) -> None:
+    """Answer everyone's first page of opportunities ahead, logging progress."""
+    started = time.perf_counter()
+    asked = service.prepare_opportunities(
+        logged_progress("preparing opportunities, people"), processes=settings.prepare_processes
+    )
     kept = service.prepared_opportunities
     log.info(
         "opportunities ready for %d people (%d answered now) in %.1f s, %.1f MB kept",
