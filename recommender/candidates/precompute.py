@@ -73,19 +73,12 @@ def unchanged_offer(old: Catalog, new: Catalog) -> bool:
 
 
 class PreparedOpportunities:
-    """Compressed default opportunity answers, by employee id; thread-safe.
+    """Compressed default opportunity answers, by employee id, each with the day its plans
+    begin; thread-safe. Start empty, then :meth:`fill` (or :meth:`carried_to`)."""
 
-    Parameters
-    ----------
-    answers : dict of str to bytes, optional
-        Packed answers to start from (see :meth:`carried_to`).
-    start : date, optional
-        The day the carried answers' plans begin.
-    """
-
-    def __init__(self, answers: dict[str, bytes] | None = None, start: date | None = None):
-        self._answers = dict(answers or {})
-        self._start: dict[str, date] = dict.fromkeys(self._answers, start or date.today())
+    def __init__(self) -> None:
+        self._answers: dict[str, bytes] = {}
+        self._start: dict[str, date] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
