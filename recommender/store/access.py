@@ -15,6 +15,8 @@ the person.
 from __future__ import annotations
 
 import secrets
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +34,7 @@ from recommender.access import (
     secret_matches,
 )
 from recommender.errors import InvalidInput, UnknownEmployee
-from recommender.store.engine import write_transaction
+from recommender.store.engine import DriverStatement, write_transaction
 from recommender.store.schema import employees, metadata
 
 __all__ = [
@@ -179,11 +181,33 @@ def find_principal(engine: sa.Engine, token: str) -> Principal | None:
     if parsed is None:
         return None
     key_id, secret = parsed
-    with engine.connect() as conn:
-        row = conn.execute(_FIND_KEY, {"key_id": key_id}).first()
-    if row is None or not secret_matches(secret, row.secret_hash):
+    row = _driver(engine, "find_key").first({"key_id": key_id})
+    if row is None:
         return None
-    return Principal(key_id, Role(row.role), row.employee_id)
+    secret_hash, role, employee_id = row
+    if not secret_matches(secret, secret_hash):
+        return None
+    return Principal(key_id, Role(role), employee_id)
+
+
+_DRIVER: weakref.WeakKeyDictionary[sa.Engine, dict[str, DriverStatement]] = (
+    weakref.WeakKeyDictionary()
+)
+_DRIVER_GUARD = threading.Lock()
+
+
+def _driver(engine: sa.Engine, name: str) -> DriverStatement:
+    """The statement every request runs (``find_key``, ``insert_log``), compiled once per
+    engine for its driver."""
+    with _DRIVER_GUARD:
+        statements = _DRIVER.setdefault(engine, {})
+        if name not in statements:
+            statements[name] = (
+                DriverStatement(engine, _FIND_KEY)
+                if name == "find_key"
+                else DriverStatement(engine, _INSERT_LOG, columns=_LOG_COLUMNS)
+            )
+        return statements[name]
 
 
 def list_keys(engine: sa.Engine) -> list[KeyRecord]:
@@ -233,6 +257,7 @@ def log_access(
 #: Built once: a fresh ``insert().values(...)`` per row cost more CPU than the write itself
 #: (SQLAlchemy coerces every value and recomputes the cache key each time).
 _INSERT_LOG = sa.insert(access_log)
+_LOG_COLUMNS = ("at", "key_id", "role", "action", "route", "employee_id", "request_id")
 
 
 def _log_row(
@@ -326,5 +351,5 @@ def record_reads(
     request_id: str,
 ) -> None:
     """:func:`log_reads` in a transaction of its own, committed when this returns."""
-    with write_transaction(engine) as conn:
-        log_reads(conn, principal, employee_ids, action=action, route=route, request_id=request_id)
+    rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
+    _driver(engine, "insert_log").commit_many(rows)

@@ -24,8 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ __all__ = [
     "upgrade",
     "current_revision",
     "write_transaction",
+    "DriverStatement",
     "WalCheckpointer",
 ]
 
@@ -243,6 +244,111 @@ def _write_lock(engine: sa.Engine) -> threading.RLock:
         if lock is None:
             lock = _WRITE_LOCKS[engine] = threading.RLock()
         return lock
+
+
+class DriverStatement:
+    """A Core statement compiled once for one engine's driver, run on a pooled DBAPI
+    connection without SQLAlchemy's per-execution machinery.
+
+    For the two statements every request runs (the API-key lookup and the access-log
+    insert): SQLAlchemy's execution context cost several times the query itself (about
+    130 of 160 microseconds for the key lookup on SQLite). The SQL is SQLAlchemy's own
+    compilation for the dialect (its parameter style included), and each value passes
+    through its column type's bind processor, as SQLAlchemy would pass it. Results are
+    raw driver rows: use it only where columns need no result processing (strings).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    statement : sqlalchemy.sql.Executable
+        With named bind parameters; for an ``insert()``, ``columns`` names the columns
+        the rows give.
+    columns : sequence of str, optional
+    """
+
+    def __init__(
+        self, engine: sa.Engine, statement: Any, columns: Sequence[str] | None = None
+    ) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(
+            dialect=dialect, column_keys=list(columns) if columns is not None else None
+        )
+        self.engine = engine
+        self.sql = str(compiled)
+        self._order = list(compiled.positiontup) if compiled.positiontup is not None else None
+        self._process = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+
+    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """``values`` processed and in the driver's parameter style."""
+        process = self._process
+        ready = {k: process[k](v) if k in process else v for k, v in values.items()}
+        return ready if self._order is None else tuple(ready[k] for k in self._order)
+
+    def first(self, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of a query (a plain tuple), or ``None``."""
+        params = self.params(values)
+        conn = self.engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                with self._wrapped(params):
+                    cursor.execute(self.sql, params)
+                    row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            conn.close()  # back to the pool, which rolls back what a read left open
+        return None if row is None else tuple(row)
+
+    @contextmanager
+    def _wrapped(self, params: Any) -> Iterator[None]:
+        """Driver errors raised as SQLAlchemy's, as from ``Connection.execute`` (without the
+        parameters in the message: they name people)."""
+        error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            yield
+        except error as exc:
+            raise sa.exc.DBAPIError.instance(
+                self.sql, params, exc, error, hide_parameters=True
+            ) from exc
+
+    def commit_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement for each row in one transaction, committed when this returns
+        (as :func:`write_transaction` would: on SQLite after ``BEGIN IMMEDIATE``, in turn
+        with this process's other writers)."""
+        if not rows:
+            return
+        params = [self.params(r) for r in rows]
+        sqlite = self.engine.dialect.name == "sqlite"
+        with _write_lock(self.engine) if sqlite else nullcontext():
+            conn = self.engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                try:
+                    # The SQLite driver leaves transactions to us (_configure_sqlite_connection).
+                    if sqlite:
+                        cursor.execute("BEGIN IMMEDIATE")
+                    try:
+                        with self._wrapped(params):
+                            cursor.executemany(self.sql, params)  # type: ignore[arg-type]
+                    except BaseException:
+                        if sqlite:
+                            cursor.execute("ROLLBACK")
+                        else:
+                            conn.rollback()
+                        raise
+                    if sqlite:
+                        cursor.execute("COMMIT")
+                    else:
+                        conn.commit()
+                finally:
+                    cursor.close()
+            finally:
+                conn.close()
 
 
 def _alembic_config(conn: sa.Connection) -> Config:

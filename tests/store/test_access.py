@@ -18,7 +18,9 @@ from recommender.store.access import (
     find_principal,
     list_keys,
     log_access,
+    log_reads,
     read_access_log,
+    record_reads,
     revoke_key,
     tombstone_access_log,
 )
@@ -130,6 +132,57 @@ def test_access_log_rows_roll_back_with_the_read_they_record(engine: sa.Engine) 
         _log(conn, Principal("talent01", Role.TALENT), "E1", "req-1")
         raise RuntimeError("the read failed")
     assert read_access_log(engine) == []
+
+
+def test_reads_recorded_through_the_driver_read_back_as_through_sqlalchemy(
+    engine: sa.Engine,
+) -> None:
+    """record_reads bypasses SQLAlchemy's execution (every request runs it): the rows it
+    commits must be the rows the SQLAlchemy path writes, timestamps included."""
+    talent = Principal("talent01", Role.TALENT)
+    before = datetime.now(UTC)
+    record_reads(engine, talent, ["E1", "E2"], action="candidates.read", route="R", request_id="q")
+    with write_transaction(engine) as conn:
+        log_reads(conn, talent, ["E1"], action="candidates.read", route="R", request_id="q")
+    core_e1, driver_e2, driver_e1 = read_access_log(engine)  # newest first
+    for row in (driver_e1, driver_e2, core_e1):
+        assert (row.key_id, row.role, row.action, row.route, row.request_id) == (
+            "talent01",
+            "talent",
+            "candidates.read",
+            "R",
+            "q",
+        )
+        assert row.at.tzinfo is not None
+        assert before - timedelta(seconds=1) <= row.at <= datetime.now(UTC)
+    assert [driver_e1.employee_id, driver_e2.employee_id, core_e1.employee_id] == [
+        "E1",
+        "E2",
+        "E1",
+    ]
+    with engine.connect() as conn:  # as stored: text on SQLite, timestamptz on PostgreSQL
+        stored = conn.exec_driver_sql("SELECT at FROM access_log").scalars().all()
+    assert len({(type(at), len(str(at))) for at in stored}) == 1  # one format for both paths
+
+
+def test_a_failed_driver_write_records_nothing(engine: sa.Engine) -> None:
+    """The rows of one record_reads commit together or not at all."""
+    talent = Principal("talent01", Role.TALENT)
+    too_long = "r" * 65  # request_id is at most 64 characters (PostgreSQL enforces it)
+    rows = ["E1", "E2"]
+    try:
+        record_reads(engine, talent, rows, action="a", route="R", request_id=too_long)
+    except sa.exc.DBAPIError:
+        assert read_access_log(engine) == []
+    else:  # SQLite does not enforce lengths: both rows, never one
+        assert len(read_access_log(engine)) == 2
+
+
+def test_a_revoked_key_fails_at_once_through_the_driver_lookup(engine: sa.Engine) -> None:
+    issued = create_key(engine, Role.TALENT)
+    assert find_principal(engine, issued.token) is not None
+    assert revoke_key(engine, issued.key_id)
+    assert find_principal(engine, issued.token) is None
 
 
 def test_access_log_limit_is_bounded(engine: sa.Engine) -> None:
