@@ -293,49 +293,48 @@ class Recommender:
         UnknownEmployee, InvalidInput
         """
         from recommender.candidates import mobility_options
-        from recommender.candidates.precompute import PREPARED_LIMIT
 
         self.catalog.employee(employee_id)
         today = today or date.today()
-        if limit == PREPARED_LIMIT and not include_unviable:
-            kept = self.prepared_opportunities.get(employee_id)
-            if kept is not None:
-                options, start = kept
-                if start != today:
-                    options = self._starting(options, today)
-                    self.prepared_opportunities.put(employee_id, options, today)
-                return options
-        key = ("opportunities", employee_id, limit, include_unviable)
-        options, start = self._memo(
-            key,
-            lambda: (
-                mobility_options(
-                    self.candidate_index,
-                    employee_id,
-                    limit,
-                    include_unviable=include_unviable,
-                    start=today,
-                ),
-                today,
-            ),
+        key = _opportunities_key(employee_id, limit, include_unviable)
+        kept = (
+            self.prepared_opportunities.get(employee_id)
+            if _is_prepared(limit, include_unviable)
+            else None
         )
-        if start != today:
+        prepared = kept is not None
+        if kept is None:
+            kept = self._memo(
+                key,
+                lambda: (
+                    mobility_options(
+                        self.candidate_index,
+                        employee_id,
+                        limit,
+                        include_unviable=include_unviable,
+                        start=today,
+                    ),
+                    today,
+                ),
+            )
+        options, start = kept
+        if start != today:  # kept from an earlier day: move the plans, once
             options = self._starting(options, today)
-            with self._lock:
-                self._answers[key] = (options, today)
+            if prepared:
+                self.prepared_opportunities.put(employee_id, options, today)
+            else:
+                with self._lock:
+                    self._answers[key] = (options, today)
         return options
 
     def has_opportunities(
         self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
     ) -> bool:
         """Whether :meth:`opportunities` would answer from memory (no planning)."""
-        from recommender.candidates.precompute import PREPARED_LIMIT
-
-        if limit == PREPARED_LIMIT and not include_unviable:
-            if employee_id in self.prepared_opportunities:
-                return True
+        if _is_prepared(limit, include_unviable) and employee_id in self.prepared_opportunities:
+            return True
         with self._lock:
-            return ("opportunities", employee_id, limit, include_unviable) in self._answers
+            return _opportunities_key(employee_id, limit, include_unviable) in self._answers
 
     def _starting(
         self, options: tuple[MobilityOption, ...], today: date
@@ -491,3 +490,14 @@ class Recommender:
             "courses": len(c.courses),
             "employees": len(c.employees),
         }
+
+
+def _is_prepared(limit: int, include_unviable: bool) -> bool:
+    """Whether this opportunities question is the one answered ahead for everyone."""
+    from recommender.candidates.precompute import PREPARED_LIMIT
+
+    return limit == PREPARED_LIMIT and not include_unviable
+
+
+def _opportunities_key(employee_id: str, limit: int, include_unviable: bool) -> Hashable:
+    return ("opportunities", employee_id, limit, include_unviable)

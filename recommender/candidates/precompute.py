@@ -77,8 +77,7 @@ class PreparedOpportunities:
     begin; thread-safe. Start empty, then :meth:`fill` (or :meth:`carried_to`)."""
 
     def __init__(self) -> None:
-        self._answers: dict[str, bytes] = {}
-        self._start: dict[str, date] = {}
+        self._answers: dict[str, tuple[bytes, date]] = {}  # packed options, first day
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -90,23 +89,22 @@ class PreparedOpportunities:
     def get(self, employee_id: str) -> tuple[Options, date] | None:
         """The answer kept for ``employee_id`` and the day its plans begin, or ``None``."""
         with self._lock:
-            blob = self._answers.get(employee_id)
-            start = self._start.get(employee_id)
-        if blob is None or start is None:
+            kept = self._answers.get(employee_id)
+        if kept is None:
             return None
+        blob, start = kept
         return _unpack(blob), start
 
     def put(self, employee_id: str, options: Options, start: date) -> None:
         """Keep ``options`` (plans beginning on ``start``) for ``employee_id``."""
         blob = _pack(options)
         with self._lock:
-            self._answers[employee_id] = blob
-            self._start[employee_id] = start
+            self._answers[employee_id] = (blob, start)
 
     def nbytes(self) -> int:
         """The size of the packed answers."""
         with self._lock:
-            return sum(len(b) for b in self._answers.values())
+            return sum(len(blob) for blob, _ in self._answers.values())
 
     def fill(
         self,
@@ -134,8 +132,7 @@ class PreparedOpportunities:
         for answers in _batches(index, todo, start, processes or os.cpu_count() or 1):
             with self._lock:
                 for employee_id, blob in answers:
-                    self._answers[employee_id] = blob
-                    self._start[employee_id] = start
+                    self._answers[employee_id] = (blob, start)
             done += len(answers)
             if progress is not None:
                 progress(done, total)
@@ -148,11 +145,10 @@ class PreparedOpportunities:
             return PreparedOpportunities()
         carried = PreparedOpportunities()
         with self._lock:
-            for employee_id, blob in self._answers.items():
+            for employee_id, kept in self._answers.items():
                 person = new.employees.get(employee_id)
                 if person is not None and person == old.employees.get(employee_id):
-                    carried._answers[employee_id] = blob
-                    carried._start[employee_id] = self._start[employee_id]
+                    carried._answers[employee_id] = kept
         return carried
 
 

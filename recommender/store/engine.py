@@ -331,7 +331,7 @@ class DriverStatement:
                 try:
                     # The SQLite driver leaves transactions to us (_configure_sqlite_connection).
                     if sqlite:
-                        cursor.execute("BEGIN IMMEDIATE")
+                        cursor.execute(_BEGIN_STATEMENTS["immediate"])
                     try:
                         with self._wrapped(params):
                             cursor.executemany(self.sql, params)  # type: ignore[arg-type]
