@@ -36,9 +36,13 @@ async def get_engine(request: Request) -> sa.Engine:
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 
 
+#: Headers that forbid every cache from keeping a response: it carries personal data.
+NO_STORE_HEADERS = {"Cache-Control": "no-store"}
+
+
 async def no_store(response: Response) -> None:
     """Forbid every cache from keeping the response: it carries personal data."""
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(NO_STORE_HEADERS)
 
 
 #: Add to ``dependencies=[...]`` of every route whose response carries personal data.

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from api.rendered import pages_of, render_prepared
 from api.settings import Settings
 from recommender.service import Recommender
 
@@ -89,7 +90,8 @@ def logged_progress(what: str, every: float = 5.0) -> Callable[[int, int], None]
 
 
 def prepare_opportunities(service: Recommender, settings: Settings) -> None:
-    """Answer everyone's first page of opportunities ahead, logging progress."""
+    """Answer everyone's first page of opportunities ahead and render it (see
+    :mod:`api.rendered`), logging progress."""
     started = time.perf_counter()
     asked = service.prepare_opportunities(
         logged_progress("preparing opportunities, people"), processes=settings.prepare_processes
@@ -101,4 +103,12 @@ def prepare_opportunities(service: Recommender, settings: Settings) -> None:
         asked,
         time.perf_counter() - started,
         kept.nbytes() / 1e6,
+    )
+    started = time.perf_counter()
+    rendered = render_prepared(service, progress=logged_progress("rendering opportunities, people"))
+    log.info(
+        "opportunity pages rendered for %d people in %.1f s, %.1f MB kept",
+        rendered,
+        time.perf_counter() - started,
+        pages_of(service).nbytes() / 1e6,
     )

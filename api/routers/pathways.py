@@ -20,17 +20,20 @@ data, so no access log.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import request_id, require
-from api.deps import EngineDep, NoStore, RecommenderDep, route_of
-from api.schemas_pathways import OpportunitiesOut, OpportunityOut, PathwayOut
+from api.deps import NO_STORE_HEADERS, EngineDep, NoStore, RecommenderDep, route_of
+from api.rendered import pages_of, render
+from api.schemas_pathways import OpportunitiesOut, PathwayOut
 from recommender.access import Action, Principal
+from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.errors import UnknownEmployee
 from recommender.pathways import Objective
 from recommender.service import Recommender
@@ -87,23 +90,35 @@ async def get_opportunities(
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     include_unviable: bool = False,
-) -> OpportunitiesOut:
+) -> Response:
     """Roles the person could move to, best first, each with its cheapest training plan."""
     _check_person(service, principal, employee_id)
-    ask = partial(service.opportunities, employee_id, limit, include_unviable=include_unviable)
-    # An answer kept in memory (prepared at start-up, or asked before) is read on the event
-    # loop; planning one (milliseconds) runs in the worker pool so the loop stays free.
-    if service.has_opportunities(employee_id, limit, include_unviable=include_unviable):
-        options = ask()
-    else:
-        options = await run_in_threadpool(ask)
+    today = date.today()
+    first_page = limit == PREPARED_LIMIT and not include_unviable
+    pages = pages_of(service)
+    body = pages.get(employee_id, today) if first_page else None
+    if body is None:
+        ask = partial(
+            service.opportunities,
+            employee_id,
+            limit,
+            include_unviable=include_unviable,
+            today=today,
+        )
+        # An answer kept in memory (prepared at start-up, or asked before) is read on the
+        # event loop; planning one (milliseconds) runs in the worker pool so the loop stays
+        # free.
+        if service.has_opportunities(employee_id, limit, include_unviable=include_unviable):
+            options = ask()
+        else:
+            options = await run_in_threadpool(ask)
+        body = render(employee_id, limit, include_unviable, options)
+        if first_page:
+            pages.put(employee_id, today, body)
     _log_read(engine, principal, employee_id, request)
-    return OpportunitiesOut(
-        employee_id=employee_id,
-        include_unviable=include_unviable,
-        limit=limit,
-        items=[OpportunityOut.from_domain(o) for o in options],
-    )
+    # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response,
+    # so the no-store header NoStore puts on its own response is set here too.
+    return Response(body, media_type="application/json", headers=NO_STORE_HEADERS)
 
 
 @router.get(

@@ -86,6 +86,11 @@ class PreparedOpportunities:
     def __contains__(self, employee_id: object) -> bool:
         return employee_id in self._answers
 
+    def people(self) -> list[str]:
+        """The ids of everyone with a kept answer."""
+        with self._lock:
+            return list(self._answers)
+
     def get(self, employee_id: str) -> tuple[Options, date] | None:
         """The answer kept for ``employee_id`` and the day its plans begin, or ``None``."""
         with self._lock:

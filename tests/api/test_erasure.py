@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.rendered import pages_of
 from api.settings import Settings
 from recommender.access import Principal, Role
 from recommender.candidates.index import profile_text
@@ -301,5 +303,7 @@ def test_prepared_opportunities_of_the_erased_person_go_and_the_others_carry_ove
         after = api.service.prepared_opportunities
         assert after is not before and len(after) == 1
         assert "E2" not in after and after.get("E1") == kept
+        assert len(pages_of(api.service)) == 1  # the new data's pages, rendered afresh
+        assert pages_of(api.service).get("E2", date.today()) is None
         again = api.client.get("/v1/employees/E1/opportunities", headers=talent)
         assert again.status_code == 200 and again.json() == answer

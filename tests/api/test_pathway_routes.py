@@ -7,17 +7,21 @@ nobody.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi.encoders import jsonable_encoder
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.rendered import pages_of, render
+from api.schemas_pathways import OpportunitiesOut, OpportunityOut
 from api.settings import Settings
 from recommender.access import Role
 from recommender.ingest.tables import read_org_tables
@@ -195,6 +199,7 @@ def test_opportunities_prepared_at_start_up_are_the_answers_asked_for(
             prepared = Api(client, engine)
             rankable = prepared.service.candidate_index.employee_ids_
             assert len(prepared.service.prepared_opportunities) == len(rankable)
+            assert len(pages_of(prepared.service)) == len(rankable)  # rendered too
             for person in (ME, OTHER, *rankable[::97]):
                 assert prepared.service.has_opportunities(person)
                 ours = prepared.opportunities(person, prepared.key(Role.TALENT))
@@ -203,6 +208,42 @@ def test_opportunities_prepared_at_start_up_are_the_answers_asked_for(
                 assert ours.json() == theirs.json()  # type: ignore[attr-defined]
     finally:
         engine.dispose()
+
+
+def test_a_rendered_page_is_what_the_response_model_sends(api: Api) -> None:
+    """Pages are sent as rendered bytes, bypassing FastAPI's response model: they must be
+    the same JSON it would send, and valid against the schema /openapi.json publishes."""
+    service = api.service
+    for person, limit, unviable in ((ME, 10, False), (OTHER, 3, True)):
+        options = service.opportunities(person, limit, include_unviable=unviable)
+        body = render(person, limit, unviable, options)
+        model = OpportunitiesOut(
+            employee_id=person,
+            include_unviable=unviable,
+            limit=limit,
+            items=[OpportunityOut.from_domain(o) for o in options],
+        )
+        assert json.loads(body) == jsonable_encoder(model)
+        assert OpportunitiesOut.model_validate_json(body) == model
+        sent = api.opportunities(
+            person, api.key(Role.TALENT), limit=limit, include_unviable=unviable
+        )
+        assert sent.headers["content-type"] == "application/json"  # type: ignore[attr-defined]
+        assert sent.json() == json.loads(body)  # type: ignore[attr-defined]
+
+
+def test_a_page_rendered_on_an_earlier_day_is_rendered_again(api: Api) -> None:
+    """Plans are dated from the day they are read: a page kept from yesterday is not sent."""
+    today = date.today()
+    yesterday = today - timedelta(days=1)
+    pages = pages_of(api.service)
+    stale = render(ME, 10, False, api.service.opportunities(ME, today=yesterday))
+    pages.put(ME, yesterday, stale)
+    sent = api.opportunities(ME, api.key(Role.EMPLOYEE)).json()  # type: ignore[attr-defined]
+    starts = {o["plan"]["start"] for o in sent["items"]}
+    assert starts == {today.isoformat()}
+    assert {o["plan"]["start"] for o in json.loads(stale)["items"]} == {yesterday.isoformat()}
+    assert json.loads(pages.get(ME, today) or b"null") == sent  # kept again, for today
 
 
 def test_limit_and_include_unviable_shape_the_list(api: Api) -> None:

@@ -1,0 +1,111 @@
+"""Everyone's first page of opportunities as the JSON the route sends, rendered ahead.
+
+Building a page's response models from the domain answer and serialising them cost
+several times more than the rest of the request (about 30 kB of plans per page). With
+prepared opportunities on (``reskill serve``), :func:`render_prepared` renders each
+prepared person's first page once, for today, and keeps the bytes compressed; the route
+then sends them as they are. A page is rendered again (once) when asked on a later day,
+since its plans are dated from today.
+
+Rendered pages belong to one :class:`~recommender.service.Recommender`: when an import
+or erasure swaps in a new one, its pages are rendered afresh and the old ones go with
+the old Recommender, so a request still in flight on the old data can never leave a page
+where the new data is served. Only the prepared question (``limit`` 10, viable moves) is
+kept; any other is rendered per request.
+
+The bytes equal what FastAPI would send for the same :class:`OpportunitiesOut` (a test
+compares them).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+import zlib
+from collections.abc import Callable
+from datetime import date
+
+from pydantic import TypeAdapter
+
+from api.schemas_pathways import OpportunitiesOut, OpportunityOut
+from recommender.candidates import MobilityOption
+from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.service import Recommender
+
+__all__ = ["RenderedPages", "pages_of", "render", "render_prepared"]
+
+_JSON = TypeAdapter(OpportunitiesOut)
+
+
+def render(
+    employee_id: str, limit: int, include_unviable: bool, options: tuple[MobilityOption, ...]
+) -> bytes:
+    """The response body of ``GET /v1/employees/{employee_id}/opportunities``."""
+    page = OpportunitiesOut(
+        employee_id=employee_id,
+        include_unviable=include_unviable,
+        limit=limit,
+        items=[OpportunityOut.from_domain(o) for o in options],
+    )
+    return _JSON.dump_json(page)
+
+
+class RenderedPages:
+    """First pages by person, each with the day its plans start on; thread-safe."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, tuple[date, bytes]] = {}  # compressed body
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, employee_id: str, today: date) -> bytes | None:
+        """The page rendered for ``today``, or None."""
+        kept = self._pages.get(employee_id)
+        if kept is None or kept[0] != today:
+            return None
+        return zlib.decompress(kept[1])
+
+    def put(self, employee_id: str, today: date, body: bytes) -> None:
+        packed = zlib.compress(body, 1)
+        with self._lock:
+            self._pages[employee_id] = (today, packed)
+
+    def nbytes(self) -> int:
+        """Bytes held by the compressed pages."""
+        return sum(len(p) for _, p in self._pages.values())
+
+
+_PAGES: weakref.WeakKeyDictionary[Recommender, RenderedPages] = weakref.WeakKeyDictionary()
+_PAGES_LOCK = threading.Lock()
+
+
+def pages_of(service: Recommender) -> RenderedPages:
+    """The rendered pages of ``service`` (empty until rendered or asked)."""
+    with _PAGES_LOCK:
+        pages = _PAGES.get(service)
+        if pages is None:
+            pages = _PAGES[service] = RenderedPages()
+        return pages
+
+
+def render_prepared(
+    service: Recommender,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Render the first page of everyone with a prepared answer, for ``today``; returns how
+    many pages were rendered."""
+    today = today or date.today()
+    pages = pages_of(service)
+    people = service.prepared_opportunities.people()
+    last = time.perf_counter()
+    for done, employee_id in enumerate(people, 1):
+        options = service.opportunities(employee_id, PREPARED_LIMIT, today=today)
+        pages.put(employee_id, today, render(employee_id, PREPARED_LIMIT, False, options))
+        if progress is not None and (done == len(people) or time.perf_counter() - last > 1):
+            last = time.perf_counter()
+            progress(done, len(people))
+    return len(people)
