@@ -17,12 +17,13 @@ What it does
    ``RESKILL_EMBEDDING_CACHE``), printing progress: the first run on a machine pays for
    encoding (minutes for 10,000 profiles on two cores), later runs read the cache.
 3. Starts ``reskill serve`` on 127.0.0.1 on a free port as a subprocess, times its start-up
-   until ``GET /v1/health`` answers (it includes preparing everyone's first page of
-   opportunities, whose time the server logs and the setup table shows), then per endpoint:
-   times the very first request (cold) and the second, touches each path (or body) it will
-   rotate through once (up to 50), and runs ``wrk --latency`` with a Lua script that sets the ``Authorization`` header and rotates
-   through ids (employees, hard-to-fill roles) or, for people search, POSTs the
-   hard-to-fill roles' descriptions in turn.
+   until ``GET /v1/health`` answers (it includes preparing and rendering everyone's first
+   page of opportunities, whose times the server logs and the setup table shows), then per
+   endpoint: times the very first request (cold) and the second, touches each path (or
+   body) it will rotate through once (up to 50), and runs ``wrk --latency`` with a Lua
+   script that sets the ``Authorization`` header and rotates through ids (employees,
+   hard-to-fill roles) or, for people search, POSTs the hard-to-fill roles' descriptions in
+   turn.
 4. Prints requests/s, p50/p90/p99 latency, non-2xx responses and socket errors per endpoint,
    against the targets: reads p99 < 100 ms, shortlists p99 < 500 ms, no errors.
 
@@ -67,6 +68,7 @@ ROTATE = 1_000  # distinct employee ids each employee scenario cycles through
 PREPARED = re.compile(
     r"opportunities ready for (\d+) people \((\d+) answered now\) in ([\d.]+) s, ([\d.]+) MB"
 )
+RENDERED = re.compile(r"opportunity pages rendered for (\d+) people in ([\d.]+) s, ([\d.]+) MB")
 
 console = Console(width=170)
 err = Console(stderr=True)
@@ -418,6 +420,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 people, seconds_, megabytes = prepared.group(1, 3, 4)
                 note = f"{int(people):,} people, {megabytes} MB kept (part of the start-up)"
                 setup.add_row("  of which: prepare opportunities", seconds_, note)
+            rendered = RENDERED.search((workdir / "server.log").read_text(errors="replace"))
+            if rendered:
+                people, seconds_, megabytes = rendered.group(1, 2, 3)
+                note = f"{int(people):,} pages, {megabytes} MB kept (part of the start-up)"
+                setup.add_row("  of which: render their first pages", seconds_, note)
             console.print(setup)
             for scenario in scenarios(data, args.seed):
                 if args.only and not any(o in scenario.name for o in args.only):
