@@ -58,14 +58,15 @@ def read_employee(
     ------
     UnknownEmployee
         No such person, or the caller may not read them: the two are
-        indistinguishable on purpose, so a refused read reveals nothing.
+        indistinguishable on purpose, so a refused read reveals nothing. Also when the
+        person was erased after the served catalogue was loaded (nothing is logged).
     sqlalchemy.exc.SQLAlchemyError
         The log row could not be written; the record is not returned.
     """
     if not principal.may_read_employee(employee_id):
         raise UnknownEmployee(employee_id)
     employee = catalog.employee(employee_id)
-    record_reads(
+    logged = record_reads(
         engine,
         principal,
         [employee_id],
@@ -73,6 +74,8 @@ def read_employee(
         route=route,
         request_id=request_id,
     )
+    if not logged:  # erased since the catalogue being served was loaded
+        raise UnknownEmployee(employee_id)
     return employee
 
 

@@ -9,9 +9,12 @@ none of it does. Then it deletes the vector of their profile text from the on-di
 embedding cache.
 
 What the caller still has to do: stop serving the person (swap in a Recommender over
-:func:`without_employee` of its catalogue), then call :func:`tombstone_late_reads`,
-which gives the same tombstone to any read that was in flight during the erasure and
-logged after it.
+:func:`without_employee` of its catalogue). Reads still answered from the old catalogue
+cannot name the person again: a read is logged only from the person's stored row
+(:func:`recommender.store.access.log_reads`), so after the erasure commits it logs nothing
+and the route answers as if the person never existed, and a read racing the erasure
+either commits its log row before the erasure's tombstoning covers it or waits and finds
+them gone.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from recommender.store import schema
 from recommender.store.access import access_log, api_keys, log_access, tombstone_access_log
 from recommender.store.engine import write_transaction
 
-__all__ = ["ErasureReceipt", "erase_employee", "without_employee", "tombstone_late_reads"]
+__all__ = ["ErasureReceipt", "erase_employee", "without_employee"]
 
 #: Tables holding a person's rows, deleted children first, with the column naming them.
 _PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
@@ -148,22 +151,6 @@ def without_employee(catalog: Catalog, employee_id: str) -> Catalog:
         return catalog
     kept = {i: e for i, e in catalog.employees.items() if i != employee_id}
     return replace(catalog, employees=MappingProxyType(kept))
-
-
-def tombstone_late_reads(engine: sa.Engine, employee_id: str, tombstone: str) -> int:
-    """Give ``tombstone`` to access-log rows that still name ``employee_id``; return how many.
-
-    A read that began before the erasure (on the catalogue that still held the
-    person) may write its log row after the erasure committed. Call this once the
-    service no longer serves the person.
-    """
-    with write_transaction(engine) as conn:
-        result = conn.execute(
-            sa.update(access_log)
-            .where(access_log.c.employee_id == employee_id)
-            .values(employee_id=None, tombstone=tombstone)
-        )
-    return int(result.rowcount)
 
 
 def _stored_profile(conn: sa.Connection, employee_id: str) -> set[str]:

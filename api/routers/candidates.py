@@ -327,7 +327,7 @@ async def get_candidates(
         department=department, location=location, min_readiness=min_readiness, max_hours=max_hours
     )
     answer = _rank(service, role_id, limit, filters)
-    record_reads(
+    logged = record_reads(
         engine,
         principal,
         [c.employee_id for c in answer.candidates],
@@ -335,7 +335,18 @@ async def get_candidates(
         route=route_of(request),
         request_id=request_id(request),
     )
-    return answer
+    return _only_logged(answer, logged)
+
+
+def _only_logged(answer: CandidatesOut, logged: tuple[str, ...]) -> CandidatesOut:
+    """``answer`` without anyone whose read was not logged (erased since the served data
+    was loaded); ranks are kept as they were."""
+    if len(logged) == len(answer.candidates):
+        return answer
+    kept = set(logged)
+    return answer.model_copy(
+        update={"candidates": [c for c in answer.candidates if c.employee_id in kept]}
+    )
 
 
 @router.post("/shortlists", response_model=ShortlistView, status_code=201, dependencies=[NoStore])

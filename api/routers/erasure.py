@@ -18,7 +18,7 @@ from api.deps import EngineDep, NoStore, route_of
 from api.state import CATALOGUE_WRITES, current_recommender, swap_recommender
 from recommender.access import Action, Principal
 from recommender.embeddings import CachedEncoder
-from recommender.erasure import erase_employee, tombstone_late_reads, without_employee
+from recommender.erasure import erase_employee, without_employee
 
 router = APIRouter(prefix="/v1")
 
@@ -38,7 +38,7 @@ def erase(employee_id: EmployeeId, request: Request, principal: Eraser, engine: 
     with CATALOGUE_WRITES:
         service = current_recommender(request)
         encoder = service.encoder
-        receipt = erase_employee(
+        erase_employee(
             engine,
             service.catalog,
             employee_id,
@@ -50,4 +50,3 @@ def erase(employee_id: EmployeeId, request: Request, principal: Eraser, engine: 
         swap_recommender(
             request, service.with_catalog(without_employee(service.catalog, employee_id))
         )
-    tombstone_late_reads(engine, employee_id, receipt.tombstone)

@@ -62,8 +62,9 @@ def _check_person(service: Recommender, principal: Principal, employee_id: str) 
 
 
 def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request: Request) -> None:
-    """Write one ``pathways.read`` access-log row and commit it (before the reply)."""
-    record_reads(
+    """Write one ``pathways.read`` access-log row and commit it (before the reply); raise
+    :class:`UnknownEmployee` if the person was erased since the served data was loaded."""
+    logged = record_reads(
         engine,
         principal,
         [employee_id],
@@ -71,6 +72,8 @@ def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request
         route=route_of(request),
         request_id=request_id(request),
     )
+    if not logged:
+        raise UnknownEmployee(employee_id)
 
 
 @router.get(

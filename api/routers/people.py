@@ -13,6 +13,7 @@ every similarity shown is exact.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -119,12 +120,16 @@ def search_people(
 ) -> PeopleSearchOut:
     """The employees whose profiles read most like the text, with the skills they share."""
     found = service.similar_people(body.text, body.limit)
-    record_reads(
-        engine,
-        principal,
-        [m.employee_id for m in found.matches],
-        action=str(Action.CANDIDATES_READ),
-        route=route_of(request),
-        request_id=request_id(request),
+    logged = set(
+        record_reads(
+            engine,
+            principal,
+            [m.employee_id for m in found.matches],
+            action=str(Action.CANDIDATES_READ),
+            route=route_of(request),
+            request_id=request_id(request),
+        )
     )
-    return PeopleSearchOut.from_domain(found)
+    # Anyone erased since the served data was loaded was not logged, and is left out.
+    matches = tuple(m for m in found.matches if m.employee_id in logged)
+    return PeopleSearchOut.from_domain(replace(found, matches=matches))

@@ -9,7 +9,8 @@ to. Erasing that employee deletes their keys (``ON DELETE CASCADE``).
 keys, so it outlives keys and people. When a person is erased,
 :func:`tombstone_access_log` replaces their id with a tombstone marker: the
 history keeps its shape (how many reads, by whom, when) but no longer names
-the person.
+the person. A read is logged only while the person is stored (:func:`log_reads`,
+:func:`record_reads` return whom they logged), so no read can name an erased person.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ _DRIVER_GUARD = threading.Lock()
 
 
 def _driver(engine: sa.Engine, name: str) -> DriverStatement:
-    """The statement every request runs (``find_key``, ``insert_log``), compiled once per
+    """The statement every request runs (``find_key``, ``insert_read``), compiled once per
     engine for its driver."""
     with _DRIVER_GUARD:
         statements = _DRIVER.setdefault(engine, {})
@@ -205,7 +206,7 @@ def _driver(engine: sa.Engine, name: str) -> DriverStatement:
             statements[name] = (
                 DriverStatement(engine, _FIND_KEY)
                 if name == "find_key"
-                else DriverStatement(engine, _INSERT_LOG, columns=_LOG_COLUMNS)
+                else DriverStatement(engine, _INSERT_READ)
             )
         return statements[name]
 
@@ -258,6 +259,28 @@ def log_access(
 #: (SQLAlchemy coerces every value and recomputes the cache key each time).
 _INSERT_LOG = sa.insert(access_log)
 _LOG_COLUMNS = ("at", "key_id", "role", "action", "route", "employee_id", "request_id")
+
+
+def _read_insert() -> sa.Insert:
+    """One read's log row, inserted from the person's ``employees`` row: nothing when the
+    person is no longer stored. On PostgreSQL the row is locked ``FOR SHARE`` until the
+    reader commits, so an erasure's ``DELETE`` waits for the reader's log row (which its
+    tombstoning then covers), and a reader that comes after the erasure finds no row. On
+    SQLite the reader's write transaction serialises with the erasure's the same way."""
+
+    def value(name: str) -> sa.BindParameter[object]:
+        return sa.bindparam(name, type_=access_log.c[name].type)
+
+    person = sa.bindparam("employee_id", type_=employees.c.id.type)
+    values = [employees.c.id if c == "employee_id" else value(c) for c in _LOG_COLUMNS]
+    found = (
+        sa.select(*values).where(employees.c.id == person).with_for_update(read=True, of=employees)
+    )
+    return sa.insert(access_log).from_select(list(_LOG_COLUMNS), found)
+
+
+_INSERT_READ = _read_insert()
+_INSERT_READ_RETURNING = _INSERT_READ.returning(access_log.c.employee_id)
 
 
 def _log_row(
@@ -334,11 +357,16 @@ def log_reads(
     action: str,
     route: str,
     request_id: str,
-) -> None:
-    """One access-log row per person, all in ``conn``'s transaction (one statement)."""
-    rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
-    if rows:
-        conn.execute(_INSERT_LOG, rows)
+) -> tuple[str, ...]:
+    """One access-log row per person still stored, in ``conn``'s transaction; returns the
+    ids logged, in order. A person erased meanwhile is not logged: the caller must leave
+    them out of what it returns (see :func:`_read_insert`)."""
+    logged = []
+    for employee_id in employee_ids:
+        row = _log_row(principal, action, route, employee_id, request_id)
+        if conn.execute(_INSERT_READ_RETURNING, row).first() is not None:
+            logged.append(employee_id)
+    return tuple(logged)
 
 
 def record_reads(
@@ -349,7 +377,9 @@ def record_reads(
     action: str,
     route: str,
     request_id: str,
-) -> None:
-    """:func:`log_reads` in a transaction of its own, committed when this returns."""
+) -> tuple[str, ...]:
+    """:func:`log_reads` in a transaction of its own, committed when this returns; returns
+    the ids logged (people erased meanwhile are not)."""
     rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
-    _driver(engine, "insert_log").commit_many(rows)
+    counts = _driver(engine, "insert_read").commit_each(rows)
+    return tuple(e for e, n in zip(employee_ids, counts, strict=True) if n)

@@ -316,12 +316,12 @@ class DriverStatement:
                 self.sql, params, exc, error, hide_parameters=True
             ) from exc
 
-    def commit_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run the statement for each row in one transaction, committed when this returns
-        (as :func:`write_transaction` would: on SQLite after ``BEGIN IMMEDIATE``, in turn
-        with this process's other writers)."""
+    def commit_each(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Run the statement once per row, all in one transaction committed when this
+        returns (as :func:`write_transaction` would: on SQLite after ``BEGIN IMMEDIATE``, in
+        turn with this process's other writers); return each run's row count."""
         if not rows:
-            return
+            return []
         params = [self.params(r) for r in rows]
         sqlite = self.engine.dialect.name == "sqlite"
         with _write_lock(self.engine) if sqlite else nullcontext():
@@ -333,8 +333,11 @@ class DriverStatement:
                     if sqlite:
                         cursor.execute(_BEGIN_STATEMENTS["immediate"])
                     try:
+                        counts = []
                         with self._wrapped(params):
-                            cursor.executemany(self.sql, params)  # type: ignore[arg-type]
+                            for one in params:
+                                cursor.execute(self.sql, one)
+                                counts.append(cursor.rowcount)
                     except BaseException:
                         if sqlite:
                             cursor.execute("ROLLBACK")
@@ -349,6 +352,7 @@ class DriverStatement:
                     cursor.close()
             finally:
                 conn.close()
+        return counts
 
 
 def _alembic_config(conn: sa.Connection) -> Config:

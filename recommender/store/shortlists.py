@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -230,8 +230,9 @@ def create_shortlist(
         Nothing could be written; neither the shortlist nor any log row is kept.
     """
     with write_transaction(engine) as conn:
-        stored = save_shortlist(conn, principal, content)
-        log_reads(
+        # Logged first: each person's row is then held (PostgreSQL: FOR SHARE) until this
+        # commits, and anyone erased since the ranking was made is neither logged nor kept.
+        logged = log_reads(
             conn,
             principal,
             content.employee_ids,
@@ -239,7 +240,16 @@ def create_shortlist(
             route=route,
             request_id=request_id,
         )
+        stored = save_shortlist(conn, principal, _only(content, logged))
     return stored
+
+
+def _only(content: ShortlistContent, employee_ids: Sequence[str]) -> ShortlistContent:
+    """``content`` with only the entries of ``employee_ids`` (ranks kept as they were)."""
+    if len(employee_ids) == len(content.entries):
+        return content
+    kept = set(employee_ids)
+    return replace(content, entries=tuple(e for e in content.entries if e.employee_id in kept))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -313,7 +323,7 @@ def read_shortlist(
         stored = _load(conn, shortlist_id)
         if not may_see(principal, stored):
             raise UnknownShortlist(shortlist_id)
-        log_reads(
+        logged = log_reads(
             conn,
             principal,
             stored.content.employee_ids,
@@ -321,4 +331,5 @@ def read_shortlist(
             route=route,
             request_id=request_id,
         )
-    return stored
+    # Someone erased after the entries were read (PostgreSQL) was not logged: left out.
+    return replace(stored, content=_only(stored.content, logged))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 import pytest
 import sqlalchemy as sa
 
 from recommender.access import Principal, Role
+from recommender.catalog import Catalog
 from recommender.errors import InvalidInput, UnknownEmployee
 from recommender.store import delete_employee, make_engine, save_catalog, upgrade
 from recommender.store.access import (
@@ -25,14 +29,22 @@ from recommender.store.access import (
     tombstone_access_log,
 )
 from recommender.store.engine import write_transaction
+from recommender.store.schema import employees
 from tests.factories import small_catalog
+
+
+def two_people() -> Catalog:
+    """The small catalogue with a second person, E2."""
+    base = small_catalog()
+    bo = replace(base.employee("E1"), id="E2", name="Bo Example")
+    return replace(base, employees=MappingProxyType({**base.employees, "E2": bo}))
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(database_url)
     upgrade(engine)
-    save_catalog(engine, small_catalog(), kind="org", source="tests")
+    save_catalog(engine, two_people(), kind="org", source="tests")
     yield engine
     engine.dispose()
 
@@ -211,3 +223,46 @@ def test_erasure_tombstones_the_person_in_the_access_log(engine: sa.Engine) -> N
     with engine.connect() as conn:
         stored = conn.execute(sa.select(access_log.c.employee_id)).scalars().all()
     assert "E1" not in stored
+
+
+def test_a_person_no_longer_stored_is_not_logged_and_the_caller_is_told(
+    engine: sa.Engine,
+) -> None:
+    """A read served from data loaded before an erasure must not log the erased person (the
+    log would name them again); both paths return whom they logged."""
+    talent = Principal("talent01", Role.TALENT)
+    assert delete_employee(engine, "E1")
+    logged = record_reads(engine, talent, ["E1", "E2"], action="a", route="R", request_id="q")
+    assert logged == ("E2",)
+    with write_transaction(engine) as conn:
+        assert log_reads(conn, talent, ["E2", "E1"], action="a", route="R", request_id="q") == (
+            "E2",
+        )
+    assert [r.employee_id for r in read_access_log(engine)] == ["E2", "E2"]
+
+
+def test_a_read_racing_an_erasure_waits_for_it_and_then_logs_nothing_about_the_person(
+    engine: sa.Engine,
+) -> None:
+    """The erasure below has deleted E1 and tombstoned E1's log rows but not committed. A
+    read of E1 must not slip its log row in beside it (it would name E1 after the
+    erasure): it waits (PostgreSQL: E1's row is locked; SQLite: one writer at a time),
+    then finds E1 gone."""
+    talent = Principal("talent01", Role.TALENT)
+    done: dict[str, tuple[str, ...]] = {}
+
+    def read() -> None:
+        done["logged"] = record_reads(
+            engine, talent, ["E1", "E2"], action="a", route="R", request_id="q"
+        )
+
+    reader = threading.Thread(target=read)
+    with write_transaction(engine) as conn:  # the erasure, in flight
+        conn.execute(sa.delete(employees).where(employees.c.id == "E1"))
+        tombstone_access_log(conn, "E1")
+        reader.start()
+        reader.join(timeout=1.0)
+        assert reader.is_alive(), "the read did not wait for the erasure"
+    reader.join(timeout=30)
+    assert done["logged"] == ("E2",)
+    assert [r.employee_id for r in read_access_log(engine)] == ["E2"]
