@@ -8,9 +8,12 @@ from typing import Annotated, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Query, Request, Response
 
+from api.auth import request_id
 from api.schemas import Page
 from api.state import current_recommender
+from recommender.access import Action, Principal
 from recommender.service import Recommender
+from recommender.store.access import record_reads
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -53,6 +56,26 @@ def route_of(request: Request) -> str:
     """The matched route as ``"METHOD /path/{param}"``: names the route, not the person."""
     path: str = getattr(request.scope.get("route"), "path", "<unmatched>")
     return f"{request.method} {path}"
+
+
+def log_reads_of(
+    engine: sa.Engine,
+    principal: Principal,
+    request: Request,
+    employee_ids: Sequence[str],
+    action: Action,
+) -> tuple[str, ...]:
+    """Log one ``action`` read of each person and commit it (before the reply); return whom
+    it logged. Anyone erased since the served data was loaded is not logged, and the
+    caller must leave them out of the answer."""
+    return record_reads(
+        engine,
+        principal,
+        employee_ids,
+        action=str(action),
+        route=route_of(request),
+        request_id=request_id(request),
+    )
 
 
 class Paging:

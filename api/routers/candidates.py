@@ -20,7 +20,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
 from api.auth import request_id, require
-from api.deps import EngineDep, NoStore, RecommenderDep, route_of
+from api.deps import EngineDep, NoStore, RecommenderDep, log_reads_of, route_of
 from api.schemas import RequestSchema, Schema
 from recommender.access import Action, Principal
 from recommender.candidates import Candidate, Shortlist, ShortlistFilter
@@ -28,7 +28,6 @@ from recommender.catalog import Catalog
 from recommender.pathways.explain import skill_name
 from recommender.pathways.gaps import SkillGap
 from recommender.service import Recommender
-from recommender.store.access import record_reads
 from recommender.store.shortlists import (
     ShortlistContent,
     ShortlistEntry,
@@ -327,15 +326,10 @@ async def get_candidates(
         department=department, location=location, min_readiness=min_readiness, max_hours=max_hours
     )
     answer = _rank(service, role_id, limit, filters)
-    logged = record_reads(
-        engine,
-        principal,
-        [c.employee_id for c in answer.candidates],
-        action=str(Action.CANDIDATES_READ),
-        route=route_of(request),
-        request_id=request_id(request),
+    people = [c.employee_id for c in answer.candidates]
+    return _only_logged(
+        answer, log_reads_of(engine, principal, request, people, Action.CANDIDATES_READ)
     )
-    return _only_logged(answer, logged)
 
 
 def _only_logged(answer: CandidatesOut, logged: tuple[str, ...]) -> CandidatesOut:

@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import request_id, require
-from api.deps import NO_STORE_HEADERS, EngineDep, NoStore, RecommenderDep, route_of
+from api.auth import require
+from api.deps import NO_STORE_HEADERS, EngineDep, NoStore, RecommenderDep, log_reads_of
 from api.rendered import pages_of, render
 from api.schemas_pathways import OpportunitiesOut, PathwayOut
 from recommender.access import Action, Principal
@@ -37,7 +37,6 @@ from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.errors import UnknownEmployee
 from recommender.pathways import Objective
 from recommender.service import Recommender
-from recommender.store.access import record_reads
 
 router = APIRouter(prefix="/v1")
 
@@ -64,14 +63,7 @@ def _check_person(service: Recommender, principal: Principal, employee_id: str) 
 def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request: Request) -> None:
     """Write one ``pathways.read`` access-log row and commit it (before the reply); raise
     :class:`UnknownEmployee` if the person was erased since the served data was loaded."""
-    logged = record_reads(
-        engine,
-        principal,
-        [employee_id],
-        action=str(Action.PATHWAYS_READ),
-        route=route_of(request),
-        request_id=request_id(request),
-    )
+    logged = log_reads_of(engine, principal, request, [employee_id], Action.PATHWAYS_READ)
     if not logged:
         raise UnknownEmployee(employee_id)
 

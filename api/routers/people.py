@@ -19,13 +19,12 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from api.auth import request_id, require
-from api.deps import EngineDep, NoStore, RecommenderDep, route_of
+from api.auth import require
+from api.deps import EngineDep, NoStore, RecommenderDep, log_reads_of
 from api.routers.text import NO_MODEL, InferredSkillOut, Text
 from api.schemas import RequestSchema, Schema
 from recommender.access import Action, Principal
 from recommender.candidates.people import PeopleSearch, PersonMatch, SharedSkill
-from recommender.store.access import record_reads
 
 router = APIRouter(prefix="/v1")
 
@@ -120,16 +119,8 @@ def search_people(
 ) -> PeopleSearchOut:
     """The employees whose profiles read most like the text, with the skills they share."""
     found = service.similar_people(body.text, body.limit)
-    logged = set(
-        record_reads(
-            engine,
-            principal,
-            [m.employee_id for m in found.matches],
-            action=str(Action.CANDIDATES_READ),
-            route=route_of(request),
-            request_id=request_id(request),
-        )
-    )
+    people = [m.employee_id for m in found.matches]
+    logged = set(log_reads_of(engine, principal, request, people, Action.CANDIDATES_READ))
     # Anyone erased since the served data was loaded was not logged, and is left out.
     matches = tuple(m for m in found.matches if m.employee_id in logged)
     return PeopleSearchOut.from_domain(replace(found, matches=matches))
