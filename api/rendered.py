@@ -13,8 +13,9 @@ the old Recommender, so a request still in flight on the old data can never leav
 where the new data is served. Only the prepared question (``limit`` 10, viable moves) is
 kept; any other is rendered per request.
 
-The bytes equal what FastAPI would send for the same :class:`OpportunitiesOut` (a test
-compares them).
+The bytes are pydantic's JSON of the same :class:`OpportunitiesOut` the route declares: the
+same JSON FastAPI would send, without its second validation and encoding pass (a test
+compares the two).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class RenderedPages:
 
     def nbytes(self) -> int:
         """Bytes held by the compressed pages."""
-        return sum(len(p) for _, p in self._pages.values())
+        with self._lock:
+            return sum(len(p) for _, p in self._pages.values())
 
 
 _PAGES: weakref.WeakKeyDictionary[Recommender, RenderedPages] = weakref.WeakKeyDictionary()
