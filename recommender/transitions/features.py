@@ -55,6 +55,10 @@ SIGNALS: Mapping[str, str] = {
     "title_embedding": "cosine of title embeddings",
     "description_embedding": "cosine of title + description embeddings",
     "task_embedding": "cosine of embeddings of the leading task statements",
+    "task_mean_embedding": "cosine of the mean of each task statement's embedding",
+    "task_coverage_embedding": "mean over B's tasks of the closest of A's (embedding cosine)",
+    "activity_mean_embedding": "cosine of the mean of each work activity's embedding",
+    "activity_coverage_embedding": "mean over B's work activities of the closest of A's",
     "interests": "correlation of RIASEC interest profiles",
     "work_styles": "correlation of work-style importance profiles",
     "soc_proximity": "depth of the shared SOC code prefix, 0 (none) to 1 (same detailed code)",
@@ -153,6 +157,8 @@ def prepare_roles(
         [" ".join((r.title, *r.alternate_titles)) for r in roles], word=True
     )
     signals.update(_embedding_signals(roles, encoder))
+    signals.update(_item_embedding_signals(roles, encoder, "task", lambda r: r.tasks))
+    signals.update(_item_embedding_signals(roles, encoder, "activity", lambda r: r.work_activities))
     signals["interests"] = _correlation([dict(r.interests) for r in roles])
     signals["work_styles"] = _correlation([dict(r.work_styles) for r in roles])
     signals["soc_proximity"] = _soc_proximity([r.soc_code for r in roles])
@@ -269,6 +275,44 @@ def _embedding_signals(roles: Sequence[Role], encoder: Encoder) -> dict[str, Mat
         )
         out[_EMBEDDING_SIGNAL[kind]] = _cosine(dense)
     return out
+
+
+def _item_embedding_signals(
+    roles: Sequence[Role], encoder: Encoder, kind: str, items: Callable[[Role], Sequence[str]]
+) -> dict[str, Matrix]:
+    """Signals from each item (task statement, work activity) embedded on its own.
+
+    A role's joined task text is longer than the encoder reads (it stops after 256 word
+    pieces), so ``task_embedding`` sees only the leading tasks. Here every item counts:
+    ``{kind}_mean_embedding`` is the cosine of the roles' mean item vectors, and the
+    directed ``{kind}_coverage_embedding[a, b]`` averages, over b's items, the cosine of
+    the closest of a's items. ``NaN`` where either role has no items.
+    """
+    lists = [tuple(dict.fromkeys(t for t in items(r) if t.strip())) for r in roles]
+    n = len(roles)
+    nan = np.full((n, n), np.nan, dtype=np.float32)
+    names = (f"{kind}_mean_embedding", f"{kind}_coverage_embedding")
+    texts = sorted({t for lst in lists for t in lst})
+    if not texts:
+        return {names[0]: nan, names[1]: nan.copy()}
+    vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    position = {t: i for i, t in enumerate(texts)}
+    rows = [np.array([position[t] for t in lst], dtype=np.int64) for lst in lists]
+    counts = np.array([len(r) for r in rows])
+    has = counts > 0
+    means = np.zeros((n, vectors.shape[1]), dtype=np.float32)
+    for i in np.flatnonzero(has):
+        means[i] = vectors[rows[i]].mean(axis=0)
+    mean_cosine = _cosine(means)
+    # Every role's items in one block, so one product per source covers all destinations.
+    stacked = vectors[np.concatenate([rows[i] for i in np.flatnonzero(has)])]
+    starts = np.concatenate([[0], np.cumsum(counts[has])[:-1]])
+    coverage = nan.copy()
+    for a in np.flatnonzero(has):
+        best = (vectors[rows[a]] @ stacked.T).max(axis=0)
+        coverage[a, has] = np.add.reduceat(best, starts) / counts[has]
+    return {names[0]: mean_cosine, names[1]: coverage}
 
 
 # Interests, work styles, SOC -----------------------------------------------------------------

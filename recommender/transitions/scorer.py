@@ -84,9 +84,13 @@ FUSIONS: Mapping[str, FusionSpec] = {
             "skill_coverage", "knowledge_coverage", "skill_profile", "knowledge_profile",
             "task_tfidf", "activity_coverage", "activity_tfidf", "technology_tfidf",
             "title_tfidf", "title_embedding", "description_embedding", "task_embedding",
-            "interests", "work_styles", "soc_proximity",
+            "task_mean_embedding", "task_coverage_embedding", "activity_mean_embedding",
+            "activity_coverage_embedding", "interests", "work_styles", "soc_proximity",
         ),
-        (*_TEXT_SIGNALS, "title_tfidf", "activity_tfidf"),
+        (
+            *_TEXT_SIGNALS, "title_tfidf", "activity_tfidf", "task_mean_embedding",
+            "task_coverage_embedding",
+        ),
         ("activity_tfidf", "technology_tfidf", "interests"),
     ),
     "profile": FusionSpec(
