@@ -13,7 +13,7 @@ inside the dev split: it ranks each source only among a random half of the dev o
 (relevant rows restricted to that half too) and compares precision@10 with the whole dev
 split, for single signals and (unless ``--no-fused``) for the fused model's out-of-fold
 scores from grouped 5-fold CV (the same protocol as ``reskill evaluate transitions``; about
-half an hour on a busy two-core machine). Nothing here reads the held-out half.
+three minutes on this two-core machine in session 5). Nothing here reads the held-out half.
 
 It also prints each ranking's figures under other readings of the reference protocol, on the
 whole dev split: relations made symmetric (B related to A whenever A is related to B);
