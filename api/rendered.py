@@ -21,7 +21,6 @@ compares the two).
 from __future__ import annotations
 
 import threading
-import time
 import weakref
 import zlib
 from collections.abc import Callable
@@ -99,15 +98,13 @@ def render_prepared(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Render the first page of everyone with a prepared answer, for ``today``; returns how
-    many pages were rendered."""
+    many pages were rendered. ``progress(done, total)`` is called after each page."""
     today = today or date.today()
     pages = pages_of(service)
     people = service.prepared_opportunities.people()
-    last = time.perf_counter()
     for done, employee_id in enumerate(people, 1):
         options = service.opportunities(employee_id, PREPARED_LIMIT, today=today)
         pages.put(employee_id, today, render(employee_id, PREPARED_LIMIT, False, options))
-        if progress is not None and (done == len(people) or time.perf_counter() - last > 1):
-            last = time.perf_counter()
+        if progress is not None:
             progress(done, len(people))
     return len(people)

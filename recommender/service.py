@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 import networkx as nx
 
 from recommender import ONET_ATTRIBUTION
-from recommender.candidates.precompute import PreparedOpportunities
+from recommender.candidates.precompute import PreparedOpportunities, is_prepared_question
 from recommender.catalog import Catalog, Course, CourseKind, Role, RoleSource, Skill, SkillCategory
 from recommender.errors import InvalidInput, ModelMissing
 from recommender.graph import build_graph
@@ -299,7 +299,7 @@ class Recommender:
         key = _opportunities_key(employee_id, limit, include_unviable)
         kept = (
             self.prepared_opportunities.get(employee_id)
-            if _is_prepared(limit, include_unviable)
+            if is_prepared_question(limit, include_unviable)
             else None
         )
         prepared = kept is not None
@@ -331,7 +331,10 @@ class Recommender:
         self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
     ) -> bool:
         """Whether :meth:`opportunities` would answer from memory (no planning)."""
-        if _is_prepared(limit, include_unviable) and employee_id in self.prepared_opportunities:
+        if (
+            is_prepared_question(limit, include_unviable)
+            and employee_id in self.prepared_opportunities
+        ):
             return True
         with self._lock:
             return _opportunities_key(employee_id, limit, include_unviable) in self._answers
@@ -490,13 +493,6 @@ class Recommender:
             "courses": len(c.courses),
             "employees": len(c.employees),
         }
-
-
-def _is_prepared(limit: int, include_unviable: bool) -> bool:
-    """Whether this opportunities question is the one answered ahead for everyone."""
-    from recommender.candidates.precompute import PREPARED_LIMIT
-
-    return limit == PREPARED_LIMIT and not include_unviable
 
 
 def _opportunities_key(employee_id: str, limit: int, include_unviable: bool) -> Hashable:

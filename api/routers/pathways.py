@@ -33,7 +33,7 @@ from api.deps import NO_STORE_HEADERS, EngineDep, NoStore, RecommenderDep, log_r
 from api.rendered import pages_of, render
 from api.schemas_pathways import OpportunitiesOut, PathwayOut
 from recommender.access import Action, Principal
-from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.candidates.precompute import is_prepared_question
 from recommender.errors import UnknownEmployee
 from recommender.pathways import Objective
 from recommender.service import Recommender
@@ -89,7 +89,7 @@ async def get_opportunities(
     """Roles the person could move to, best first, each with its cheapest training plan."""
     _check_person(service, principal, employee_id)
     today = date.today()
-    first_page = limit == PREPARED_LIMIT and not include_unviable
+    first_page = is_prepared_question(limit, include_unviable)
     pages = pages_of(service)
     body = pages.get(employee_id, today) if first_page else None
     if body is None:

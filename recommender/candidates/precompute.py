@@ -34,10 +34,17 @@ from recommender.candidates.index import CandidateIndex
 from recommender.candidates.mobility import MobilityOption, mobility_options
 from recommender.catalog import Catalog
 
-__all__ = ["PREPARED_LIMIT", "PreparedOpportunities", "unchanged_offer"]
+__all__ = ["PREPARED_LIMIT", "PreparedOpportunities", "is_prepared_question", "unchanged_offer"]
 
 #: The question answered ahead: the first page of opportunities (viable moves only).
 PREPARED_LIMIT = 10
+
+
+def is_prepared_question(limit: int, include_unviable: bool) -> bool:
+    """Whether an opportunities question is the one answered ahead for everyone."""
+    return limit == PREPARED_LIMIT and not include_unviable
+
+
 _CHUNK = 50
 
 Options = tuple[MobilityOption, ...]

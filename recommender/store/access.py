@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -182,7 +183,7 @@ def find_principal(engine: sa.Engine, token: str) -> Principal | None:
     if parsed is None:
         return None
     key_id, secret = parsed
-    row = _driver(engine, "find_key").first({"key_id": key_id})
+    row = _driver(engine, _FIND_KEY).first({"key_id": key_id})
     if row is None:
         return None
     secret_hash, role, employee_id = row
@@ -191,24 +192,20 @@ def find_principal(engine: sa.Engine, token: str) -> Principal | None:
     return Principal(key_id, Role(role), employee_id)
 
 
-_DRIVER: weakref.WeakKeyDictionary[sa.Engine, dict[str, DriverStatement]] = (
+_DRIVER: weakref.WeakKeyDictionary[sa.Engine, dict[Any, DriverStatement]] = (
     weakref.WeakKeyDictionary()
 )
 _DRIVER_GUARD = threading.Lock()
 
 
-def _driver(engine: sa.Engine, name: str) -> DriverStatement:
-    """The statement every request runs (``find_key``, ``insert_read``), compiled once per
-    engine for its driver."""
+def _driver(engine: sa.Engine, statement: Any) -> DriverStatement:
+    """``statement`` (one every request runs: the key lookup, the read log insert)
+    compiled once per engine for its driver."""
     with _DRIVER_GUARD:
         statements = _DRIVER.setdefault(engine, {})
-        if name not in statements:
-            statements[name] = (
-                DriverStatement(engine, _FIND_KEY)
-                if name == "find_key"
-                else DriverStatement(engine, _INSERT_READ)
-            )
-        return statements[name]
+        if statement not in statements:
+            statements[statement] = DriverStatement(engine, statement)
+        return statements[statement]
 
 
 def list_keys(engine: sa.Engine) -> list[KeyRecord]:
@@ -381,5 +378,5 @@ def record_reads(
     """:func:`log_reads` in a transaction of its own, committed when this returns; returns
     the ids logged (people erased meanwhile are not)."""
     rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
-    counts = _driver(engine, "insert_read").commit_each(rows)
+    counts = _driver(engine, _INSERT_READ).commit_each(rows)
     return tuple(e for e, n in zip(employee_ids, counts, strict=True) if n)
