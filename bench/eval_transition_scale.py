@@ -32,14 +32,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
+from _dev_split import ONET, dev_split
 
-from recommender.cli._options import EMBEDDING_CACHE, cached_encoder
-from recommender.cli.transitions import _candidates, _load_catalog
-from recommender.evaluation import mean_metrics, read_related
-from recommender.transitions.features import PreparedRoles, prepare_roles
+from recommender.evaluation import mean_metrics
+from recommender.transitions.features import PreparedRoles
 from recommender.transitions.training import cross_validate
 
-REPO = Path(__file__).resolve().parents[1]
 SIGNALS = ("skill_profile", "description_embedding", "title_tfidf", "task_embedding", "task_tfidf")
 Judgements = dict[str, dict[str, int]]
 
@@ -83,17 +81,14 @@ def halving(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--onet", type=Path, default=REPO.parent / "shared" / "onet")
+    parser.add_argument("--onet", type=Path, default=ONET)
     parser.add_argument("--halves", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-fused", action="store_true")
     args = parser.parse_args()
 
-    catalog = _load_catalog(args.onet)
-    judgements = read_related(args.onet / "Related Occupations (dev split).txt")
-    prepared = prepare_roles(
-        catalog, cached_encoder(EMBEDDING_CACHE, bf16=True), _candidates(catalog, judgements)
-    )
+    split = dev_split(args.onet)
+    judgements, prepared = split.judgements, split.prepared
     symmetric: Judgements = {a: dict(r) for a, r in judgements.items()}
     for a, related in judgements.items():
         for b, grade in related.items():
