@@ -132,3 +132,44 @@ def test_evaluate_prints_metrics_of_the_shipped_model_on_a_full_related_file(
     assert result.exit_code == 0, result.output
     assert "precision@10" in result.output and "nDCG@20" in result.output
     assert "shipped model" in result.output
+
+
+@pytest.mark.slow
+def test_evaluate_ranks_a_held_out_half_file_within_that_half(
+    mini_onet: Path, tmp_path: Path
+) -> None:
+    # A file of the other half's rows says nothing about moves into the dev half: ranking a
+    # source whose related list is every other occupation of its half must score 1.0, which
+    # it cannot if dev-half occupations (unjudged, so counted as misses) are ranked too.
+    zones = (mini_onet / "Job Zones.txt").read_text(encoding="utf-8").splitlines()[1:]
+    held_out = sorted({line.split("\t")[0] for line in zones} - {"", *_dev_codes(zones)})
+    assert len(held_out) > 11
+    source, others = held_out[0], held_out[1:]
+    related = tmp_path / "Related Occupations (held out).txt"
+    related.write_text(
+        "O*NET-SOC Code\tTitle\tRelated O*NET-SOC Code\tRelated Title\tRelatedness Tier\tIndex\n"
+        + "".join(f"{source}\tx\t{c}\tx\tSupplemental\t{i}\n" for i, c in enumerate(others, 1)),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "transitions",
+            "--onet",
+            str(mini_onet),
+            "--related",
+            str(related),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    assert f"shipped model over the other half's {len(held_out)} occupations" in result.output
+    row = next(line for line in result.output.splitlines() if "full" in line)
+    assert row.split("│")[3].strip() == "1.000"  # precision@10
+
+
+def _dev_codes(zones: list[str]) -> set[str]:
+    return {line.split("\t")[0] for line in zones if in_dev_half(line.split("\t")[0])}

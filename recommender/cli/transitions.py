@@ -161,10 +161,19 @@ def fit(
 
 
 def _candidates(catalog: Catalog, judgements: Judgements) -> list[str]:
-    """Dev-half occupations when every judged code is in the dev half; else all."""
+    """The occupations of the half every judged code lies in; all of them otherwise.
+
+    O*NET's related rows are split by half (``in_dev_half``): a file holding one half's rows
+    says nothing about moves into the other half, so those are unknown, not misses. Ranking
+    that half's sources over every occupation would count each unjudged other-half
+    occupation in a top 10 as wrong.
+    """
     codes = set(judgements) | {t for r in judgements.values() for t in r}
-    dev_only = all(in_dev_half(c) for c in codes)
-    return [r for r in catalog.roles if in_dev_half(r) or not dev_only]
+    halves = {in_dev_half(c) for c in codes}
+    if len(halves) != 1:
+        return list(catalog.roles)
+    (dev,) = halves
+    return [r for r in catalog.roles if in_dev_half(r) == dev]
 
 
 def _manifest(
@@ -222,8 +231,9 @@ def evaluate(
     """precision@10, recall@20 and nDCG@20 of the rankings against RELATED.
 
     On the dev split (every code in RELATED in the dev half) the figures are grouped
-    5-fold cross-validated over dev-half candidates; on any other file the shipped model
-    ranks all occupations for the sources RELATED covers.
+    5-fold cross-validated over dev-half candidates. On a file of the other half (every
+    code in it) the shipped model ranks that half's occupations, since moves into the dev
+    half are not judged there; on a file spanning both halves it ranks all occupations.
     """
     started = time.perf_counter()
     try:
@@ -231,12 +241,14 @@ def evaluate(
         judgements = {k: v for k, v in read_related(related).items() if k in catalog.roles}
         encoder = cached_encoder(cache_dir, bf16=bf16)
         candidates = _candidates(catalog, judgements)
-        if len(candidates) < len(catalog.roles):
+        one_half = len(candidates) < len(catalog.roles)
+        if one_half and all(in_dev_half(c) for c in candidates):
             prepared = prepare_roles(catalog, encoder, candidates)
             result = cross_validate(prepared, judgements, "full").metrics
             label = f"grouped 5-fold CV over {len(candidates)} dev-half occupations"
         else:
-            scorer = TransitionScorer(TransitionModelSet.load(model), encoder).prepare(catalog)
+            models = TransitionModelSet.load(model)
+            scorer = TransitionScorer(models, encoder).prepare(catalog, candidates)
             sources = sorted(judgements)
             positions = [scorer.roles.index(s) for s in sources]
             rankings = {
@@ -244,7 +256,8 @@ def evaluate(
                 for s, top in zip(sources, scorer.rank(positions, 20), strict=True)
             }
             result = mean_metrics(rankings, judgements, sources)
-            label = f"shipped model over all {len(catalog.roles)} occupations"
+            where = "the other half's" if one_half else "all"
+            label = f"shipped model over {where} {len(candidates)} occupations"
     except (ReskillError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, ReskillError) else InvalidInput(str(exc))) from exc
     _print_metrics(label, {"full": dict(result)})
