@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from recommender.errors import InvalidCatalog, Problem
 
@@ -37,6 +38,8 @@ __all__ = [
     "recall_at_k",
     "ndcg_at_k",
     "mean_metrics",
+    "FULL_LIST_GRADES",
+    "completed_metrics",
     "read_related",
     "in_dev_half",
     "file_sha256",
@@ -137,6 +140,94 @@ def mean_metrics(
         "ndcg@20": n20,
         "sources": float(len(chosen)),
     }
+
+
+FULL_LIST_GRADES: tuple[int, ...] = (3,) * 5 + (2,) * 5 + (1,) * 10
+"""Grades of an occupation's complete O*NET related list: 20 rows, Index 1-5 Primary-Short,
+6-10 Primary-Long, 11-20 Supplemental (every source of the dev split has indices up to 20,
+of which it holds the rows that fall in its half)."""
+
+_BLOCKS = ((0, 10), (10, 20))
+
+
+def completed_metrics(
+    rankings: Mapping[str, Sequence[str]],
+    judgements: Judgements,
+    sources: Iterable[str],
+    judged: Collection[str],
+    unseen: Mapping[str, Collection[str]],
+) -> dict[str, float]:
+    """precision@10, recall@20 and nDCG@20 over every occupation, estimated from one half's rows.
+
+    The rankings cover every occupation, but only destinations in ``judged`` (the dev half)
+    have known relations to the sources. O*NET splits its halves by a hash of the code, so
+    whether a destination is judged is independent of whether it is related: an unjudged
+    destination in a source's top 20 is as likely to be related as a judged one the model
+    never saw in training at the same depth. So each unjudged item counts with the
+    relevance rate and mean grade of the judged, never-seen items (``unseen[source]``:
+    judged destinations the source's fold model did not train on) at the same rank,
+    pooled over sources (at a rank with none, those of its block of ranks, 1-10 or
+    11-20); judged items count as judged. Recall and the
+    ideal DCG use the complete list of 20 (:data:`FULL_LIST_GRADES`).
+
+    Returns the mean metrics, ``sources``, and per block the never-seen judged items
+    (``unseen_judged@10``, ``unseen_judged@20``) with their relevance rate and its
+    binomial standard error (``unseen_rate@10``, ``unseen_rate_se@10``, ...).
+    """
+    chosen = list(sources)
+    if not chosen:
+        raise ValueError("no source occupations to evaluate")
+    hits = np.zeros(20)
+    gains = np.zeros(20)
+    counts = np.zeros(20)
+    for s in chosen:
+        for i, r in enumerate([r for r in rankings.get(s, ()) if r != s][:20]):
+            if r in unseen[s]:
+                seen_grade = judgements[s].get(r, 0)
+                hits[i] += seen_grade > 0
+                gains[i] += seen_grade
+                counts[i] += 1
+    # The rate at each rank; a rank without never-seen judged items takes its block's.
+    block_of = np.repeat(np.arange(len(_BLOCKS)), [hi - lo for lo, hi in _BLOCKS])
+    block_counts = np.bincount(block_of, counts)
+    block_rate = _ratio(np.bincount(block_of, hits), block_counts)
+    rate = np.where(counts > 0, _ratio(hits, counts), block_rate[block_of])
+    mean_gain = np.where(
+        counts > 0,
+        _ratio(gains, counts),
+        _ratio(np.bincount(block_of, gains), block_counts)[block_of],
+    )
+    discounts = 1.0 / np.log2(np.arange(2, 22))
+    ideal = float(np.dot(FULL_LIST_GRADES, discounts))
+    rows = []
+    for s in chosen:
+        top = [r for r in rankings.get(s, ()) if r != s][:20]
+        relevance = np.zeros(20)
+        grade = np.zeros(20)
+        for i, r in enumerate(top):
+            if r in judged:
+                grade[i] = judgements[s].get(r, 0)
+                relevance[i] = grade[i] > 0
+            else:
+                relevance[i], grade[i] = rate[i], mean_gain[i]
+        rows.append(
+            (relevance[:10].sum() / 10, relevance.sum() / 20, float(grade @ discounts) / ideal)
+        )
+    p10, r20, n20 = (float(np.mean(col)) for col in zip(*rows, strict=True))
+    out = {"precision@10": p10, "recall@20": r20, "ndcg@20": n20, "sources": float(len(chosen))}
+    for b, (_, hi) in enumerate(_BLOCKS):
+        r, c = block_rate[b], block_counts[b]
+        out[f"unseen_judged@{hi}"] = float(c)
+        out[f"unseen_rate@{hi}"] = float(r)
+        out[f"unseen_rate_se@{hi}"] = float(np.sqrt(r * (1 - r) / c)) if c else float("nan")
+    return out
+
+
+def _ratio(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    top, bottom = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    out = np.zeros_like(top)
+    np.divide(top, bottom, out=out, where=bottom > 0)
+    return out
 
 
 def _check_k(k: int) -> None:

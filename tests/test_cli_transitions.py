@@ -173,3 +173,35 @@ def test_evaluate_ranks_a_held_out_half_file_within_that_half(
 
 def _dev_codes(zones: list[str]) -> set[str]:
     return {line.split("\t")[0] for line in zones if in_dev_half(line.split("\t")[0])}
+
+
+@pytest.mark.slow
+def test_evaluate_on_the_dev_split_also_estimates_figures_over_every_occupation(
+    mini_onet: Path, tmp_path: Path
+) -> None:
+    related = mini_onet / "Related Occupations (dev split).txt"
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "transitions",
+            "--onet",
+            str(mini_onet),
+            "--related",
+            str(related),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    zones = (mini_onet / "Job Zones.txt").read_text(encoding="utf-8").splitlines()[1:]
+    everyone, dev = len(zones), len(_dev_codes(zones))
+    assert f"grouped 5-fold CV over {dev} dev-half occupations" in result.output
+    completed = f"grouped 5-fold CV over all {everyone} occupations, related lists of 20"
+    assert completed in result.output
+    tail = result.output[result.output.index(completed) :]
+    for name in ("full", "task_tfidf", "description_embedding", "skill_profile"):
+        row = next(line for line in tail.splitlines() if line.startswith(f"│ {name} "))
+        assert 0 <= float(row.split("│")[3]) <= 1  # precision@10
+    assert "judged top-10 destinations its model never trained on" in result.output

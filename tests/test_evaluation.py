@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from recommender.errors import InvalidCatalog
 from recommender.evaluation import (
+    FULL_LIST_GRADES,
     TIER_GRADES,
+    completed_metrics,
     in_dev_half,
     mean_metrics,
     ndcg_at_k,
@@ -89,3 +93,54 @@ def test_dev_half_follows_the_parity_of_the_code_hash() -> None:
 
     for code in ("15-1212.00", "29-1141.00", "15-1232.00"):
         assert in_dev_half(code) == (int(hashlib.sha256(code.encode()).hexdigest(), 16) % 2 == 0)
+
+
+def test_completed_metrics_count_unjudged_items_at_the_never_seen_judged_rate() -> None:
+    # Top 10 of "a": four judged items its model never saw (3 related), two judged items it
+    # trained on (1 related) and four unjudged items; ranks 11-20 hold judged never-seen
+    # items, one related of ten.
+    top10 = ["u1", "s1", "x1", "u2", "s2", "x2", "u3", "x3", "u4", "x4"]
+    tail = [f"t{i}" for i in range(10)]
+    judged = {"u1", "u2", "u3", "u4", "s1", "s2", *tail}
+    grades = {"u1": 3, "u2": 2, "u3": 1, "s1": 1, "t0": 2}
+    m = completed_metrics(
+        {"a": top10 + tail}, {"a": grades}, ["a"], judged, {"a": {*judged} - {"s1", "s2"}}
+    )
+    assert m["unseen_rate@10"] == pytest.approx(0.75)
+    assert m["unseen_judged@10"] == 4 and m["unseen_judged@20"] == 10
+    assert m["precision@10"] == pytest.approx((3 + 1 + 4 * 0.75) / 10)
+    assert m["recall@20"] == pytest.approx((3 + 1 + 4 * 0.75 + 1) / 20)
+    mean_gain = (3 + 2 + 1 + 0) / 4
+    gains = [3, 1, mean_gain, 2, 0, mean_gain, 1, mean_gain, 0, mean_gain, 2] + [0] * 9
+    discounts = [1 / math.log2(i + 2) for i in range(20)]
+    ideal = sum(g * d for g, d in zip(FULL_LIST_GRADES, discounts, strict=True))
+    dcg = sum(g * d for g, d in zip(gains, discounts, strict=True))
+    assert m["ndcg@20"] == pytest.approx(dcg / ideal)
+
+
+def test_completed_metrics_recover_full_list_precision_from_half_the_judgements() -> None:
+    # A world whose complete related lists are known: 20 related per source, a noisy
+    # ranking. Judge only a random half of the destinations, as the O*NET split does; the
+    # completed estimate must land on the true figure, where scoring unjudged items as
+    # misses roughly halves it.
+    rng = np.random.default_rng(7)
+    n = 600
+    ids = [f"o{i}" for i in range(n)]
+    judged = {r for r in ids if rng.random() < 0.5}
+    rankings, complete, half = {}, {}, {}
+    for s in ids[:300]:
+        related = rng.choice([r for r in ids if r != s], 20, replace=False)
+        grades = dict(zip(related, FULL_LIST_GRADES, strict=True))
+        score = {r: rng.normal() for r in ids if r != s}
+        for r, g in grades.items():
+            score[r] += 1.0 + 0.5 * g
+        rankings[s] = sorted(score, key=score.__getitem__, reverse=True)[:20]
+        complete[s] = grades
+        half[s] = {r: g for r, g in grades.items() if r in judged}
+    truth = mean_metrics(rankings, complete, complete)
+    unseen = dict.fromkeys(half, judged)
+    estimate = completed_metrics(rankings, half, half, judged, unseen)
+    assert estimate["precision@10"] == pytest.approx(truth["precision@10"], abs=0.03)
+    assert estimate["ndcg@20"] == pytest.approx(truth["ndcg@20"], abs=0.03)
+    assert estimate["recall@20"] == pytest.approx(truth["recall@20"], abs=0.03)
+    assert mean_metrics(rankings, half, half)["precision@10"] < 0.7 * truth["precision@10"]

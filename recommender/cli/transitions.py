@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -27,10 +28,18 @@ from recommender.embeddings import (
     Encoder,
 )
 from recommender.errors import InvalidInput, ReskillError
-from recommender.evaluation import Judgements, file_sha256, in_dev_half, mean_metrics, read_related
+from recommender.evaluation import (
+    Judgements,
+    completed_metrics,
+    file_sha256,
+    in_dev_half,
+    mean_metrics,
+    read_related,
+)
 from recommender.transitions import (
     FUSIONS,
     REGENERATE_COMMAND,
+    PreparedTransitions,
     TransitionModelSet,
     TransitionScorer,
     cross_validate,
@@ -220,6 +229,10 @@ def _manifest(
     }
 
 
+REFERENCE_SIGNALS = ("task_tfidf", "description_embedding", "skill_profile")
+"""Single signals the transition issue quotes reference figures for, printed for comparison."""
+
+
 @evaluate_app.command("transitions")
 def evaluate(
     onet: OnetDir,
@@ -234,6 +247,11 @@ def evaluate(
     5-fold cross-validated over dev-half candidates. On a file of the other half (every
     code in it) the shipped model ranks that half's occupations, since moves into the dev
     half are not judged there; on a file spanning both halves it ranks all occupations.
+
+    For a file of one half it then ranks every occupation and estimates the figures
+    against complete related lists of 20 (see ``completed_metrics``): each unjudged
+    destination counts at the related rate of judged destinations the model never
+    trained on.
     """
     started = time.perf_counter()
     try:
@@ -242,38 +260,83 @@ def evaluate(
         encoder = cached_encoder(cache_dir, bf16=bf16)
         candidates = _candidates(catalog, judgements)
         one_half = len(candidates) < len(catalog.roles)
-        if one_half and all(in_dev_half(c) for c in candidates):
+        dev = one_half and all(in_dev_half(c) for c in candidates)
+        models = None if dev else TransitionModelSet.load(model)
+        if dev:
             prepared = prepare_roles(catalog, encoder, candidates)
             result = cross_validate(prepared, judgements, "full").metrics
             label = f"grouped 5-fold CV over {len(candidates)} dev-half occupations"
         else:
-            models = TransitionModelSet.load(model)
-            scorer = TransitionScorer(models, encoder).prepare(catalog, candidates)
-            sources = sorted(judgements)
-            positions = [scorer.roles.index(s) for s in sources]
-            rankings = {
-                s: [r for r, _ in top]
-                for s, top in zip(sources, scorer.rank(positions, 20), strict=True)
-            }
-            result = mean_metrics(rankings, judgements, sources)
+            assert models is not None
+            ranked = TransitionScorer(models, encoder).prepare(catalog, candidates)
+            result = mean_metrics(_rankings(ranked, judgements), judgements, sorted(judgements))
             where = "the other half's" if one_half else "all"
             label = f"shipped model over {where} {len(candidates)} occupations"
+        _print_metrics(label, {"full": dict(result)})
+        _tick("ranked within the judged occupations", started)
+        if one_half:
+            _evaluate_completed(catalog, encoder, judgements, set(candidates), models)
     except (ReskillError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, ReskillError) else InvalidInput(str(exc))) from exc
-    _print_metrics(label, {"full": dict(result)})
     _tick("done", started)
+
+
+def _rankings(prepared: PreparedTransitions, judgements: Judgements) -> dict[str, list[str]]:
+    sources = sorted(judgements)
+    positions = [prepared.roles.index(s) for s in sources]
+    return {
+        s: [r for r, _ in top] for s, top in zip(sources, prepared.rank(positions, 20), strict=True)
+    }
+
+
+def _evaluate_completed(
+    catalog: Catalog,
+    encoder: Encoder,
+    judgements: Judgements,
+    judged_ids: set[str],
+    models: TransitionModelSet | None,
+) -> None:
+    """Every occupation ranked; figures against complete related lists, estimated.
+
+    ``models`` is None on the dev split (grouped CV whose folds train on judged
+    destinations only); otherwise the shipped model, which never trained on the judged
+    half, so every judged destination counts as never seen.
+    """
+    everyone = prepare_roles(catalog, encoder)
+    judged = np.array([r in judged_ids for r in everyone.ids])
+    if models is None:
+        result = cross_validate(everyone, judgements, "full", judged=judged).metrics
+        how = "grouped 5-fold CV"
+    else:
+        rankings = _rankings(PreparedTransitions(everyone, models), judgements)
+        sources = sorted(judgements)
+        unseen = dict.fromkeys(sources, frozenset(judged_ids))
+        result = completed_metrics(rankings, judgements, sources, judged_ids, unseen)
+        how = "shipped model"
+    signals = signal_metrics(everyone, judgements, judged, REFERENCE_SIGNALS)
+    rows = {"full": dict(result), **{name: dict(m) for name, m in signals.items()}}
+    _print_metrics(
+        f"{how} over all {len(everyone.ids)} occupations, related lists of 20 completed "
+        "by estimate",
+        rows,
+    )
+    console.print(
+        f"full: {result['unseen_judged@10']:.0f} judged top-10 destinations its model never "
+        f"trained on, {result['unseen_rate@10']:.3f} +/- {result['unseen_rate_se@10']:.3f} "
+        "related; each unjudged one in a top 10 counts at that rate"
+    )
 
 
 def _print_metrics(title: str, rows: dict[str, dict[str, float]]) -> None:
     table = Table(title=title)
-    for column in ("fusion", "sources", "precision@10", "capped p@10", "recall@20", "nDCG@20"):
+    for column in ("ranking", "n", "precision@10", "capped", "recall@20", "nDCG@20"):
         table.add_column(column)
     for name, m in rows.items():
         table.add_row(
             name,
             f"{m['sources']:.0f}",
             f"{m['precision@10']:.3f}",
-            f"{m.get('capped_precision@10', float('nan')):.3f}",
+            f"{m['capped_precision@10']:.3f}" if "capped_precision@10" in m else "-",
             f"{m['recall@20']:.3f}",
             f"{m['ndcg@20']:.3f}",
         )

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.model_selection import GroupKFold
 
-from recommender.evaluation import Judgements, mean_metrics
+from recommender.evaluation import Judgements, completed_metrics, mean_metrics
 from recommender.transitions.features import PreparedRoles
 from recommender.transitions.model import DEFAULT_TREE_PARAMS, TransitionModel
 from recommender.transitions.scorer import FUSIONS, PreparedTransitions, TransitionModelSet
@@ -72,10 +72,14 @@ def label_matrix(prepared: PreparedRoles, judgements: Judgements) -> npt.NDArray
     return grades
 
 
-def _sources(prepared: PreparedRoles, judgements: Judgements) -> npt.NDArray[np.int64]:
+def _sources(
+    prepared: PreparedRoles, judgements: Judgements, minimum: int = 5
+) -> npt.NDArray[np.int64]:
     rows = [i for i, r in enumerate(prepared.ids) if judgements.get(r)]
-    if len(rows) < 5:
-        raise ValueError(f"need judgements for at least 5 prepared roles, found {len(rows)}")
+    if len(rows) < minimum:
+        raise ValueError(
+            f"need judgements for at least {minimum} prepared roles, found {len(rows)}"
+        )
     return np.asarray(rows, dtype=np.int64)
 
 
@@ -102,8 +106,17 @@ def cross_validate(
     params: Mapping[str, object] = DEFAULT_TREE_PARAMS,
     shortlist: int = 100,
     tensor: npt.NDArray[np.float32] | None = None,
+    judged: npt.NDArray[np.bool_] | None = None,
 ) -> CrossValidation:
-    """Grouped cross-validation of one fusion (see the module docstring)."""
+    """Grouped cross-validation of one fusion (see the module docstring).
+
+    ``judged`` marks the destinations whose relations to the sources are known (default:
+    every prepared role). When some are not (every O*NET occupation prepared, dev-split
+    judgements), folds train only on judged destinations, test sources are still ranked
+    over every role, and the metrics are :func:`~recommender.evaluation.completed_metrics`:
+    the figures over all occupations, with each unjudged destination counted at the
+    relevance rate of judged destinations its fold model never trained on.
+    """
     spec = FUSIONS[fusion]
     grades = label_matrix(prepared, judgements)
     sources = _sources(prepared, judgements)
@@ -111,9 +124,12 @@ def cross_validate(
     tensors = {} if tensor is None else {fusion: tensor}
     scores = np.full((n, n), np.nan)
     rankings: dict[str, list[str]] = {}
+    known = np.ones(n, dtype=bool) if judged is None else np.asarray(judged, dtype=bool)
+    unseen: dict[str, frozenset[str]] = {}
     for train, test in GroupKFold(folds).split(sources, groups=sources):
-        candidates = np.ones(n, dtype=bool)
+        candidates = known.copy()
         candidates[sources[test]] = False
+        never = frozenset(prepared.ids[i] for i in np.flatnonzero(known & ~candidates))
         view = PreparedTransitions(
             prepared, TransitionModelSet({fusion: _placeholder()}, {}), shortlist, tensors
         )
@@ -124,10 +140,16 @@ def cross_validate(
         test_rows = sources[test]
         for row, top in zip(test_rows, view.rank(test_rows, 20), strict=True):
             rankings[prepared.ids[row]] = [r for r, _ in top]
+            unseen[prepared.ids[row]] = never
         block = view._tensor(fusion)[test_rows].reshape(-1, len(spec.features))
         scores[test_rows] = model.predict_proba(block)[:, 1].reshape(len(test_rows), n)
     np.fill_diagonal(scores, np.nan)
-    metrics = mean_metrics(rankings, judgements, [prepared.ids[s] for s in sources])
+    chosen = [prepared.ids[s] for s in sources]
+    if known.all():
+        metrics = mean_metrics(rankings, judgements, chosen)
+    else:
+        judged_ids = frozenset(prepared.ids[i] for i in np.flatnonzero(known))
+        metrics = completed_metrics(rankings, judgements, chosen, judged_ids, unseen)
     return CrossValidation(metrics=metrics, scores=scores, rankings=rankings)
 
 
@@ -135,14 +157,24 @@ def _placeholder() -> TransitionModel:
     return TransitionModel()
 
 
-def signal_metrics(prepared: PreparedRoles, judgements: Judgements) -> dict[str, dict[str, float]]:
+def signal_metrics(
+    prepared: PreparedRoles,
+    judgements: Judgements,
+    judged: npt.NDArray[np.bool_] | None = None,
+    names: Sequence[str] | None = None,
+) -> dict[str, dict[str, float]]:
     """Metrics of ranking by each signal alone (job-zone step: smallest gap first).
 
-    Missing values rank last; nothing is fitted, so these need no cross-validation.
+    Missing values rank last; nothing is fitted, so these need no cross-validation. With
+    ``judged`` (see :func:`cross_validate`) every judged destination is one no model saw,
+    and the figures are :func:`~recommender.evaluation.completed_metrics`.
     """
-    sources = _sources(prepared, judgements)
+    sources = _sources(prepared, judgements, minimum=1)
+    chosen = [prepared.ids[s] for s in sources]
+    judged_ids = None if judged is None else frozenset(np.asarray(prepared.ids)[judged])
     out: dict[str, dict[str, float]] = {}
-    for name, matrix in prepared.signals.items():
+    for name in prepared.signals if names is None else names:
+        matrix = prepared.signals[name]
         values = -np.abs(matrix) if name == "job_zone_step" else matrix
         rankings = {}
         for row in sources:
@@ -150,7 +182,11 @@ def signal_metrics(prepared: PreparedRoles, judgements: Judgements) -> dict[str,
             v[row] = -np.inf
             order = np.lexsort((np.arange(len(v)), -v))[:20]
             rankings[prepared.ids[row]] = [prepared.ids[j] for j in order]
-        out[name] = mean_metrics(rankings, judgements, [prepared.ids[s] for s in sources])
+        if judged_ids is None:
+            out[name] = mean_metrics(rankings, judgements, chosen)
+        else:
+            unseen = dict.fromkeys(chosen, judged_ids)
+            out[name] = completed_metrics(rankings, judgements, chosen, judged_ids, unseen)
     return out
 
 
