@@ -279,3 +279,50 @@ def test_shipped_model_gives_sensible_neighbours_among_the_bundled_org_roles(
     assert "soc-analyst-1" in top("service-desk-technician-1")
     assert "nurse-informaticist" in top("registered-nurse")
     assert "health-information-manager" in top("medical-coder")
+
+
+def test_open_world_cross_validation_never_trains_on_unjudged_destinations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every occupation is ranked, but relations into the unjudged half are unknown: no fold
+    # may fit on them (as negatives) nor on its own test sources.
+    from recommender.transitions import training
+
+    rng = np.random.default_rng(3)
+    names = ["networking", "troubleshooting", "siem", "triage", "charting", "coding"]
+    skills = [Skill(s, s, SkillCategory.IT_OPERATIONS) for s in names]
+    roles = [
+        _role(
+            f"r{i}",
+            f"Role {i}",
+            f"15-12{i:02d}.00",
+            int(rng.integers(1, 6)),
+            {s: float(rng.integers(1, 6)) for s in rng.choice(names, 3, replace=False)},
+            (f"Task {i}.",),
+        )
+        for i in range(24)
+    ]
+    prepared = prepare_roles(Catalog.from_items(skills=skills, roles=roles), HashingEncoder(32))
+    judged = np.arange(24) % 2 == 0
+    judgements = {f"r{i}": {f"r{(i + 2) % 24}": 3, f"r{(i + 4) % 24}": 1} for i in range(0, 24, 2)}
+    seen: list[np.ndarray] = []
+    real = training._fit_pairs
+
+    def spy(tensor, grades, sources, candidates, features, params):  # type: ignore[no-untyped-def]
+        seen.append((np.asarray(sources).copy(), candidates.copy()))
+        return real(tensor, grades, sources, candidates, features, params)
+
+    monkeypatch.setattr(training, "_fit_pairs", spy)
+    params = {"max_iter": 10, "min_samples_leaf": 2}
+    result = training.cross_validate(prepared, judgements, "profile", params=params, judged=judged)
+    assert len(seen) == 5
+    tested: set[int] = set()
+    for sources, candidates in seen:
+        assert not candidates[~judged].any()
+        held = set(np.flatnonzero(judged & ~candidates))
+        assert held and not held & set(sources)
+        tested |= held
+    assert tested == set(np.flatnonzero(judged))
+    assert result.metrics["unseen_judged@10"] > 0
+    assert set(result.rankings) == set(judgements)
+    assert any(not judged[prepared.index(r)] for top in result.rankings.values() for r in top)
