@@ -305,7 +305,7 @@ def test_open_world_cross_validation_never_trains_on_unjudged_destinations(
     prepared = prepare_roles(Catalog.from_items(skills=skills, roles=roles), HashingEncoder(32))
     judged = np.arange(24) % 2 == 0
     judgements = {f"r{i}": {f"r{(i + 2) % 24}": 3, f"r{(i + 4) % 24}": 1} for i in range(0, 24, 2)}
-    seen: list[np.ndarray] = []
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
     real = training._fit_pairs
 
     def spy(tensor, grades, sources, candidates, features, params):  # type: ignore[no-untyped-def]
@@ -319,10 +319,10 @@ def test_open_world_cross_validation_never_trains_on_unjudged_destinations(
     tested: set[int] = set()
     for sources, candidates in seen:
         assert not candidates[~judged].any()
-        held = set(np.flatnonzero(judged & ~candidates))
-        assert held and not held & set(sources)
+        held = {int(i) for i in np.flatnonzero(judged & ~candidates)}
+        assert held and not held & {int(i) for i in sources}
         tested |= held
-    assert tested == set(np.flatnonzero(judged))
+    assert tested == {int(i) for i in np.flatnonzero(judged)}
     assert result.metrics["unseen_judged@10"] > 0
     assert set(result.rankings) == set(judgements)
     assert any(not judged[prepared.index(r)] for top in result.rankings.values() for r in top)
