@@ -13,6 +13,8 @@ Definitions (per source; :func:`mean_metrics` averages over sources)
   (on the dev split, plain precision@10 cannot exceed 0.887 for that reason).
 * ``nDCG@k`` = DCG@k / ideal DCG@k with linear gains, ``DCG = sum grade_i / log2(i + 1)``
   over ranks ``i = 1..k`` (the same convention as scikit-learn's ``ndcg_score``).
+* :func:`completed_metrics` estimates precision@10, recall@20 and nDCG@20 over every
+  occupation against complete related lists of 20, when only one half's rows are known.
 
 :func:`read_related` is the only function in reskill that opens a file whose name
 starts with ``Related Occupations``; only evaluation and model fitting call it.
@@ -144,8 +146,8 @@ def mean_metrics(
 
 FULL_LIST_GRADES: tuple[int, ...] = (3,) * 5 + (2,) * 5 + (1,) * 10
 """Grades of an occupation's complete O*NET related list: 20 rows, Index 1-5 Primary-Short,
-6-10 Primary-Long, 11-20 Supplemental (every source of the dev split has indices up to 20,
-of which it holds the rows that fall in its half)."""
+6-10 Primary-Long, 11-20 Supplemental. A half's file holds the rows whose both ends fall in
+that half (about 9.7 a source on the dev split, with indices anywhere in 1-20)."""
 
 _BLOCKS = ((0, 10), (10, 20))
 
@@ -167,8 +169,8 @@ def completed_metrics(
     relevance rate and mean grade of the judged, never-seen items (``unseen[source]``:
     judged destinations the source's fold model did not train on) at the same rank,
     pooled over sources (at a rank with none, those of its block of ranks, 1-10 or
-    11-20); judged items count as judged. Recall and the
-    ideal DCG use the complete list of 20 (:data:`FULL_LIST_GRADES`).
+    11-20); judged items count as judged. Recall and the ideal DCG use the complete list
+    of 20 (:data:`FULL_LIST_GRADES`).
 
     Returns the mean metrics, ``sources``, and per block the never-seen judged items
     (``unseen_judged@10``, ``unseen_judged@20``) with their relevance rate and its

@@ -13,6 +13,9 @@ Protocol
   reverse of a test pair is never a training pair (related lists are 56% symmetric).
 * The test sources are ranked over all candidates by the same two-stage ranking the
   product uses, and scored with precision@10, recall@20 and graded nDCG@20.
+* With ``judged`` (every O*NET occupation prepared, one half's judgements), folds train on
+  judged destinations only and the test sources are ranked over every occupation; the
+  figures are estimated against complete related lists (``completed_metrics``).
 """
 
 from __future__ import annotations
