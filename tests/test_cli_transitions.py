@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from recommender.cli import app
 from recommender.evaluation import in_dev_half
@@ -116,19 +116,7 @@ def test_evaluate_prints_metrics_of_the_shipped_model_on_a_full_related_file(
         "29-2072.00\tx\t15-1211.01\tx\tSupplemental\t1\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "transitions",
-            "--onet",
-            str(mini_onet),
-            "--related",
-            str(related),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-    )
+    result = _evaluate(mini_onet, related, tmp_path)
     assert result.exit_code == 0, result.output
     assert "precision@10" in result.output and "nDCG@20" in result.output
     assert "shipped model" in result.output
@@ -151,24 +139,18 @@ def test_evaluate_ranks_a_held_out_half_file_within_that_half(
         + "".join(f"{source}\tx\t{c}\tx\tSupplemental\t{i}\n" for i, c in enumerate(others, 1)),
         encoding="utf-8",
     )
-    result = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "transitions",
-            "--onet",
-            str(mini_onet),
-            "--related",
-            str(related),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        terminal_width=200,
-    )
+    result = _evaluate(mini_onet, related, tmp_path)
     assert result.exit_code == 0, result.output
     assert f"shipped model over the other half's {len(held_out)} occupations" in result.output
     row = next(line for line in result.output.splitlines() if "full" in line)
     assert row.split("│")[3].strip() == "1.000"  # precision@10
+
+
+def _evaluate(onet: Path, related: Path, tmp_path: Path) -> Result:
+    """`reskill evaluate transitions` on ``related``, wide enough for every column."""
+    arguments = ["evaluate", "transitions", "--onet", str(onet), "--related", str(related)]
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    return CliRunner().invoke(app, [*arguments, *cache], terminal_width=200)
 
 
 def _dev_codes(zones: list[str]) -> set[str]:
@@ -180,20 +162,7 @@ def test_evaluate_on_the_dev_split_also_estimates_figures_over_every_occupation(
     mini_onet: Path, tmp_path: Path
 ) -> None:
     related = mini_onet / "Related Occupations (dev split).txt"
-    result = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "transitions",
-            "--onet",
-            str(mini_onet),
-            "--related",
-            str(related),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        terminal_width=200,
-    )
+    result = _evaluate(mini_onet, related, tmp_path)
     assert result.exit_code == 0, result.output
     zones = (mini_onet / "Job Zones.txt").read_text(encoding="utf-8").splitlines()[1:]
     everyone, dev = len(zones), len(_dev_codes(zones))
