@@ -179,11 +179,12 @@ def completed_metrics(
     chosen = list(sources)
     if not chosen:
         raise ValueError("no source occupations to evaluate")
+    tops = {s: [r for r in rankings.get(s, ()) if r != s][:20] for s in chosen}
     hits = np.zeros(20)
     gains = np.zeros(20)
     counts = np.zeros(20)
-    for s in chosen:
-        for i, r in enumerate([r for r in rankings.get(s, ()) if r != s][:20]):
+    for s, top in tops.items():
+        for i, r in enumerate(top):
             if r in unseen[s]:
                 seen_grade = judgements[s].get(r, 0)
                 hits[i] += seen_grade > 0
@@ -202,8 +203,7 @@ def completed_metrics(
     discounts = 1.0 / np.log2(np.arange(2, 22))
     ideal = float(np.dot(FULL_LIST_GRADES, discounts))
     rows = []
-    for s in chosen:
-        top = [r for r in rankings.get(s, ()) if r != s][:20]
+    for s, top in tops.items():
         relevance = np.zeros(20)
         grade = np.zeros(20)
         for i, r in enumerate(top):

@@ -260,14 +260,13 @@ def evaluate(
         encoder = cached_encoder(cache_dir, bf16=bf16)
         candidates = _candidates(catalog, judgements)
         one_half = len(candidates) < len(catalog.roles)
-        dev = one_half and all(in_dev_half(c) for c in candidates)
-        models = None if dev else TransitionModelSet.load(model)
-        if dev:
+        models: TransitionModelSet | None = None
+        if one_half and all(in_dev_half(c) for c in candidates):
             prepared = prepare_roles(catalog, encoder, candidates)
             result = cross_validate(prepared, judgements, "full").metrics
             label = f"grouped 5-fold CV over {len(candidates)} dev-half occupations"
         else:
-            assert models is not None
+            models = TransitionModelSet.load(model)
             ranked = TransitionScorer(models, encoder).prepare(catalog, candidates)
             result = mean_metrics(_rankings(ranked, judgements), judgements, sorted(judgements))
             where = "the other half's" if one_half else "all"

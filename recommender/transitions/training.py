@@ -132,7 +132,7 @@ def cross_validate(
     for train, test in GroupKFold(folds).split(sources, groups=sources):
         candidates = known.copy()
         candidates[sources[test]] = False
-        never = frozenset(prepared.ids[i] for i in np.flatnonzero(known & ~candidates))
+        never = _ids_where(prepared, known & ~candidates)
         view = PreparedTransitions(
             prepared, TransitionModelSet({fusion: _placeholder()}, {}), shortlist, tensors
         )
@@ -151,9 +151,14 @@ def cross_validate(
     if known.all():
         metrics = mean_metrics(rankings, judgements, chosen)
     else:
-        judged_ids = frozenset(prepared.ids[i] for i in np.flatnonzero(known))
+        judged_ids = _ids_where(prepared, known)
         metrics = completed_metrics(rankings, judgements, chosen, judged_ids, unseen)
     return CrossValidation(metrics=metrics, scores=scores, rankings=rankings)
+
+
+def _ids_where(prepared: PreparedRoles, mask: npt.NDArray[np.bool_]) -> frozenset[str]:
+    """The ids of the prepared roles ``mask`` marks."""
+    return frozenset(prepared.ids[i] for i in np.flatnonzero(mask))
 
 
 def _placeholder() -> TransitionModel:
@@ -174,7 +179,7 @@ def signal_metrics(
     """
     sources = _sources(prepared, judgements, minimum=1)
     chosen = [prepared.ids[s] for s in sources]
-    judged_ids = None if judged is None else frozenset(np.asarray(prepared.ids)[judged])
+    judged_ids = None if judged is None else _ids_where(prepared, judged)
     out: dict[str, dict[str, float]] = {}
     for name in prepared.signals if names is None else names:
         matrix = prepared.signals[name]
