@@ -152,7 +152,9 @@ def main() -> None:
         candidates = np.ones(n, dtype=bool)
         candidates[sources[test]] = False
         alone[sources[test]] = fit_metric(x, grades, sources[train], candidates)[sources[test]]
-    report("learned score alone", alone, prepared, judgements, sources, started)
+    signals = {**prepared.signals, "learned": alone.astype(np.float32)}
+    m = training.signal_metrics(replace(prepared, signals=signals), judgements, names=["learned"])
+    _print("learned score alone", m["learned"], started)
 
     for label, extra in (
         ("+ learned score", []),
@@ -189,21 +191,12 @@ def main() -> None:
             view.models = TransitionModelSet({"full": model}, {})
             for row, top in zip(sources[test], view.rank(sources[test], 20), strict=True):
                 rankings[prepared.ids[row]] = [r for r, _ in top]
-        m = mean_metrics(rankings, judgements, [prepared.ids[s] for s in sources])
-        print(
-            f"{label:<36} p@10={m['precision@10']:.3f} ndcg@20={m['ndcg@20']:.3f} "
-            f"({time.time() - started:.0f} s)",
-            flush=True,
+        _print(
+            label, mean_metrics(rankings, judgements, [prepared.ids[s] for s in sources]), started
         )
 
 
-def report(label, scores, prepared, judgements, sources, started) -> None:  # type: ignore[no-untyped-def]
-    rankings = {}
-    for row in sources:
-        v = np.nan_to_num(scores[row].astype(np.float64), nan=-np.inf)
-        v[row] = -np.inf
-        rankings[prepared.ids[row]] = [prepared.ids[j] for j in np.argsort(-v, kind="stable")[:20]]
-    m = mean_metrics(rankings, judgements, [prepared.ids[s] for s in sources])
+def _print(label: str, m: dict[str, float], started: float) -> None:
     print(
         f"{label:<36} p@10={m['precision@10']:.3f} ndcg@20={m['ndcg@20']:.3f} "
         f"({time.time() - started:.0f} s)",
