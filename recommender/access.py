@@ -63,6 +63,7 @@ class Role(StrEnum):
     TALENT = "talent"
     RECRUITER = "recruiter"
     EMPLOYEE = "employee"
+    AUDITOR = "auditor"
 
 
 class Action(StrEnum):

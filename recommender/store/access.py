@@ -75,6 +75,7 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint(f"role IN ({_ROLES})", name="role_known"),
     sa.CheckConstraint(
         "(role = 'employee') = (employee_id IS NOT NULL)", name="employee_key_owner"
@@ -93,6 +94,7 @@ access_log = sa.Table(
     sa.Column("employee_id", sa.String, nullable=True, index=True),
     sa.Column("tombstone", sa.String(40), nullable=True),
     sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
     sa.CheckConstraint("employee_id IS NULL OR tombstone IS NULL", name="employee_or_tombstone"),
 )
 

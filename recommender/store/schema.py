@@ -60,6 +60,8 @@ __all__ = [
     "CATALOG_TABLES",
     "shortlists",
     "shortlist_entries",
+    "settings",
+    "erased_employees",
 ]
 
 NAMING_CONVENTION = {
@@ -409,4 +411,26 @@ shortlist_entries = sa.Table(
     sa.UniqueConstraint("shortlist_id", "employee_id"),
     _sqlite_type("rank", _INTEGER),
     sa.CheckConstraint("rank >= 1", name="rank_positive"),
+)
+
+
+# -- bookkeeping that outlives imports -----------------------------------------------------
+
+#: Named values the database keeps about itself (``erasure_salt``: the per-database salt of
+#: erased ids' digests). Never catalogue content, never personal data.
+settings = sa.Table(
+    "reskill_settings",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+#: One row per erased person: a salted SHA-256 of their id, never the id. An import that
+#: names a digest here is refused for that person unless they are re-hired explicitly.
+erased_employees = sa.Table(
+    "erased_employees",
+    metadata,
+    sa.Column("id_digest", sa.String(64), primary_key=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("tombstone", sa.String(40), nullable=False),
 )
