@@ -62,6 +62,8 @@ __all__ = [
     "shortlist_entries",
     "settings",
     "erased_employees",
+    "published_reports",
+    "published_report_members",
 ]
 
 NAMING_CONVENTION = {
@@ -433,4 +435,33 @@ erased_employees = sa.Table(
     sa.Column("id_digest", sa.String(64), primary_key=True),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("tombstone", sa.String(40), nullable=False),
+)
+
+
+# -- aggregate reports about people (fairness audits) --------------------------------------
+
+#: One published aggregate report: who asked, when, and the question (role, scope, mode,
+#: selection) as JSON. Its selected people are in ``published_report_members``, so a later
+#: report whose selection differs from it by too few people can be refused.
+published_reports = sa.Table(
+    "published_reports",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("question", sa.JSON, nullable=False),
+)
+
+#: Who a published report counted as selected. Personal data: erasure deletes the rows.
+published_report_members = sa.Table(
+    "published_report_members",
+    metadata,
+    sa.Column(
+        "report_id",
+        sa.String(32),
+        sa.ForeignKey("published_reports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("employee_id", sa.String, primary_key=True, index=True),
 )

@@ -11,6 +11,9 @@ A frozen copy of what the schema modules added in this release; it must not impo
 * ``access_log.detail``: what an aggregate report was asked (role, scope, mode); never a person.
 * ``reskill_settings``: named values (the erasure salt).
 * ``erased_employees``: salted digests of erased ids, so no import brings a person back.
+* ``published_reports`` and ``published_report_members``: aggregate reports given out and
+  whom each counted as selected (so a report that differs from an earlier one by too few
+  people can be refused).
 """
 
 from __future__ import annotations
@@ -53,9 +56,32 @@ def upgrade() -> None:
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tombstone", sa.String(40), nullable=False),
     )
+    op.create_table(
+        "published_reports",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("key_id", sa.String(16), nullable=False),
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("question", sa.JSON, nullable=False),
+    )
+    op.create_table(
+        "published_report_members",
+        sa.Column(
+            "report_id",
+            sa.String(32),
+            sa.ForeignKey("published_reports.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("employee_id", sa.String, primary_key=True),
+    )
+    op.create_index(
+        "ix_published_report_members_employee_id", "published_report_members", ["employee_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("published_report_members")
+    op.drop_table("published_reports")
     op.drop_table("erased_employees")
     op.drop_table("reskill_settings")
     with op.batch_alter_table("access_log") as batch:
