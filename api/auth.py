@@ -10,7 +10,9 @@ action is a 403. Keys are never logged or echoed.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -20,7 +22,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.errors import problem
 from recommender.access import Action, Principal
-from recommender.store.access import find_principal
+from recommender.database import principal_of
+from recommender.errors import Forbidden
 
 __all__ = [
     "PUBLIC_ROUTES",
@@ -58,6 +61,12 @@ def _engine(request: Request) -> sa.Engine:
     return engine
 
 
+#: Key lookups run here, off the event loop and apart from FastAPI's thread pool: the
+#: routes that write (every logged read of a person) may all be waiting on a held write
+#: lock, and a catalogue read must still get past authentication meanwhile.
+_KEY_LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reskill-keys")
+
+
 async def authenticate(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -65,12 +74,17 @@ async def authenticate(
 ) -> Principal:
     """The caller's :class:`Principal`, from its API key; raises a 401 :class:`AuthError`.
 
-    ``async``: the lookup is one primary-key read, cheaper than a hop to the thread pool.
+    The lookup is database work, so it runs on :data:`_KEY_LOOKUPS`: the event loop
+    never waits on the database (a held write lock, a slow connection), and a thread
+    pool full of writers waiting for a lock never delays it.
     """
     token = bearer.credentials if bearer is not None else api_key
     if not token:
         raise _unauthorized("This endpoint needs an API key (Authorization: Bearer <key>).")
-    principal = find_principal(_engine(request), token.strip())
+    loop = asyncio.get_running_loop()
+    principal = await loop.run_in_executor(
+        _KEY_LOOKUPS, principal_of, _engine(request), token.strip()
+    )
     if principal is None:
         raise _unauthorized("The API key is invalid or has been revoked.", "invalid_token")
     request.state.principal = principal
@@ -89,9 +103,7 @@ def require(action: Action) -> Any:
 
     async def permitted(principal: PrincipalDep) -> Principal:
         if not principal.may(action):
-            raise AuthError(
-                403, "Forbidden", f"A {principal.role} key may not perform {action.value}."
-            )
+            raise AuthError(403, "Forbidden", str(Forbidden(principal.role, action.value)))
         return principal
 
     permitted.__name__ = f"require_{action.name.lower()}"

@@ -8,12 +8,11 @@ from typing import Annotated, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Query, Request, Response
 
-from api.auth import request_id
+from api.auth import PrincipalDep, request_id
 from api.schemas import Page
 from api.state import current_recommender
-from recommender.access import Action, Principal
+from recommender.gate import Gate
 from recommender.service import Recommender
-from recommender.store.access import record_reads
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -58,24 +57,17 @@ def route_of(request: Request) -> str:
     return f"{request.method} {path}"
 
 
-def log_reads_of(
-    engine: sa.Engine,
-    principal: Principal,
-    request: Request,
-    employee_ids: Sequence[str],
-    action: Action,
-) -> tuple[str, ...]:
-    """Log one ``action`` read of each person and commit it (before the reply); return whom
-    it logged. Anyone erased since the served data was loaded is not logged, and the
-    caller must leave them out of the answer."""
-    return record_reads(
-        engine,
-        principal,
-        employee_ids,
-        action=str(action),
-        route=route_of(request),
-        request_id=request_id(request),
+async def get_gate(
+    request: Request, principal: PrincipalDep, service: RecommenderDep, engine: EngineDep
+) -> Gate:
+    """The gate this request reads people through (no I/O: ``async`` costs no thread hop)."""
+    return service.for_principal(
+        principal, route=route_of(request), request_id=request_id(request), engine=engine
     )
+
+
+#: Every route that returns, ranks, counts or logs a person takes this and makes one call.
+GateDep = Annotated[Gate, Depends(get_gate)]
 
 
 class Paging:

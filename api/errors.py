@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.errors import (
+    Forbidden,
     InvalidCatalog,
     InvalidInput,
     ModelMissing,
@@ -37,6 +38,7 @@ MAX_LOC_PART = 100
 
 STATUS: list[tuple[type[ReskillError], int, str]] = [
     (NotFound, 404, "Not found"),
+    (Forbidden, 403, "Forbidden"),
     (InvalidCatalog, 422, "Invalid dataset"),
     (InvalidInput, 422, "Invalid input"),
     (NoPathway, 422, "No pathway"),

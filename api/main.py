@@ -30,9 +30,9 @@ from api.routers import (
 from api.settings import Settings
 from api.state import freeze_heap, logged_progress, prepare_opportunities
 from recommender import __version__
+from recommender.database import WalCheckpointer, open_database
+from recommender.database import onet_titles as read_onet_titles
 from recommender.service import Recommender
-from recommender.store import make_engine
-from recommender.store.engine import WalCheckpointer
 from recommender.titles.occupations import TitledOccupation
 
 if TYPE_CHECKING:
@@ -60,9 +60,7 @@ def onet_titles(settings: Settings) -> tuple[TitledOccupation, ...]:
     """O*NET occupations by title from the user's O*NET folder, if one is configured."""
     if settings.onet_dir is None:
         return ()
-    from recommender.ingest.onet import load_onet_titles
-
-    return tuple(load_onet_titles(settings.onet_dir))
+    return tuple(read_onet_titles(settings.onet_dir))
 
 
 def create_app(settings: Settings | None = None, recommender: Recommender | None = None) -> FastAPI:
@@ -74,7 +72,9 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         # One engine serves the catalogue load, API keys and the access log. On SQLite a
         # thread checkpoints the WAL, so no request's commit waits for a checkpoint's fsync.
         background = settings.wal_checkpoint_interval > 0
-        app.state.engine = make_engine(settings.database_url, background_checkpoints=background)
+        app.state.engine = open_database(
+            settings.database_url, background_checkpoints=background
+        )
         checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine, encoder=service_encoder(settings), onet_titles=onet_titles(settings)

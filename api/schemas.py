@@ -16,7 +16,7 @@ from recommender.catalog import (
     Skill,
     SkillLevel,
 )
-from recommender.store.access import AccessRecord
+from recommender.gate import AccessRecord
 
 T = TypeVar("T")
 

@@ -227,21 +227,40 @@ def _get(
 def serve(database_url: str, log: Path, timeout: float) -> Iterator[tuple[str, float]]:
     """``reskill serve`` on a free port; yields its base URL and its start-up seconds."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     command = [sys.executable, "-m", "recommender.cli", "serve"]
     command += ["--database-url", database_url, "--port", str(port)]
+    with _served(command, port, "/v1/health", log, timeout) as up:
+        yield up
+
+
+@contextmanager
+def serve_bare(log: Path) -> Iterator[tuple[str, float]]:
+    """``bench/_bare_app.py`` under uvicorn, set up as ``reskill serve`` sets up its own."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent)]
+    command += ["_bare_app:app", "--port", str(port), "--loop", "asyncio", "--no-access-log"]
+    with _served(command, port, "/bare", log, 60) as up:
+        yield up
+
+
+@contextmanager
+def _served(
+    command: list[str], port: int, probe: str, log: Path, timeout: float
+) -> Iterator[tuple[str, float]]:
+    """Run ``command`` until ``probe`` answers 200; yield the base URL and the seconds it took."""
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     start = time.perf_counter()
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         while True:
             if server.poll() is not None:
-                raise SystemExit(f"reskill serve exited ({server.returncode}):\n{log.read_text()}")
+                raise SystemExit(f"{command} exited ({server.returncode}):\n{log.read_text()}")
             if time.perf_counter() - start > timeout:
-                raise SystemExit(f"reskill serve not healthy after {timeout:.0f} s; see {log}")
+                raise SystemExit(f"{command} not healthy after {timeout:.0f} s; see {log}")
             try:
-                if _get(f"{base}/v1/health", timeout=2)[0] == 200:
+                if _get(f"{base}{probe}", timeout=2)[0] == 200:
                     break
             except OSError:
                 time.sleep(0.5)
@@ -339,6 +358,12 @@ def _touch(base: str, key: str, scenario: Scenario) -> tuple[float, float]:
     return first[1], second[1]
 
 
+#: The scenario whose throughput the issue holds against the bare route (at least 0.70x).
+PERSON_READ = "GET /v1/employees/{id}"
+BARE = "bare FastAPI JSON route (yardstick, own server)"
+PERSON_READ_RATIO_TARGET = 0.70
+
+
 def report(rows: list[tuple[Scenario, float, float, Result]], args: argparse.Namespace) -> None:
     title = (
         f"reskill serve, 1 worker, {args.n:,} employees; wrk -t{args.threads} "
@@ -353,11 +378,13 @@ def report(rows: list[tuple[Scenario, float, float, Result]], args: argparse.Nam
         "p50 ms",
         "p90 ms",
         "p99 ms",
+        "x bare",
         "non-2xx",
         "socket err",
         "p99 target",
     ):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
+    bare = next((r.rate for s, _, _, r in rows if s.name == BARE), None)
     for scenario, cold, warm, r in rows:
         ok = r.p99_ms < scenario.p99_target_ms and r.non_2xx == 0 and r.socket_errors == 0
         verdict = f"< {scenario.p99_target_ms:.0f} " + (
@@ -371,11 +398,20 @@ def report(rows: list[tuple[Scenario, float, float, Result]], args: argparse.Nam
             f"{r.p50_ms:.1f}",
             f"{r.p90_ms:.1f}",
             f"{r.p99_ms:.1f}",
+            "" if bare is None else f"{r.rate / bare:.2f}",
             f"{r.non_2xx:,} of {r.requests:,} {r.statuses}".rstrip(),
             f"{r.socket_errors:,}",
             verdict,
         )
     console.print(table)
+    person = next((r.rate for s, _, _, r in rows if s.name == PERSON_READ), None)
+    if bare and person:
+        ratio = person / bare
+        verdict = "[green]met[/]" if ratio >= PERSON_READ_RATIO_TARGET else "[red]NOT met[/]"
+        console.print(
+            f"logged person read: {person:,.0f} req/s = {ratio:.2f}x the bare route's "
+            f"{bare:,.0f} (target >= {PERSON_READ_RATIO_TARGET:.2f}x): {verdict}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -413,6 +449,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         key = create_key(database_url)
 
         rows = []
+        bare_scenario = Scenario(BARE, ["/bare"], READ_P99_MS)
+        if not args.only or any(o in BARE for o in args.only):
+            with serve_bare(workdir / "bare.log") as (base, _):
+                err.print(f"{BARE}: wrk for {args.duration} s ...")
+                cold, warm = _touch(base, key, bare_scenario)
+                rows.append(
+                    (bare_scenario, cold, warm, run_wrk(base, key, bare_scenario, args, workdir))
+                )
         with serve(database_url, workdir / "server.log", args.startup_timeout) as (base, up):
             setup.add_row("reskill serve until /v1/health answers", f"{up:.1f}", "warm cache")
             prepared = PREPARED.search((workdir / "server.log").read_text(errors="replace"))

@@ -167,7 +167,8 @@ def check_key_owner(role: Role, employee_id: str | None) -> None:
     if role == Role.EMPLOYEE and not employee_id:
         raise InvalidInput("an employee key needs the employee it belongs to (--employee ID)")
     if role != Role.EMPLOYEE and employee_id is not None:
-        raise InvalidInput(f"a {role} key belongs to no employee; drop the employee id")
+        article = "an" if str(role)[:1] in "aeiou" else "a"
+        raise InvalidInput(f"{article} {role} key belongs to no employee; drop the employee id")
 
 
 @dataclass(frozen=True, slots=True)

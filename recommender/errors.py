@@ -17,6 +17,7 @@ __all__ = [
     "InvalidInput",
     "NoPathway",
     "ModelMissing",
+    "Forbidden",
 ]
 
 
@@ -91,3 +92,20 @@ class NoPathway(ReskillError):
 
 class ModelMissing(ReskillError):
     """A fitted artefact in models/ is missing or does not match; the message says how to fix it."""
+
+
+class Forbidden(ReskillError):
+    """The caller's role may not do this; the message names the role and the action only.
+
+    Examples
+    --------
+    >>> str(Forbidden("recruiter", "candidates.read"))
+    'A recruiter key may not perform candidates.read.'
+    >>> str(Forbidden("employee", "audit.read"))
+    'An employee key may not perform audit.read.'
+    """
+
+    def __init__(self, role: str, action: str) -> None:
+        self.role, self.action = str(role), str(action)
+        article = "An" if self.role[:1] in "aeiou" else "A"
+        super().__init__(f"{article} {self.role} key may not perform {self.action}.")

@@ -29,10 +29,18 @@ import sqlalchemy as sa
 
 from recommender.errors import InvalidCatalog, Problem
 from recommender.ingest.columns import TABLE_ORDER, TABLES
-from recommender.ingest.tables import ImportReport, read_org_tables
-from recommender.store import SaveResult, content_fingerprint, load_catalog, save_catalog
+from recommender.ingest.tables import FileReport, ImportReport, read_org_tables
+from recommender.store import (
+    SaveResult,
+    TableCounts,
+    content_fingerprint,
+    load_catalog,
+    save_catalog,
+)
 
 __all__ = [
+    "FileReport",
+    "TableCounts",
     "UploadPart",
     "ImportOutcome",
     "staged_name",

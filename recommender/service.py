@@ -32,9 +32,11 @@ from recommender.graph import build_graph
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from recommender.access import Principal
     from recommender.candidates import CandidateIndex, MobilityOption, Shortlist, ShortlistFilter
     from recommender.candidates.people import PeopleSearch
     from recommender.embeddings import Encoder
+    from recommender.gate import Gate
     from recommender.matching import MatchResult, RoleIndex
     from recommender.pathways import Objective, Planner, SteppingStones, TransitionJudge
     from recommender.pathways.answer import PathwayAnswer
@@ -85,6 +87,9 @@ class Recommender:
     onet_titles : sequence of TitledOccupation
         O*NET occupations known by their titles (from the user's O*NET download), ranked
         by title normalisation beside the catalogue's own O*NET roles.
+    engine : sqlalchemy.Engine, optional
+        The database the catalogue came from: it holds the access log every read of a
+        person is written to (:meth:`for_principal`).
     """
 
     def __init__(
@@ -93,10 +98,12 @@ class Recommender:
         *,
         encoder: Encoder | None = None,
         onet_titles: Sequence[TitledOccupation] = (),
+        engine: sa.Engine | None = None,
     ) -> None:
         self.catalog = catalog
         self.encoder = encoder
         self.onet_titles = tuple(onet_titles)
+        self.engine = engine
         self._lock = threading.RLock()
         self._built: dict[str, object] = {}
         self._answers: OrderedDict[Hashable, object] = OrderedDict()
@@ -114,7 +121,7 @@ class Recommender:
         from recommender.store import load_catalog, upgrade
 
         upgrade(engine)
-        return cls(load_catalog(engine), encoder=encoder, onet_titles=onet_titles)
+        return cls(load_catalog(engine), encoder=encoder, onet_titles=onet_titles, engine=engine)
 
     def with_catalog(self, catalog: Catalog) -> Recommender:
         """A new Recommender over ``catalog`` with the same encoder and O*NET titles.
@@ -122,7 +129,9 @@ class Recommender:
         Prepared opportunity answers carry over for people whose record did not change,
         when the roles, skills and courses did not either.
         """
-        new = Recommender(catalog, encoder=self.encoder, onet_titles=self.onet_titles)
+        new = Recommender(
+            catalog, encoder=self.encoder, onet_titles=self.onet_titles, engine=self.engine
+        )
         new.prepared_opportunities = self.prepared_opportunities.carried_to(self.catalog, catalog)
         return new
 
@@ -131,6 +140,40 @@ class Recommender:
         from recommender.store import load_catalog
 
         return self.with_catalog(load_catalog(engine))
+
+    def for_principal(
+        self,
+        principal: Principal,
+        *,
+        route: str,
+        request_id: str,
+        engine: sa.Engine | None = None,
+    ) -> Gate:
+        """The gate through which ``principal`` reads people (see :mod:`recommender.gate`).
+
+        Parameters
+        ----------
+        principal : Principal
+            The caller.
+        route : str
+            What serves the read, for the access log (``"GET /v1/employees/{employee_id}"``,
+            or a command's name).
+        request_id : str
+            Ties the log rows to this request.
+        engine : sqlalchemy.Engine, optional
+            The database holding the access log; default the one this catalogue came from.
+
+        Raises
+        ------
+        InvalidInput
+            No database to log reads in: personal data is never answered unlogged.
+        """
+        from recommender.gate import Caller, Gate
+
+        database = engine if engine is not None else self.engine
+        if database is None:
+            raise InvalidInput("reading people needs the database that logs every read")
+        return Gate(self, database, Caller(principal, route, request_id))
 
     # -- prepared state, built once ----------------------------------------------------------
 

@@ -338,8 +338,10 @@ def test_shortlist_filters_by_department_location_readiness_and_hours(
 
 
 def test_unknown_filter_values_and_roles_fail_with_the_bad_value(tiny: CandidateIndex) -> None:
-    with pytest.raises(InvalidInput, match=r"unknown department 'Radiology'; known: IT, Nursing"):
+    with pytest.raises(InvalidInput, match=r"department 'Radiology'") as refused:
         shortlist(tiny, "soc", 5, ShortlistFilter(department="Radiology"))
+    # Never the values the caller did not give: they may not see them.
+    assert "Nursing" not in str(refused.value) and "IT" not in str(refused.value)
     with pytest.raises(UnknownRole, match="'nope'"):
         shortlist(tiny, "nope")
     with pytest.raises(InvalidInput, match="min_readiness"):

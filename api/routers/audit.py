@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import require
-from api.deps import EngineDep, NoStore
+from api.deps import GateDep, NoStore
 from api.schemas import AccessEntryOut, AccessLogOut
 from recommender.access import Action
-from recommender.audit import access_log
 
 router = APIRouter(prefix="/v1/audit")
 
@@ -23,10 +22,10 @@ MAX_LIMIT = 100
     dependencies=[require(Action.AUDIT_READ), NoStore],
 )
 def get_access_log(
-    engine: EngineDep,
+    gate: GateDep,
     employee_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> AccessLogOut:
     """The newest ``limit`` reads of personal data (of one person with ``employee_id``)."""
-    rows = access_log(engine, employee_id=employee_id, limit=limit)
+    rows = gate.access_log(employee_id, limit)
     return AccessLogOut(items=[AccessEntryOut.from_domain(r) for r in rows], limit=limit)

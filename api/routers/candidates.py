@@ -4,11 +4,14 @@
 ``POST /v1/shortlists`` ranks and stores a shortlist; ``GET /v1/shortlists/{id}`` reads it
 back exactly as stored (admin, talent: every shortlist; recruiter: only its own key's).
 
-Two explicit schemas are the privacy control: :class:`ShortlistCandidateOut` (everything
-the ranking says, for keys that may read candidates) and :class:`RecruiterCandidateOut`
-(the shortlist fields only: no department, location, profile, certifications or skill
-levels), projected from the stored full rendering at read time. Every person in a
-response is written to the access log, committed before the reply.
+Every route is one call through the gate (:mod:`recommender.gate`), which authorises, logs
+everyone listed (committed before the reply), drops anyone erased since the data was
+loaded, and projects each candidate to what the caller may see
+(:mod:`recommender.candidates.records`). Two explicit schemas mirror those views:
+:class:`ShortlistCandidateOut` (everything the ranking says, for keys that may read
+candidates) and :class:`RecruiterCandidateOut` (the shortlist fields only: no department,
+location, profile, certifications or skill levels). A recruiter may not filter by
+department or location either: it may not see them (403).
 """
 
 from __future__ import annotations
@@ -16,25 +19,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
-from api.auth import request_id, require
-from api.deps import EngineDep, NoStore, RecommenderDep, log_reads_of, route_of
+from api.auth import require
+from api.deps import GateDep, NoStore
 from api.schemas import RequestSchema, Schema
-from recommender.access import Action, Principal
-from recommender.candidates import Candidate, Shortlist, ShortlistFilter
+from recommender.access import Action
+from recommender.candidates import Shortlist, ShortlistFilter
+from recommender.candidates.records import View, candidate_record
 from recommender.catalog import Catalog
-from recommender.pathways.explain import skill_name
-from recommender.pathways.gaps import SkillGap
-from recommender.service import Recommender
-from recommender.store.shortlists import (
-    ShortlistContent,
-    ShortlistEntry,
-    StoredShortlist,
-    create_shortlist,
-    read_shortlist,
-)
+from recommender.gate import ShortlistView
 
 router = APIRouter(prefix="/v1")
 
@@ -46,21 +41,9 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 MinReadiness = Annotated[float, Query(ge=0.0, le=1.0, allow_inf_nan=False)]
 MaxHours = Annotated[float | None, Query(ge=0.0, allow_inf_nan=False)]
-CandidateReader = Annotated[Principal, require(Action.CANDIDATES_READ)]
-ShortlistWriter = Annotated[Principal, require(Action.SHORTLISTS_WRITE)]
-ShortlistReader = Annotated[Principal, require(Action.SHORTLISTS_READ)]
-
-#: Reasons a recruiter may see, by their opening words; every other reason is dropped
-#: (skill levels, weekly learning hours). Deny by default: a new kind of reason stays
-#: hidden from recruiters until it is listed here.
-RECRUITER_REASONS: tuple[str, ...] = (
-    "Meets ",
-    "Ready now",
-    "No course closes ",
-    "Moves from ",
-    "Profile-to-role similarity ",
-    "Score ",
-)
+CandidateRead = [require(Action.CANDIDATES_READ), NoStore]
+ShortlistWrite = [require(Action.SHORTLISTS_WRITE), NoStore]
+ShortlistRead = [require(Action.SHORTLISTS_READ), NoStore]
 
 
 # -- schemas -----------------------------------------------------------------------------
@@ -95,16 +78,6 @@ class SkillGapOut(SkillRefOut):
     current: float
     required: float
     importance: float
-
-    @classmethod
-    def from_domain(cls, catalog: Catalog, gap: SkillGap) -> SkillGapOut:
-        return cls(
-            skill_id=gap.skill_id,
-            name=skill_name(catalog, gap.skill_id),
-            current=gap.current,
-            required=gap.required,
-            importance=gap.importance,
-        )
 
 
 class ComponentsOut(Schema):
@@ -142,35 +115,6 @@ class ShortlistCandidateOut(Schema):
     plan_course_ids: list[str]
     reasons: list[str]
 
-    @classmethod
-    def from_domain(cls, catalog: Catalog, c: Candidate) -> ShortlistCandidateOut:
-        shown = c.to_dict()  # rounded as the CLI shows it
-        current = catalog.roles.get(c.current_role_id)
-        return cls(
-            rank=c.rank,
-            employee_id=c.employee_id,
-            name=c.name,
-            current_role_id=c.current_role_id,
-            current_role_title=current.title if current else c.current_role_id,
-            department=c.department,
-            location=c.location,
-            score=shown["score"],
-            components=ComponentsOut(**shown["components"]),
-            contributions=ComponentsOut(**shown["contributions"]),
-            weights=ComponentsOut(**shown["weights"]),
-            readiness=shown["readiness"],
-            hours_to_ready=c.hours_to_ready,
-            hours_exact=c.hours_exact,
-            weeks_to_ready=c.weeks_to_ready,
-            weekly_learning_hours=c.weekly_hours,
-            viable_move=c.viable_move,
-            matched=[SkillGapOut.from_domain(catalog, g) for g in c.matched],
-            missing=[SkillGapOut.from_domain(catalog, g) for g in c.missing],
-            unclosable=[SkillRefOut(skill_id=s, name=skill_name(catalog, s)) for s in c.unclosable],
-            plan_course_ids=list(c.plan_course_ids),
-            reasons=list(c.reasons),
-        )
-
 
 class RecruiterCandidateOut(Schema):
     """The shortlist fields only: nothing else about the person reaches a recruiter."""
@@ -186,23 +130,6 @@ class RecruiterCandidateOut(Schema):
     matched: list[SkillRefOut]
     missing: list[SkillRefOut]
     reasons: list[str]
-
-    @classmethod
-    def project(cls, full: ShortlistCandidateOut) -> RecruiterCandidateOut:
-        """Copy the listed fields; skill levels and unlisted reasons are left behind."""
-        return cls(
-            rank=full.rank,
-            employee_id=full.employee_id,
-            name=full.name,
-            current_role_title=full.current_role_title,
-            score=full.score,
-            readiness=full.readiness,
-            hours_to_ready=full.hours_to_ready,
-            weeks_to_ready=full.weeks_to_ready,
-            matched=[SkillRefOut(skill_id=g.skill_id, name=g.name) for g in full.matched],
-            missing=[SkillRefOut(skill_id=g.skill_id, name=g.name) for g in full.missing],
-            reasons=[r for r in full.reasons if r.startswith(RECRUITER_REASONS)],
-        )
 
 
 class CandidatesOut(Schema):
@@ -242,7 +169,9 @@ class RecruiterShortlistOut(_StoredBase):
     candidates: list[RecruiterCandidateOut]
 
 
-ShortlistView = Annotated[StoredShortlistOut | RecruiterShortlistOut, Field(discriminator="view")]
+ShortlistBody = Annotated[
+    StoredShortlistOut | RecruiterShortlistOut, Field(discriminator="view")
+]
 
 
 # -- mapping -----------------------------------------------------------------------------
@@ -258,30 +187,16 @@ def _candidates_out(
         filters=filters,
         considered=listed.considered,
         certified=listed.certified,
-        candidates=[ShortlistCandidateOut.from_domain(catalog, c) for c in listed.candidates],
+        candidates=[
+            ShortlistCandidateOut.model_validate(candidate_record(catalog, c))
+            for c in listed.candidates
+        ],
     )
 
 
-def _content(answer: CandidatesOut) -> ShortlistContent:
-    entries = tuple(
-        ShortlistEntry(c.rank, c.employee_id, c.model_dump(mode="json")) for c in answer.candidates
-    )
-    return ShortlistContent(
-        role_id=answer.role_id,
-        role_title=answer.role_title,
-        limit=answer.limit,
-        filters=answer.filters.model_dump(mode="json"),
-        considered=answer.considered,
-        certified=answer.certified,
-        entries=entries,
-    )
-
-
-def _view(
-    stored: StoredShortlist, principal: Principal
-) -> StoredShortlistOut | RecruiterShortlistOut:
-    """The full view for keys that may read candidates, the recruiter view for any other."""
-    c = stored.content
+def _view(shown: ShortlistView) -> StoredShortlistOut | RecruiterShortlistOut:
+    """The stored shortlist in the view the gate projected it to."""
+    stored, c = shown.stored, shown.stored.content
     head: dict[str, Any] = {
         "id": stored.id,
         "created_at": stored.created_at,
@@ -292,29 +207,20 @@ def _view(
         "considered": c.considered,
         "certified": c.certified,
     }
-    full = [ShortlistCandidateOut.model_validate(e.payload) for e in c.entries]
-    if principal.may(Action.CANDIDATES_READ):
+    if shown.view == View.FULL:
+        full = [ShortlistCandidateOut.model_validate(e) for e in shown.candidates]
         return StoredShortlistOut(**head, candidates=full)
-    return RecruiterShortlistOut(
-        **head, candidates=[RecruiterCandidateOut.project(f) for f in full]
-    )
-
-
-def _rank(service: Recommender, role_id: str, limit: int, filters: FiltersIn) -> CandidatesOut:
-    listed = service.shortlist(role_id, limit, filters.to_domain())
-    return _candidates_out(service.catalog, listed, limit, filters)
+    brief = [RecruiterCandidateOut.model_validate(e) for e in shown.candidates]
+    return RecruiterShortlistOut(**head, candidates=brief)
 
 
 # -- routes ------------------------------------------------------------------------------
 
 
-@router.get("/roles/{role_id}/candidates", response_model=CandidatesOut, dependencies=[NoStore])
-async def get_candidates(
+@router.get("/roles/{role_id}/candidates", response_model=CandidatesOut, dependencies=CandidateRead)
+def get_candidates(
     role_id: RoleId,
-    request: Request,
-    principal: CandidateReader,
-    service: RecommenderDep,
-    engine: EngineDep,
+    gate: GateDep,
     limit: Limit = 10,
     department: Text = None,
     location: Text = None,
@@ -325,51 +231,31 @@ async def get_candidates(
     filters = FiltersIn(
         department=department, location=location, min_readiness=min_readiness, max_hours=max_hours
     )
-    answer = _rank(service, role_id, limit, filters)
-    people = [c.employee_id for c in answer.candidates]
-    return _only_logged(
-        answer, log_reads_of(engine, principal, request, people, Action.CANDIDATES_READ)
-    )
+    listed = gate.candidates(role_id, limit, filters.to_domain())
+    return _candidates_out(gate.service.catalog, listed, limit, filters)
 
 
-def _only_logged(answer: CandidatesOut, logged: tuple[str, ...]) -> CandidatesOut:
-    """``answer`` without anyone whose read was not logged (erased since the served data
-    was loaded); ranks are kept as they were."""
-    if len(logged) == len(answer.candidates):
-        return answer
-    kept = set(logged)
-    return answer.model_copy(
-        update={"candidates": [c for c in answer.candidates if c.employee_id in kept]}
-    )
-
-
-@router.post("/shortlists", response_model=ShortlistView, status_code=201, dependencies=[NoStore])
+@router.post(
+    "/shortlists", response_model=ShortlistBody, status_code=201, dependencies=ShortlistWrite
+)
 def post_shortlist(
-    body: ShortlistIn,
-    request: Request,
-    response: Response,
-    principal: ShortlistWriter,
-    service: RecommenderDep,
-    engine: EngineDep,
+    body: ShortlistIn, response: Response, gate: GateDep
 ) -> StoredShortlistOut | RecruiterShortlistOut:
     """Rank and store a shortlist; the reply is the stored shortlist, as a later read shows it."""
-    answer = _rank(service, body.role_id, body.limit, body.filters)
-    stored = create_shortlist(
-        engine, principal, _content(answer), route=route_of(request), request_id=request_id(request)
+    filters = body.filters
+    shown = gate.create_shortlist(
+        body.role_id,
+        body.limit,
+        filters.to_domain(),
+        filters_record=filters.model_dump(mode="json"),
     )
-    response.headers["Location"] = f"/v1/shortlists/{stored.id}"
-    return _view(stored, principal)
+    response.headers["Location"] = f"/v1/shortlists/{shown.stored.id}"
+    return _view(shown)
 
 
-@router.get("/shortlists/{shortlist_id}", response_model=ShortlistView, dependencies=[NoStore])
+@router.get("/shortlists/{shortlist_id}", response_model=ShortlistBody, dependencies=ShortlistRead)
 def get_shortlist(
-    shortlist_id: ShortlistId,
-    request: Request,
-    principal: ShortlistReader,
-    engine: EngineDep,
+    shortlist_id: ShortlistId, gate: GateDep
 ) -> StoredShortlistOut | RecruiterShortlistOut:
     """A stored shortlist exactly as saved (never recomputed); recruiters see their own only."""
-    stored = read_shortlist(
-        engine, principal, shortlist_id, route=route_of(request), request_id=request_id(request)
-    )
-    return _view(stored, principal)
+    return _view(gate.shortlist(shortlist_id))

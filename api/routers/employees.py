@@ -3,40 +3,29 @@
 ``talent`` and ``admin`` keys read anyone; an ``employee`` key reads only its
 own record and gets the same 404 for anyone else as for an id that does not
 exist; ``recruiter`` keys get a 403. Refused reads are not logged as reads.
+The gate (:mod:`recommender.gate`) does all of it; the route is one call.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
-from api.auth import request_id, require
-from api.deps import EngineDep, NoStore, RecommenderDep, route_of
+from api.auth import require
+from api.deps import GateDep, NoStore
 from api.schemas import EmployeeOut
-from recommender.access import Action, Principal
-from recommender.audit import read_employee
+from recommender.access import Action
 
 router = APIRouter(prefix="/v1")
 
 EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
-EmployeeReader = Annotated[Principal, require(Action.EMPLOYEES_READ)]
 
 
-@router.get("/employees/{employee_id}", response_model=EmployeeOut, dependencies=[NoStore])
-async def get_employee(
-    employee_id: EmployeeId,
-    request: Request,
-    principal: EmployeeReader,
-    service: RecommenderDep,
-    engine: EngineDep,
-) -> EmployeeOut:
-    employee = read_employee(
-        engine,
-        service.catalog,
-        principal,
-        employee_id,
-        route=route_of(request),
-        request_id=request_id(request),
-    )
-    return EmployeeOut.from_domain(employee)
+@router.get(
+    "/employees/{employee_id}",
+    response_model=EmployeeOut,
+    dependencies=[require(Action.EMPLOYEES_READ), NoStore],
+)
+def get_employee(employee_id: EmployeeId, gate: GateDep) -> EmployeeOut:
+    return EmployeeOut.from_domain(gate.employee(employee_id))

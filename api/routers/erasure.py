@@ -13,40 +13,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.auth import request_id, require
-from api.deps import EngineDep, NoStore, route_of
+from api.auth import require
+from api.deps import GateDep, NoStore
 from api.state import CATALOGUE_WRITES, current_recommender, swap_recommender
-from recommender.access import Action, Principal
-from recommender.embeddings import CachedEncoder
-from recommender.erasure import erase_employee, without_employee
+from recommender.access import Action
+from recommender.erasure import without_employee
 
 router = APIRouter(prefix="/v1")
 
 EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
-Eraser = Annotated[Principal, require(Action.EMPLOYEES_ERASE)]
 
 
 @router.delete(
     "/employees/{employee_id}",
     status_code=204,
     response_class=Response,
-    dependencies=[NoStore],
+    dependencies=[require(Action.EMPLOYEES_ERASE), NoStore],
     responses={404: {"description": "No such person"}},
 )
-def erase(employee_id: EmployeeId, request: Request, principal: Eraser, engine: EngineDep) -> None:
+def erase(employee_id: EmployeeId, request: Request, gate: GateDep) -> None:
     """Erase a person everywhere reskill keeps them; the access log keeps a tombstone."""
     with CATALOGUE_WRITES:
+        gate.erase(employee_id)
         service = current_recommender(request)
-        encoder = service.encoder
-        erase_employee(
-            engine,
-            service.catalog,
-            employee_id,
-            principal,
-            route=route_of(request),
-            request_id=request_id(request),
-            cache=encoder if isinstance(encoder, CachedEncoder) else None,
-        )
         swap_recommender(
             request, service.with_catalog(without_employee(service.catalog, employee_id))
         )

@@ -31,6 +31,7 @@ from api.schemas import Schema
 from recommender import __version__
 from recommender.access import Action
 from recommender.candidates import ShortlistFilter
+from recommender.database import load_protected_attributes
 from recommender.fairness import (
     ImpactReport,
     Mode,
@@ -39,7 +40,6 @@ from recommender.fairness import (
     shortlist_outcomes,
 )
 from recommender.service import Recommender
-from recommender.store import load_protected_attributes
 
 router = APIRouter(prefix="/v1/audit")
 

@@ -21,9 +21,13 @@ from api.schemas import Schema
 from api.state import CATALOGUE_WRITES, current_recommender, swap_recommender
 from recommender.access import Action
 from recommender.errors import Problem
-from recommender.imports import ImportOutcome, UploadPart, import_upload
-from recommender.ingest.tables import FileReport
-from recommender.store import TableCounts
+from recommender.imports import (
+    FileReport,
+    ImportOutcome,
+    TableCounts,
+    UploadPart,
+    import_upload,
+)
 
 router = APIRouter(prefix="/v1/imports")
 

@@ -24,17 +24,14 @@ from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import require
-from api.deps import NO_STORE_HEADERS, EngineDep, NoStore, RecommenderDep, log_reads_of
+from api.deps import NO_STORE_HEADERS, GateDep, NoStore, RecommenderDep
 from api.rendered import pages_of, render
 from api.schemas_pathways import OpportunitiesOut, PathwayOut
-from recommender.access import Action, Principal
+from recommender.access import Action
 from recommender.candidates.precompute import is_prepared_question
-from recommender.errors import UnknownEmployee
 from recommender.pathways import Objective
 from recommender.service import Recommender
 
@@ -46,71 +43,47 @@ Paths = Annotated[
     int | None,
     Query(ge=1, le=5, description="Stepping-stone paths to show; default: one, if needed."),
 ]
-PathwayReader = Annotated[Principal, require(Action.PATHWAYS_READ)]
+PathwayRead = [require(Action.PATHWAYS_READ), NoStore]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such person (an employee key: not yourself), or role"}
 }
 
 
-def _check_person(service: Recommender, principal: Principal, employee_id: str) -> None:
-    """Raise the same :class:`UnknownEmployee` for someone the caller may not see as for
-    someone who does not exist."""
-    if not principal.may_access_employee(Action.PATHWAYS_READ, employee_id):
-        raise UnknownEmployee(employee_id)
-    service.catalog.employee(employee_id)
-
-
-def _log_read(engine: sa.Engine, principal: Principal, employee_id: str, request: Request) -> None:
-    """Write one ``pathways.read`` access-log row and commit it (before the reply); raise
-    :class:`UnknownEmployee` if the person was erased since the served data was loaded."""
-    logged = log_reads_of(engine, principal, request, [employee_id], Action.PATHWAYS_READ)
-    if not logged:
-        raise UnknownEmployee(employee_id)
-
-
-@router.get(
-    "/employees/{employee_id}/opportunities",
-    response_model=OpportunitiesOut,
-    dependencies=[NoStore],
-    responses={
-        **NOT_FOUND,
-        422: {"description": "Invalid parameters, or the person opted out of matching"},
-    },
-)
-async def get_opportunities(
-    employee_id: EmployeeId,
-    request: Request,
-    principal: PathwayReader,
-    service: RecommenderDep,
-    engine: EngineDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    include_unviable: bool = False,
-) -> Response:
-    """Roles the person could move to, best first, each with its cheapest training plan."""
-    _check_person(service, principal, employee_id)
+def _page(service: Recommender, employee_id: str, limit: int, include_unviable: bool) -> bytes:
+    """The response body: the first page as rendered ahead (or rendered now and kept), any
+    other question planned (or read from memory) and rendered."""
     today = date.today()
     first_page = is_prepared_question(limit, include_unviable)
     pages = pages_of(service)
     body = pages.get(employee_id, today) if first_page else None
     if body is None:
-        ask = partial(
-            service.opportunities,
-            employee_id,
-            limit,
-            include_unviable=include_unviable,
-            today=today,
+        options = service.opportunities(
+            employee_id, limit, include_unviable=include_unviable, today=today
         )
-        # An answer kept in memory (prepared at start-up, or asked before) is read on the
-        # event loop; planning one (milliseconds) runs in the worker pool so the loop stays
-        # free.
-        if service.has_opportunities(employee_id, limit, include_unviable=include_unviable):
-            options = ask()
-        else:
-            options = await run_in_threadpool(ask)
         body = render(employee_id, limit, include_unviable, options)
         if first_page:
             pages.put(employee_id, today, body)
-    _log_read(engine, principal, employee_id, request)
+    return body
+
+
+@router.get(
+    "/employees/{employee_id}/opportunities",
+    response_model=OpportunitiesOut,
+    dependencies=PathwayRead,
+    responses={
+        **NOT_FOUND,
+        422: {"description": "Invalid parameters, or the person opted out of matching"},
+    },
+)
+def get_opportunities(
+    employee_id: EmployeeId,
+    gate: GateDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    include_unviable: bool = False,
+) -> Response:
+    """Roles the person could move to, best first, each with its cheapest training plan."""
+    page = partial(_page, gate.service, employee_id, limit, include_unviable)
+    body = gate.read_person(Action.PATHWAYS_READ, employee_id, page)
     # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response,
     # so the no-store header NoStore puts on its own response is set here too.
     return Response(body, media_type="application/json", headers=NO_STORE_HEADERS)
@@ -119,23 +92,18 @@ async def get_opportunities(
 @router.get(
     "/employees/{employee_id}/pathways",
     response_model=PathwayOut,
-    dependencies=[NoStore],
+    dependencies=PathwayRead,
     responses=NOT_FOUND,
 )
 def get_employee_pathway(
     employee_id: EmployeeId,
     target_role: RoleId,
-    request: Request,
-    principal: PathwayReader,
-    service: RecommenderDep,
-    engine: EngineDep,
+    gate: GateDep,
     objective: Objective = Objective.HOURS,
     paths: Paths = None,
 ) -> PathwayOut:
     """The person's skill gaps for ``target_role``, the cheapest plan, and stepping stones."""
-    _check_person(service, principal, employee_id)
-    answer = service.pathway(target_role, employee_id=employee_id, objective=objective, paths=paths)
-    _log_read(engine, principal, employee_id, request)
+    answer = gate.pathway(employee_id, target_role, objective=objective, paths=paths)
     return PathwayOut.from_domain(answer)
 
 

@@ -13,22 +13,19 @@ every similarity shown is exact.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import Field
 
 from api.auth import require
-from api.deps import EngineDep, NoStore, RecommenderDep, log_reads_of
+from api.deps import GateDep, NoStore
 from api.routers.text import NO_MODEL, InferredSkillOut, Text
 from api.schemas import RequestSchema, Schema
-from recommender.access import Action, Principal
+from recommender.access import Action
 from recommender.candidates.people import PeopleSearch, PersonMatch, SharedSkill
 
 router = APIRouter(prefix="/v1")
-
-CandidateReader = Annotated[Principal, require(Action.CANDIDATES_READ)]
 
 
 class PeopleSearchIn(RequestSchema):
@@ -107,20 +104,9 @@ class PeopleSearchOut(Schema):
 @router.post(
     "/candidates/search",
     response_model=PeopleSearchOut,
-    dependencies=[NoStore],
+    dependencies=[require(Action.CANDIDATES_READ), NoStore],
     responses=NO_MODEL,
 )
-def search_people(
-    body: PeopleSearchIn,
-    request: Request,
-    principal: CandidateReader,
-    service: RecommenderDep,
-    engine: EngineDep,
-) -> PeopleSearchOut:
+def search_people(body: PeopleSearchIn, gate: GateDep) -> PeopleSearchOut:
     """The employees whose profiles read most like the text, with the skills they share."""
-    found = service.similar_people(body.text, body.limit)
-    people = [m.employee_id for m in found.matches]
-    logged = set(log_reads_of(engine, principal, request, people, Action.CANDIDATES_READ))
-    # Anyone erased since the served data was loaded was not logged, and is left out.
-    matches = tuple(m for m in found.matches if m.employee_id in logged)
-    return PeopleSearchOut.from_domain(replace(found, matches=matches))
+    return PeopleSearchOut.from_domain(gate.search_people(body.text, body.limit))

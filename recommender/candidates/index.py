@@ -279,12 +279,13 @@ class CandidateIndex:
         Raises
         ------
         InvalidInput
-            If no indexed employee has that value; the message lists the known ones.
+            If no indexed employee has that value. The message names only the value given:
+            listing the known ones would tell a caller values it may not see.
         """
         names = self.departments_ if kind == "department" else self.locations_
         folded = [n.casefold() for n in names]
         if value.casefold() not in folded:
-            raise InvalidInput(f"unknown {kind} {value!r}; known: {', '.join(names)}")
+            raise InvalidInput(f"no one to rank has {kind} {value!r}")
         return folded.index(value.casefold())
 
     def ids(self, rows: npt.NDArray[np.intp]) -> tuple[str, ...]:

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.routers.candidates import RECRUITER_REASONS
 from api.settings import Settings
 from recommender.access import Principal, Role
+from recommender.candidates.records import SHORTLIST_REASONS as RECRUITER_REASONS
 from recommender.catalog import Catalog
 from recommender.errors import InvalidInput
 from recommender.ingest.tables import read_org_tables

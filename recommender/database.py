@@ -1,0 +1,51 @@
+"""The database as the service and the command line see it: open it, check a key, keep it tidy.
+
+``api`` and ``recommender.cli`` never import :mod:`recommender.store` or
+:mod:`recommender.ingest` themselves (an import-linter contract holds them to it); what they
+need of the database comes through here, :mod:`recommender.service` and
+:mod:`recommender.gate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from recommender.access import Principal
+from recommender.store import load_protected_attributes, make_engine, upgrade
+from recommender.store.access import find_principal
+from recommender.store.engine import WalCheckpointer
+from recommender.titles.occupations import TitledOccupation
+
+__all__ = [
+    "open_database",
+    "migrate",
+    "principal_of",
+    "WalCheckpointer",
+    "onet_titles",
+    "load_protected_attributes",
+]
+
+
+def open_database(url: str, *, background_checkpoints: bool = False) -> sa.Engine:
+    """An engine for ``url`` (see :func:`recommender.store.make_engine`)."""
+    return make_engine(url, background_checkpoints=background_checkpoints)
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Create or migrate the schema to the current revision."""
+    upgrade(engine)
+
+
+def principal_of(engine: sa.Engine, token: str) -> Principal | None:
+    """Who a presented API key stands for; ``None`` for an unknown, revoked or expired key."""
+    return find_principal(engine, token)
+
+
+def onet_titles(directory: Path) -> Iterator[TitledOccupation]:
+    """O*NET occupations by title, read from the user's O*NET download."""
+    from recommender.ingest.onet import load_onet_titles
+
+    yield from load_onet_titles(directory)

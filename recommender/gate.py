@@ -1,0 +1,354 @@
+"""The one gate every read of a person passes: authorise, compute, project, log, drop.
+
+Every operation that returns, ranks, counts or logs a person goes through a
+:class:`Gate`, made for one caller and one request by
+:meth:`recommender.service.Recommender.for_principal`. Each method, in this order:
+
+1. **authorises**: the caller's role must allow the action (:data:`PERMISSIONS`); an
+   employee acts only on their own record, and anyone else is the same
+   :class:`~recommender.errors.UnknownEmployee` as a person who does not exist; a role
+   may filter only by fields it may see (:meth:`Gate._check_filters`);
+2. **computes** the answer over the immutable catalogue being served;
+3. **projects** it to the fields the role may see (:mod:`recommender.candidates.records`);
+4. **logs** one access-log row per person in it, from the person's *stored* row,
+   committed before the answer is returned (:mod:`recommender.store.access`);
+5. **drops** anyone the log did not name: a person erased since the served data was
+   loaded is never answered about. Opted-out people are never ranked (the candidate
+   index leaves them out).
+
+Routes and CLI commands make one call through it. Catalogue questions that hold no
+person (roles, skills, courses, role-to-role pathways) stay on the
+:class:`~recommender.service.Recommender`.
+
+Examples
+--------
+>>> from recommender.access import Principal, Role
+>>> from recommender.catalog import Catalog, Employee
+>>> from recommender.store import make_engine, save_catalog, upgrade
+>>> from recommender.service import Recommender
+>>> engine = make_engine("sqlite://")
+>>> upgrade(engine)
+>>> people = Catalog.from_items(employees=[Employee("E1", "Ada", "r", "IT", "Main", 1.0, ())])
+>>> service = Recommender(people, engine=engine)
+>>> me = service.for_principal(Principal("k1", Role.EMPLOYEE, "E1"), route="doc", request_id="1")
+>>> me.employee("E2")
+Traceback (most recent call last):
+    ...
+recommender.errors.UnknownEmployee: unknown employee 'E2'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+from recommender.access import Action, Principal
+from recommender.candidates.records import View, candidate_record, project
+from recommender.catalog import Employee
+from recommender.errors import Forbidden, UnknownEmployee
+from recommender.store.access import AccessRecord, read_access_log, record_reads
+from recommender.store.shortlists import (
+    ShortlistContent,
+    ShortlistEntry,
+    StoredShortlist,
+    create_shortlist,
+    read_shortlist,
+)
+
+if TYPE_CHECKING:
+    from recommender.candidates import MobilityOption, Shortlist, ShortlistFilter
+    from recommender.candidates.people import PeopleSearch
+    from recommender.erasure import ErasureReceipt
+    from recommender.pathways import Objective
+    from recommender.pathways.answer import PathwayAnswer
+    from recommender.service import Recommender
+
+__all__ = ["AccessRecord", "Caller", "Gate", "ShortlistView"]
+
+Answer = TypeVar("Answer")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who asks and through what: the principal, the route (``"GET /v1/..."``, or a CLI
+    command's name) and the request id that ties log rows to server logs."""
+
+    principal: Principal
+    route: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShortlistView:
+    """A stored shortlist as one caller may see it: its entries projected to ``view``."""
+
+    stored: StoredShortlist
+    view: View
+    candidates: tuple[Mapping[str, Any], ...]
+
+
+class Gate:
+    """Personal data for one caller over one :class:`Recommender`; see the module docstring.
+
+    Parameters
+    ----------
+    service : Recommender
+        The catalogue being served and what is computed over it.
+    engine : sqlalchemy.Engine
+        The database holding the access log, stored shortlists and the stored rows reads
+        are logged from.
+    caller : Caller
+    """
+
+    def __init__(self, service: Recommender, engine: sa.Engine, caller: Caller) -> None:
+        self.service = service
+        self.engine = engine
+        self.caller = caller
+
+    @property
+    def principal(self) -> Principal:
+        return self.caller.principal
+
+    @property
+    def view(self) -> View:
+        """How much of a candidate this caller sees."""
+        return View.FULL if self.principal.may(Action.CANDIDATES_READ) else View.SHORTLIST
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def _authorise(self, action: Action) -> None:
+        if not self.principal.may(action):
+            raise Forbidden(self.principal.role, action)
+
+    def _person(self, action: Action, employee_id: str) -> Employee:
+        """The person, if this caller may ``action`` them; else the same error as nobody."""
+        self._authorise(action)
+        if not self.principal.may_access_employee(action, employee_id):
+            raise UnknownEmployee(employee_id)
+        return self.service.catalog.employee(employee_id)
+
+    def _check_filters(self, filters: ShortlistFilter | None) -> None:
+        """A role filters only by fields it may see (a recruiter sees no department)."""
+        if self.view == View.FULL or filters is None:
+            return
+        if filters.department is not None or filters.location is not None:
+            raise Forbidden(self.principal.role, "filter by department or location")
+
+    def _log(self, action: Action, employee_ids: Sequence[str]) -> frozenset[str]:
+        """Log one ``action`` read per person still stored, committed now; whom it logged."""
+        logged = record_reads(
+            self.engine,
+            self.principal,
+            employee_ids,
+            action=str(action),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return frozenset(logged)
+
+    def read_person(self, action: Action, employee_id: str, answer: Callable[[], Answer]) -> Answer:
+        """``answer()`` about one person: authorised, computed, logged, or refused.
+
+        Raises
+        ------
+        Forbidden
+            The caller's role may not ``action`` anyone.
+        UnknownEmployee
+            No such person, not one the caller may see, or erased since the served data
+            was loaded (then nothing is logged).
+        """
+        self._person(action, employee_id)
+        result = answer()
+        if not self._log(action, [employee_id]):
+            raise UnknownEmployee(employee_id)
+        return result
+
+    # -- one person --------------------------------------------------------------------------
+
+    def employee(self, employee_id: str) -> Employee:
+        """A person's record (never protected attributes: the catalogue has none)."""
+        return self.read_person(
+            Action.EMPLOYEES_READ,
+            employee_id,
+            lambda: self.service.catalog.employee(employee_id),
+        )
+
+    def opportunities(
+        self,
+        employee_id: str,
+        limit: int = 10,
+        *,
+        include_unviable: bool = False,
+        today: date | None = None,
+    ) -> tuple[MobilityOption, ...]:
+        """The roles a person could move to (:meth:`Recommender.opportunities`), logged."""
+        return self.read_person(
+            Action.PATHWAYS_READ,
+            employee_id,
+            lambda: self.service.opportunities(
+                employee_id, limit, include_unviable=include_unviable, today=today
+            ),
+        )
+
+    def pathway(
+        self,
+        employee_id: str,
+        target: str,
+        *,
+        objective: Objective | None = None,
+        paths: int | None = None,
+        start: date | None = None,
+    ) -> PathwayAnswer:
+        """A person's gaps and cheapest plan to ``target`` (:meth:`Recommender.pathway`)."""
+        return self.read_person(
+            Action.PATHWAYS_READ,
+            employee_id,
+            lambda: self.service.pathway(
+                target, employee_id=employee_id, objective=objective, paths=paths, start=start
+            ),
+        )
+
+    # -- rankings of people --------------------------------------------------------------------
+
+    def candidates(
+        self, role_id: str, limit: int = 10, filters: ShortlistFilter | None = None
+    ) -> Shortlist:
+        """The people closest to ready for ``role_id``; everyone listed is logged, and
+        anyone erased since the data was loaded is left out (ranks as they were)."""
+        self._authorise(Action.CANDIDATES_READ)
+        self._check_filters(filters)
+        listed = self.service.shortlist(role_id, limit, filters)
+        logged = self._log(Action.CANDIDATES_READ, [c.employee_id for c in listed.candidates])
+        if len(logged) == len(listed.candidates):
+            return listed
+        kept = tuple(c for c in listed.candidates if c.employee_id in logged)
+        return replace(listed, candidates=kept)
+
+    def search_people(self, text: str, limit: int = 10) -> PeopleSearch:
+        """The people whose profiles read most like ``text``; each is logged (the text is
+        neither logged nor stored)."""
+        self._authorise(Action.CANDIDATES_READ)
+        found = self.service.similar_people(text, limit)
+        logged = self._log(Action.CANDIDATES_READ, [m.employee_id for m in found.matches])
+        return replace(found, matches=tuple(m for m in found.matches if m.employee_id in logged))
+
+    # -- stored shortlists -----------------------------------------------------------------------
+
+    def create_shortlist(
+        self,
+        role_id: str,
+        limit: int = 10,
+        filters: ShortlistFilter | None = None,
+        *,
+        filters_record: Mapping[str, Any] | None = None,
+    ) -> ShortlistView:
+        """Rank and store a shortlist (everyone on it logged in the same transaction);
+        answered as a later read by this caller shows it.
+
+        ``filters_record`` is how the filters are stored and shown (JSON-ready; default:
+        the fields of ``filters``).
+        """
+        self._authorise(Action.SHORTLISTS_WRITE)
+        self._check_filters(filters)
+        listed = self.service.shortlist(role_id, limit, filters)
+        content = self._content(listed, limit, filters_record or _filters_record(filters))
+        stored = create_shortlist(
+            self.engine,
+            self.principal,
+            content,
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return self._shown(stored)
+
+    def shortlist(self, shortlist_id: str) -> ShortlistView:
+        """A stored shortlist exactly as saved, projected for this caller; everyone shown
+        is logged. Someone else's shortlist a recruiter may not see is the same
+        ``UnknownShortlist`` as one that does not exist."""
+        self._authorise(Action.SHORTLISTS_READ)
+        stored = read_shortlist(
+            self.engine,
+            self.principal,
+            shortlist_id,
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return self._shown(stored)
+
+    def _content(
+        self, listed: Shortlist, limit: int, filters: Mapping[str, Any]
+    ) -> ShortlistContent:
+        catalog = self.service.catalog
+        entries = tuple(
+            ShortlistEntry(c.rank, c.employee_id, candidate_record(catalog, c))
+            for c in listed.candidates
+        )
+        return ShortlistContent(
+            role_id=listed.role_id,
+            role_title=catalog.role(listed.role_id).title,
+            limit=limit,
+            filters=filters,
+            considered=listed.considered,
+            certified=listed.certified,
+            entries=entries,
+        )
+
+    def _shown(self, stored: StoredShortlist) -> ShortlistView:
+        view = self.view
+        shown = tuple(project(e.payload, view) for e in stored.content.entries)
+        return ShortlistView(stored, view, shown)
+
+    # -- erasure ----------------------------------------------------------------------------------
+
+    def erase(self, employee_id: str) -> ErasureReceipt:
+        """Erase a person from the database, the access log (tombstoned) and the embedding
+        cache (:func:`recommender.erasure.erase_employee`). The caller then serves a
+        Recommender without them.
+
+        Raises
+        ------
+        Forbidden
+            The caller's role may not erase anyone.
+        UnknownEmployee
+            No such person stored; nothing changes.
+        """
+        from recommender.embeddings import CachedEncoder
+        from recommender.erasure import erase_employee
+
+        self._authorise(Action.EMPLOYEES_ERASE)
+        encoder = self.service.encoder
+        return erase_employee(
+            self.engine,
+            self.service.catalog,
+            employee_id,
+            self.principal,
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+            cache=encoder if isinstance(encoder, CachedEncoder) else None,
+        )
+
+    # -- the access log --------------------------------------------------------------------------
+
+    def access_log(self, employee_id: str | None = None, limit: int = 50) -> list[AccessRecord]:
+        """The newest ``limit`` access-log rows, all or about one person (admins only).
+
+        Reading the log is not itself logged: it would add rows naming the very person
+        being audited.
+        """
+        self._authorise(Action.AUDIT_READ)
+        return read_access_log(self.engine, employee_id=employee_id, limit=limit)
+
+
+def _filters_record(filters: ShortlistFilter | None) -> dict[str, Any]:
+    if filters is None:
+        return {"department": None, "location": None, "min_readiness": 0.0, "max_hours": None}
+    return {
+        "department": filters.department,
+        "location": filters.location,
+        "min_readiness": filters.min_readiness,
+        "max_hours": filters.max_hours,
+    }
