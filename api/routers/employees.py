@@ -27,5 +27,7 @@ EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
     response_model=EmployeeOut,
     dependencies=[require(Action.EMPLOYEES_READ), NoStore],
 )
-def get_employee(employee_id: EmployeeId, gate: GateDep) -> EmployeeOut:
-    return EmployeeOut.from_domain(gate.employee(employee_id))
+async def get_employee(employee_id: EmployeeId, gate: GateDep) -> EmployeeOut:
+    """``async``: the record is in memory and the access-log commit is awaited (grouped with
+    other requests' on a writer thread), so the event loop never waits on the database."""
+    return EmployeeOut.from_domain(await gate.employee_async(employee_id))

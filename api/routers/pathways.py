@@ -25,6 +25,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import NO_STORE_HEADERS, GateDep, NoStore, RecommenderDep
@@ -49,21 +50,34 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _page(service: Recommender, employee_id: str, limit: int, include_unviable: bool) -> bytes:
+async def _page(
+    service: Recommender, employee_id: str, limit: int, include_unviable: bool
+) -> bytes:
     """The response body: the first page as rendered ahead (or rendered now and kept), any
-    other question planned (or read from memory) and rendered."""
+    other question read from memory, or planned and rendered in the worker pool (the event
+    loop stays free)."""
     today = date.today()
     first_page = is_prepared_question(limit, include_unviable)
     pages = pages_of(service)
     body = pages.get(employee_id, today) if first_page else None
     if body is None:
-        options = service.opportunities(
-            employee_id, limit, include_unviable=include_unviable, today=today
-        )
-        body = render(employee_id, limit, include_unviable, options)
+        answer = partial(_rendered, service, employee_id, limit, include_unviable, today)
+        if service.has_opportunities(employee_id, limit, include_unviable=include_unviable):
+            body = answer()
+        else:
+            body = await run_in_threadpool(answer)
         if first_page:
             pages.put(employee_id, today, body)
     return body
+
+
+def _rendered(
+    service: Recommender, employee_id: str, limit: int, include_unviable: bool, today: date
+) -> bytes:
+    options = service.opportunities(
+        employee_id, limit, include_unviable=include_unviable, today=today
+    )
+    return render(employee_id, limit, include_unviable, options)
 
 
 @router.get(
@@ -75,15 +89,18 @@ def _page(service: Recommender, employee_id: str, limit: int, include_unviable: 
         422: {"description": "Invalid parameters, or the person opted out of matching"},
     },
 )
-def get_opportunities(
+async def get_opportunities(
     employee_id: EmployeeId,
     gate: GateDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     include_unviable: bool = False,
 ) -> Response:
-    """Roles the person could move to, best first, each with its cheapest training plan."""
+    """Roles the person could move to, best first, each with its cheapest training plan.
+
+    ``async``: a page kept in memory is sent from the loop, planning runs in the worker
+    pool, and the access-log commit is awaited without blocking the loop."""
     page = partial(_page, gate.service, employee_id, limit, include_unviable)
-    body = gate.read_person(Action.PATHWAYS_READ, employee_id, page)
+    body = await gate.read_person_async(Action.PATHWAYS_READ, employee_id, page)
     # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response,
     # so the no-store header NoStore puts on its own response is set here too.
     return Response(body, media_type="application/json", headers=NO_STORE_HEADERS)

@@ -37,6 +37,7 @@ from recommender.access import (
 )
 from recommender.errors import InvalidInput, UnknownEmployee
 from recommender.store.engine import DriverStatement, write_transaction
+from recommender.store.group_commit import group_commit
 from recommender.store.schema import employees, metadata
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "log_access",
     "log_reads",
     "record_reads",
+    "record_reads_async",
     "read_access_log",
     "tombstone_access_log",
 ]
@@ -377,8 +379,24 @@ def record_reads(
     route: str,
     request_id: str,
 ) -> tuple[str, ...]:
-    """:func:`log_reads` in a transaction of its own, committed when this returns; returns
-    the ids logged (people erased meanwhile are not)."""
+    """:func:`log_reads` in a transaction committed when this returns (grouped with other
+    callers' reads: :mod:`recommender.store.group_commit`); returns the ids logged (people
+    erased meanwhile are not)."""
     rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
-    counts = _driver(engine, _INSERT_READ).commit_each(rows)
+    counts = group_commit(engine, _INSERT_READ).submit(rows)
+    return tuple(e for e, n in zip(employee_ids, counts, strict=True) if n)
+
+
+async def record_reads_async(
+    engine: sa.Engine,
+    principal: Principal,
+    employee_ids: Sequence[str],
+    *,
+    action: str,
+    route: str,
+    request_id: str,
+) -> tuple[str, ...]:
+    """:func:`record_reads` for a caller on an event loop: it waits without blocking it."""
+    rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
+    counts = await group_commit(engine, _INSERT_READ).submit_async(rows)
     return tuple(e for e, n in zip(employee_ids, counts, strict=True) if n)
