@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from recommender.access import Principal, Role
 from recommender.catalog import Catalog
@@ -19,6 +20,7 @@ from recommender.errors import InvalidInput, UnknownEmployee
 from recommender.store import delete_employee, make_engine, save_catalog, upgrade
 from recommender.store.access import (
     LAST_USED_INTERVAL,
+    _UtcTime,
     access_log,
     api_keys,
     create_key,
@@ -145,6 +147,26 @@ def test_expiry_is_stored_in_utc_whatever_zone_it_was_given_in(engine: sa.Engine
     assert record.expires_at == ends
     assert find_principal(engine, key.token, now=ends - timedelta(seconds=1)) is not None
     assert find_principal(engine, key.token, now=ends + timedelta(seconds=1)) is None
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds
+        datetime(2030, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2030, 6, 1, 12, 0, 0, 1, tzinfo=timezone(timedelta(hours=-7))),
+    ],
+)
+def test_lookup_times_bind_on_sqlite_exactly_as_stored_times_are_written(
+    moment: datetime,
+) -> None:
+    """On SQLite times are text and compared as text: the lookup's quick formatting must
+    be SQLAlchemy's DateTime storage format, character for character (in UTC)."""
+    dialect = sqlite.dialect()
+    stored = sa.DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    bound = _UtcTime().dialect_impl(dialect).bind_processor(dialect)
+    assert stored is not None and bound is not None
+    assert bound(moment) == stored(moment.astimezone(UTC))
 
 
 def test_an_expiry_must_be_in_the_future_and_carry_a_time_zone(engine: sa.Engine) -> None:
