@@ -5,13 +5,25 @@ personal data): only the location, the message and the type of each problem. A d
 that failed validation (an import) is answered with every problem found: file, row,
 field and reason. Problem bodies are rendered so that no text can break them (a lone
 surrogate becomes U+FFFD) and are never cached: some name people.
+
+An unexpected error is a 500 carrying the request id, and one log line naming the route
+template (``GET /v1/employees/{employee_id}``), the request id, and the exception's type
+and traceback frames (file, line, function): never the path, the query string, the
+exception's message or arguments, nor a frame's source text. Those can name people.
+The error stops here (:class:`ContainErrors`): it never reaches the server, whose own
+"Exception in ASGI application" line would print the message. An error raised outside
+it (in a middleware installed later) is answered the same way by Starlette's
+``ServerErrorMiddleware``, which then re-raises it to the server: that server line is
+rewritten to the same types-and-frames form (:class:`QuietServerErrors`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import traceback
+import uuid
+from collections.abc import Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -19,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recommender.errors import (
     Forbidden,
@@ -31,6 +44,10 @@ from recommender.errors import (
 )
 
 log = logging.getLogger("reskill.api")
+#: The server's logger; its "Exception in ASGI application" lines get :class:`QuietServerErrors`.
+SERVER_LOGGER = "uvicorn.error"
+_SERVER_ERROR_LINE = "Exception in ASGI application"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 PROBLEM = "application/problem+json"
 #: Longest location part a validation error reports (a part may be a key the caller sent).
@@ -134,12 +151,133 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "Internal error", "An unexpected error occurred; it has been logged.")
+    """The 500 for an error nothing else answered, logged without personal data."""
+    rid = _request_id(request)
+    log.error(
+        "unhandled %s on %s (request %s)\n%s", _type_name(exc), _route(request), rid, frames(exc)
+    )
+    detail = f"An unexpected error occurred; it has been logged as request {rid}."
+    return problem(500, "Internal error", detail, request_id=rid)
+
+
+def _request_id(request: Request) -> str:
+    """The request's id (``request.state.request_id``, as ``api.auth.request_id`` keeps it),
+    made here if the request failed before anything asked for it."""
+    existing: str | None = getattr(request.state, "request_id", None)
+    if existing is None:
+        existing = uuid.uuid4().hex
+        request.state.request_id = existing
+    return existing
+
+
+def _route(request: Request) -> str:
+    """``"METHOD /path/{param}"``: the matched route's template, never the path it matched."""
+    method = request.method if request.method in _METHODS else "OTHER"
+    template = getattr(request.scope.get("route"), "path", None)
+    return f"{method} {template if isinstance(template, str) else '<no route matched>'}"
+
+
+def _type_name(exc: BaseException) -> str:
+    kind = type(exc)
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+
+
+def frames(exc: BaseException) -> str:
+    """``exc``'s traceback as types and frames only: each exception in its chain (causes,
+    contexts, a group's members) by type, each frame by file, line and function. No
+    message, argument or source line: any of them can name a person.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise KeyError("E000123")
+    ... except KeyError as exc:
+    ...     text = frames(exc)
+    >>> "KeyError" in text and "E000123" not in text
+    True
+    """
+    return "\n".join(_frame_lines(exc, set()))
+
+
+def _frame_lines(exc: BaseException, seen: set[int]) -> Iterator[str]:
+    seen.add(id(exc))
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if cause is not None and id(cause) not in seen:
+        yield from _frame_lines(cause, seen)
+        link = "caused" if exc.__cause__ is cause else "raised while handling it"
+        yield f"The error above {link} this one:"
+    yield "Traceback (types and frames only):"
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        code = frame.f_code
+        yield f'  File "{code.co_filename}", line {line}, in {code.co_name}'
+    yield _type_name(exc)
+    for member in getattr(exc, "exceptions", ()):
+        if isinstance(member, BaseException) and id(member) not in seen:
+            yield f"{_type_name(exc)} member:"
+            yield from _frame_lines(member, seen)
+
+
+class ContainErrors:
+    """Answer any error of the app below as :func:`_unexpected` does, and stop it there.
+
+    Starlette's own 500 path (``ServerErrorMiddleware``) re-raises every error after
+    answering it, so that the server logs it with its message. An error that struck after
+    the response began cannot be answered: it is logged the same way and the server sees
+    an unfinished response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:  # everything: this is the last place that can answer
+            response = _unexpected(Request(scope), exc)
+            if not started:
+                await response(scope, receive, send)
+
+
+class QuietServerErrors(logging.Filter):
+    """Rewrite the server's "Exception in ASGI application" record to types and frames
+    (:func:`frames`): its traceback would print the exception's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(_SERVER_ERROR_LINE) or not record.exc_info:
+            return True
+        exc = record.exc_info[1]
+        if exc is not None:
+            record.msg, record.args = (
+                "%s: %s\n%s",
+                (_SERVER_ERROR_LINE, _type_name(exc), frames(exc)),
+            )
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+_QUIET_SERVER_ERRORS = QuietServerErrors()
 
 
 def install(app: FastAPI) -> None:
+    """The handlers above; :class:`ContainErrors`; :class:`QuietServerErrors` on the server's
+    logger (once per process)."""
     app.add_exception_handler(ReskillError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(ContainErrors)
+    logging.getLogger(SERVER_LOGGER).addFilter(_QUIET_SERVER_ERRORS)

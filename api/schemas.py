@@ -64,10 +64,11 @@ def _all_unicode(data: object) -> bool:
 
 
 class Health(Schema):
+    """What anyone may learn without a key: that the service answers, and its version.
+    Nothing about the data (not even how many people it holds)."""
+
     status: str
     version: str
-    counts: dict[str, int]
-    attribution: str | None = None
 
 
 class SkillOut(Schema):

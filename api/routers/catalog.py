@@ -26,10 +26,9 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
 @router.get("/health", response_model=Health)
-async def health(service: RecommenderDep) -> Health:
-    return Health(
-        status="ok", version=__version__, counts=service.counts(), attribution=service.attribution
-    )
+async def health() -> Health:
+    """Public (no key): status and version only."""
+    return Health(status="ok", version=__version__)
 
 
 @router.get("/roles", response_model=Page[RoleSummary], dependencies=CatalogRead)

@@ -33,7 +33,9 @@ Choices
   ``IM`` scale, or, in a release without one, the scale of its first row.
 * Alternate titles are deduplicated ignoring case; the first spelling wins.
 * Only the files this module names are opened; files whose name starts with
-  ``Related Occupations`` are never opened: they are evaluation labels.
+  ``Related Occupations`` are never opened: they are evaluation labels. Asking for one
+  raises :class:`~recommender.errors.InvalidInput` (an explicit check, not an
+  ``assert``: it holds under ``python -O`` too).
 
 Titles of every occupation
 --------------------------
@@ -70,7 +72,7 @@ from recommender.catalog import (
     SkillCategory,
     Technology,
 )
-from recommender.errors import InvalidCatalog, Problem
+from recommender.errors import InvalidCatalog, InvalidInput, Problem
 
 __all__ = [
     "ONET_REQUIRED_FILES",
@@ -361,7 +363,7 @@ def _read_tables(
 
 
 def _read_table(directory: Path, name: str, problems: list[Problem]) -> pd.DataFrame | None:
-    assert not name.startswith(_FORBIDDEN_PREFIX), "related occupations are evaluation labels"
+    _refuse_evaluation_labels(name)
     path = directory / name
     if not path.is_file():
         if name in ONET_REQUIRED_FILES:
@@ -377,6 +379,17 @@ def _read_table(directory: Path, name: str, problems: list[Problem]) -> pd.DataF
     missing = [column for column in _COLUMNS[name] if column not in frame.columns]
     problems.extend(Problem(name, None, column, "required column is missing") for column in missing)
     return None if missing else frame
+
+
+def _refuse_evaluation_labels(name: str) -> None:
+    """Related Occupations are what transitions are judged against: reading them into the
+    catalogue would leak the answers into what reskill learns from."""
+    if name.startswith(_FORBIDDEN_PREFIX):
+        raise InvalidInput(
+            f"refusing to read {name!r}: O*NET's Related Occupations are evaluation labels, "
+            "never catalogue or training data (only evaluation reads them, "
+            "recommender.evaluation.read_related)"
+        )
 
 
 def _parse(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:

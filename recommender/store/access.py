@@ -2,7 +2,12 @@
 
 ``api_keys`` holds one row per key: its public id, the SHA-256 of its secret
 (never the secret), its role and, for employee keys, the employee it belongs
-to. Erasing that employee deletes their keys (``ON DELETE CASCADE``).
+to. Erasing that employee deletes their keys (``ON DELETE CASCADE``). A key may
+expire (``expires_at``); an expired key is refused exactly like an unknown or a
+revoked one. ``last_used_at`` is kept cheaply: the one lookup every request runs
+also says whether it is older than :data:`LAST_USED_INTERVAL`, and only then is it
+written, by one conditional ``UPDATE`` that never waits for a lock (a busy
+database skips it; a later request writes it).
 
 ``access_log`` records every read of a person's data: who (key id, role), what
 (action, route, employee id), when (UTC) and the request id. It has no foreign
@@ -15,12 +20,14 @@ the person. A read is logged only while the person is stored (:func:`log_reads`,
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,11 +43,15 @@ from recommender.access import (
     secret_matches,
 )
 from recommender.errors import InvalidInput, UnknownEmployee
-from recommender.store.engine import DriverStatement, write_transaction
+from recommender.store.engine import SQLITE_BUSY_TIMEOUT_MS, DriverStatement, write_transaction
 from recommender.store.group_commit import group_commit
 from recommender.store.schema import employees, metadata
 
+log = logging.getLogger(__name__)
+
 __all__ = [
+    "LAST_USED_INTERVAL",
+    "LAST_USED_LOCK_WAIT_MS",
     "api_keys",
     "access_log",
     "KeyRecord",
@@ -58,6 +69,11 @@ __all__ = [
 ]
 
 MAX_LOG_PAGE = 1000
+#: ``last_used_at`` is written at most once per key per this interval, never per request.
+LAST_USED_INTERVAL = timedelta(minutes=15)
+#: The longest the ``last_used_at`` write waits for a lock (SQLite's write lock, a
+#: PostgreSQL row lock) before it is skipped: authentication never queues behind an import.
+LAST_USED_LOCK_WAIT_MS = 1
 _ROLES = ", ".join(f"'{r}'" for r in Role)
 
 api_keys = sa.Table(
@@ -112,6 +128,24 @@ class KeyRecord:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+
+    def status(self, now: datetime | None = None) -> str:
+        """``"revoked"``, ``"expired"`` (at ``now``, default the current UTC time) or ``"active"``.
+
+        Examples
+        --------
+        >>> made = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> key = KeyRecord("k", Role.TALENT, None, None, made, None, None, made + timedelta(days=1))
+        >>> key.status(made), key.status(made + timedelta(days=2))
+        ('active', 'expired')
+        """
+        if self.revoked_at is not None:
+            return "revoked"
+        now = datetime.now(UTC) if now is None else now
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +175,34 @@ def create_key(
     *,
     employee_id: str | None = None,
     label: str | None = None,
+    expires_at: datetime | None = None,
 ) -> IssuedKey:
     """Issue a key for ``role``; only the digest of its secret is stored.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    role : Role
+    employee_id : str, optional
+        The employee an employee key belongs to (required for them, refused for others).
+    label : str, optional
+        A note saying who holds the key.
+    expires_at : datetime, optional
+        When the key stops working (time-zone aware, in the future); never by default.
 
     Raises
     ------
     InvalidInput
-        An employee key without an employee, or an employee id on another role.
+        An employee key without an employee, an employee id on another role, or an
+        ``expires_at`` without a time zone or not in the future.
     UnknownEmployee
         ``employee_id`` is not in the database.
     """
     role = Role(role)
     check_key_owner(role, employee_id)
+    now = datetime.now(UTC)
+    if expires_at is not None:
+        expires_at = _check_expiry(expires_at, now)
     key = new_key()
     with write_transaction(engine) as conn:
         if employee_id is not None and not _employee_exists(conn, employee_id):
@@ -164,10 +214,23 @@ def create_key(
                 role=str(role),
                 employee_id=employee_id,
                 label=label,
-                created_at=datetime.now(UTC),
+                created_at=now,
+                expires_at=expires_at,
             )
         )
     return key
+
+
+def _check_expiry(expires_at: datetime, now: datetime) -> datetime:
+    """``expires_at`` in UTC (SQLite keeps no offset: every stored time is UTC)."""
+    if expires_at.tzinfo is None or expires_at.utcoffset() is None:
+        raise InvalidInput(f"a key's expiry needs a time zone, got {expires_at.isoformat()}")
+    expires_at = expires_at.astimezone(UTC)
+    if expires_at <= now:
+        raise InvalidInput(
+            f"a key's expiry must be in the future, got {expires_at:%Y-%m-%d %H:%M} UTC"
+        )
+    return expires_at
 
 
 def _employee_exists(conn: sa.Connection, employee_id: str) -> bool:
@@ -175,25 +238,126 @@ def _employee_exists(conn: sa.Connection, employee_id: str) -> bool:
     return conn.execute(query).first() is not None
 
 
-#: Built once, executed with the key id bound: every authenticated request runs it.
-_FIND_KEY = sa.select(api_keys.c.secret_hash, api_keys.c.role, api_keys.c.employee_id).where(
-    api_keys.c.id == sa.bindparam("key_id"), api_keys.c.revoked_at.is_(None)
+class _UtcTime(sa.types.TypeDecorator[datetime]):
+    """A UTC time bound into the key lookup, in the form each database compares with the
+    stored times: on PostgreSQL a ``timestamptz``; on SQLite the text SQLAlchemy's
+    ``DateTime`` stores (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC), made by the C
+    ``isoformat``: SQLAlchemy's own formatting cost about 20 microseconds per value, and
+    every request binds two."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        kind = sa.String() if dialect.name == "sqlite" else sa.DateTime(timezone=True)
+        return dialect.type_descriptor(kind)
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _time(name: str) -> sa.BindParameter[datetime]:
+    return sa.bindparam(name, type_=_UtcTime())
+
+
+_LAST_USED_STALE = sa.or_(
+    api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at < _time("stale_before")
+)
+
+#: Built once, executed with the key id and the times bound: every authenticated request
+#: runs it. Times are compared in SQL against bound UTC values, which each driver stores and
+#: compares alike (SQLite: text in one format, naive UTC; PostgreSQL: timestamptz), so the
+#: result needs no processing: the last column says whether ``last_used_at`` is due.
+_FIND_KEY = sa.select(
+    api_keys.c.secret_hash,
+    api_keys.c.role,
+    api_keys.c.employee_id,
+    sa.case((_LAST_USED_STALE, sa.literal_column("1")), else_=sa.literal_column("0")),
+).where(
+    api_keys.c.id == sa.bindparam("key_id"),
+    api_keys.c.revoked_at.is_(None),
+    sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
+)
+
+#: Conditional, so concurrent requests that all found it due write it once.
+_RECORD_USE = (
+    sa.update(api_keys)
+    .where(api_keys.c.id == sa.bindparam("key_id"), _LAST_USED_STALE)
+    .values(last_used_at=_time("now"))
 )
 
 
-def find_principal(engine: sa.Engine, token: str) -> Principal | None:
-    """The principal a presented key stands for, or ``None`` if it is unknown or revoked."""
+def find_principal(
+    engine: sa.Engine, token: str, *, now: datetime | None = None
+) -> Principal | None:
+    """The principal a presented key stands for, or ``None`` if it is unknown, revoked or
+    expired (the three are indistinguishable to the caller on purpose).
+
+    Records the use in ``last_used_at`` when the stored one is older than
+    :data:`LAST_USED_INTERVAL` (or absent); when the database is busy that write is
+    skipped, never waited for, and a later use makes it.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    token : str
+        The key as presented, ``rk_<key id>_<secret>``.
+    now : datetime, optional
+        The time to judge expiry and record use at (time-zone aware); the current UTC
+        time by default.
+    """
     parsed = parse_key(token)
     if parsed is None:
         return None
     key_id, secret = parsed
-    row = _driver(engine, _FIND_KEY).first({"key_id": key_id})
+    now = datetime.now(UTC) if now is None else _aware_utc(now)
+    times = {"now": now, "stale_before": now - LAST_USED_INTERVAL}
+    row = _driver(engine, _FIND_KEY).first({"key_id": key_id, **times})
     if row is None:
         return None
-    secret_hash, role, employee_id = row
+    secret_hash, role, employee_id, last_used_due = row
     if not secret_matches(secret, secret_hash):
         return None
+    if last_used_due:
+        _record_use(engine, {"key_id": key_id, **times})
     return Principal(key_id, Role(role), employee_id)
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"a time without a time zone: {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+def _record_use(engine: sa.Engine, params: dict[str, Any]) -> None:
+    """Write ``last_used_at`` in a short transaction of its own, or skip it if it would
+    wait for a lock: SQLite's write lock (an import holds it for seconds) or a PostgreSQL
+    row or table lock. The lookup runs on the event loop; it must not queue behind writers
+    (nor take this process's writer queue, :func:`write_transaction`'s lock)."""
+    try:
+        with engine.connect() as conn, _short_lock_wait(conn), conn.begin():
+            if engine.dialect.name != "sqlite":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LAST_USED_LOCK_WAIT_MS}")
+            conn.execute(_RECORD_USE, params)
+    except sa.exc.OperationalError as exc:  # busy or locked: the next use tries again
+        log.debug("last_used_at of key %s not written: %s", params["key_id"], type(exc).__name__)
+
+
+@contextmanager
+def _short_lock_wait(conn: sa.Connection) -> Iterator[None]:
+    """On SQLite, this connection's busy timeout is :data:`LAST_USED_LOCK_WAIT_MS` inside
+    the block (set on the driver's connection: no transaction is begun for it)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    driver.execute(f"PRAGMA busy_timeout={LAST_USED_LOCK_WAIT_MS}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 _DRIVER: weakref.WeakKeyDictionary[sa.Engine, dict[Any, DriverStatement]] = (
@@ -213,7 +377,7 @@ def _driver(engine: sa.Engine, statement: Any) -> DriverStatement:
 
 
 def list_keys(engine: sa.Engine) -> list[KeyRecord]:
-    """Every key, oldest first, revoked ones included; never the secrets."""
+    """Every key, oldest first, revoked and expired ones included; never the secrets."""
     columns = [c for c in api_keys.c if c.name != "secret_hash"]
     query = sa.select(*columns).order_by(api_keys.c.created_at, api_keys.c.id)
     with engine.connect() as conn:
@@ -227,6 +391,7 @@ def list_keys(engine: sa.Engine) -> list[KeyRecord]:
             _utc(r.created_at) or datetime.now(UTC),
             _utc(r.last_used_at),
             _utc(r.revoked_at),
+            _utc(r.expires_at),
         )
         for r in rows
     ]

@@ -317,7 +317,11 @@ def _executemany_tuples(conn: sa.Connection, table: sa.Table, rows: Sequence[Row
     # dict per row. Only plain str/int/float/bool/None values reach here.
     values: dict[str, Any] = {column.name: sa.bindparam(column.name) for column in table.c}
     compiled = sa.insert(table).values(values).compile(dialect=conn.dialect)
-    assert compiled.positiontup == list(values), compiled.positiontup
+    if compiled.positiontup != list(values):  # else rows would land in the wrong columns
+        raise RuntimeError(
+            f"the INSERT into {table.name} binds {compiled.positiontup}, not the table's "
+            f"columns {list(values)} in order: refusing to write rows as tuples"
+        )
     for chunk in _chunks(rows, _CHUNK):
         conn.exec_driver_sql(str(compiled), list(chunk))
 

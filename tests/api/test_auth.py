@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,10 @@ from api.main import create_app
 from api.settings import Settings
 from recommender.access import Action, Role, allows
 from recommender.service import Recommender
-from recommender.store import make_engine, save_catalog, upgrade
-from recommender.store.access import create_key, revoke_key
+from recommender.store import access, make_engine, save_catalog, upgrade
+from recommender.store.access import api_keys, create_key, list_keys, revoke_key
 from tests.factories import small_catalog
+from tests.store.lock_holder import write_lock_held
 
 CATALOG_ROUTES = ("/v1/roles", "/v1/roles/soc-analyst", "/v1/skills", "/v1/courses")
 
@@ -134,3 +137,107 @@ def test_openapi_documents_both_ways_to_send_a_key(client: TestClient) -> None:
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     assert "security" in schema["paths"]["/v1/roles"]["get"]
     assert "security" not in schema["paths"]["/v1/health"]["get"]
+
+
+# -- expiry and last use, on SQLite and PostgreSQL ----------------------------------------
+
+
+@pytest.fixture
+def any_engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def any_client(any_engine: sa.Engine) -> Iterator[TestClient]:
+    settings = Settings(database_url=any_engine.url.render_as_string(hide_password=False))
+    with TestClient(create_app(settings, recommender=Recommender(small_catalog()))) as c:
+        yield c
+
+
+def _refusal(client: TestClient, token: str) -> tuple[int, object, str | None]:
+    response = client.get("/v1/roles", headers={"X-API-Key": token})
+    return response.status_code, response.json(), response.headers.get("www-authenticate")
+
+
+def _expire(engine: sa.Engine, key_id: str) -> None:
+    """Time passes: the key's expiry is now a second ago."""
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    with engine.begin() as conn:
+        conn.execute(sa.update(api_keys).where(api_keys.c.id == key_id).values(expires_at=past))
+
+
+def test_an_expired_key_is_refused_exactly_like_an_unknown_or_revoked_one(
+    any_client: TestClient, any_engine: sa.Engine
+) -> None:
+    soon = datetime.now(UTC) + timedelta(days=1)
+    expiring, revoked = (
+        create_key(any_engine, Role.TALENT, expires_at=soon),
+        create_key(any_engine, Role.TALENT),
+    )
+    assert any_client.get("/v1/roles", headers={"X-API-Key": expiring.token}).status_code == 200
+    _expire(any_engine, expiring.key_id)
+    revoke_key(any_engine, revoked.key_id)
+    unknown = _refusal(any_client, "rk_abcdefgh_" + "A" * 43)
+    assert unknown[0] == 401
+    assert _refusal(any_client, expiring.token) == unknown
+    assert _refusal(any_client, revoked.token) == unknown
+
+
+def test_a_key_expiring_in_the_future_works(any_client: TestClient, any_engine: sa.Engine) -> None:
+    key = create_key(any_engine, Role.TALENT, expires_at=datetime.now(UTC) + timedelta(hours=1))
+    assert any_client.get("/v1/roles", headers={"X-API-Key": key.token}).status_code == 200
+
+
+def _key_writes(client: TestClient) -> list[str]:
+    """The UPDATEs of ``api_keys`` the app's engine runs from now on."""
+    writes: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE API_KEYS"):
+            writes.append(statement)
+
+    sa.event.listen(client.app.state.engine, "before_cursor_execute", seen)  # type: ignore[attr-defined]
+    return writes
+
+
+def _last_used(engine: sa.Engine, key_id: str) -> datetime | None:
+    return {r.key_id: r.last_used_at for r in list_keys(engine)}[key_id]
+
+
+def test_many_requests_write_last_used_once_and_again_after_the_interval(
+    any_client: TestClient, any_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = create_key(any_engine, Role.TALENT)
+    headers = {"X-API-Key": key.token}
+    writes = _key_writes(any_client)
+    for _ in range(20):
+        assert any_client.get("/v1/skills", headers=headers).status_code == 200
+    assert len(writes) == 1
+    first = _last_used(any_engine, key.key_id)
+    assert first is not None
+    monkeypatch.setattr(access, "LAST_USED_INTERVAL", timedelta(0))  # the interval has passed
+    assert any_client.get("/v1/skills", headers=headers).status_code == 200
+    assert len(writes) == 2
+    second = _last_used(any_engine, key.key_id)
+    assert second is not None and second > first
+
+
+def test_a_request_is_served_while_an_import_holds_the_write_lock(
+    any_client: TestClient, any_engine: sa.Engine
+) -> None:
+    """Another process's import holds the lock for 3 s: the request does not wait for it;
+    its use is recorded by the first request after the import."""
+    key = create_key(any_engine, Role.TALENT)
+    headers = {"X-API-Key": key.token}
+    with write_lock_held(any_engine, seconds=3):
+        started = time.perf_counter()
+        response = any_client.get("/v1/skills", headers=headers)
+        waited = time.perf_counter() - started
+        assert response.status_code == 200
+        assert waited < 1.5
+    assert _last_used(any_engine, key.key_id) is None
+    assert any_client.get("/v1/skills", headers=headers).status_code == 200
+    assert _last_used(any_engine, key.key_id) is not None

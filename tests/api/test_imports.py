@@ -22,6 +22,7 @@ from api.main import create_app
 from api.settings import Settings
 from recommender.access import Role
 from recommender.ingest.tables import read_org_tables
+from recommender.service import Recommender
 from recommender.store import content_fingerprint, make_engine, save_catalog, schema, upgrade
 from recommender.store.access import create_key
 from tests.conftest import DATA_DIR
@@ -50,7 +51,9 @@ class Api:
             return int(conn.execute(query).scalar_one())
 
     def served_employees(self) -> int:
-        return int(self.client.get("/v1/health").json()["counts"]["employees"])
+        """How many people the service answers about (its current Recommender's catalogue)."""
+        service: Recommender = self.client.app.state.recommender  # type: ignore[attr-defined]
+        return len(service.catalog.employees)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from recommender import __version__
 from tests.conftest import REPO
 
 
@@ -43,7 +44,7 @@ def test_served_api_answers_with_the_bundled_roles(tmp_path: Path) -> None:
     )
     try:
         health = _wait_for(f"http://127.0.0.1:{port}/v1/health", server)
-        assert health["status"] == "ok" and health["counts"]["employees"] >= 500
+        assert health == {"status": "ok", "version": __version__}  # nothing about the data
         roles = httpx.get(
             f"http://127.0.0.1:{port}/v1/roles", params={"hard_to_fill": "true"}, headers=key
         )

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from recommender.access import Principal, Role
 from recommender.catalog import Catalog
 from recommender.errors import InvalidInput, UnknownEmployee
 from recommender.store import delete_employee, make_engine, save_catalog, upgrade
 from recommender.store.access import (
+    LAST_USED_INTERVAL,
+    _UtcTime,
     access_log,
     api_keys,
     create_key,
@@ -28,9 +33,10 @@ from recommender.store.access import (
     revoke_key,
     tombstone_access_log,
 )
-from recommender.store.engine import write_transaction
+from recommender.store.engine import SQLITE_BUSY_TIMEOUT_MS, write_transaction
 from recommender.store.schema import employees
 from tests.factories import small_catalog
+from tests.store.lock_holder import write_lock_held
 
 
 def two_people() -> Catalog:
@@ -93,6 +99,137 @@ def test_a_revoked_key_stops_working_and_is_listed_as_revoked(engine: sa.Engine)
     [record] = list_keys(engine)
     assert record.key_id == key.key_id and record.revoked_at is not None
     assert record.revoked_at.tzinfo is not None
+
+
+def _last_used(engine: sa.Engine, key_id: str) -> datetime | None:
+    [record] = [r for r in list_keys(engine) if r.key_id == key_id]
+    return record.last_used_at
+
+
+def _count_key_writes(engine: sa.Engine) -> list[str]:
+    """Every UPDATE of ``api_keys`` the engine runs from now on (the test's list)."""
+    writes: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE API_KEYS"):
+            writes.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    return writes
+
+
+def test_a_key_works_until_it_expires_and_is_then_refused_like_an_unknown_one(
+    engine: sa.Engine,
+) -> None:
+    now = datetime.now(UTC)
+    ends = now + timedelta(days=90)
+    key = create_key(engine, Role.TALENT, expires_at=ends)
+    assert find_principal(engine, key.token) == Principal(key.key_id, Role.TALENT, None)
+    assert find_principal(engine, key.token, now=ends - timedelta(microseconds=1)) is not None
+    assert find_principal(engine, key.token, now=ends) is None
+    assert find_principal(engine, key.token, now=ends + timedelta(days=1)) is None
+    never = create_key(engine, Role.TALENT)
+    assert find_principal(engine, never.token, now=now + timedelta(days=3650)) is not None
+    by_id = {r.key_id: r for r in list_keys(engine)}
+    assert by_id[key.key_id].expires_at == ends and by_id[never.key_id].expires_at is None
+    assert by_id[key.key_id].status(now) == "active"
+    assert by_id[key.key_id].status(ends) == "expired"
+    revoke_key(engine, key.key_id)
+    assert [r.status(ends) for r in list_keys(engine) if r.key_id == key.key_id] == ["revoked"]
+
+
+def test_expiry_is_stored_in_utc_whatever_zone_it_was_given_in(engine: sa.Engine) -> None:
+    """SQLite keeps no offset: a time given at +05:00 must still expire at the same instant."""
+    ends = datetime.now(UTC) + timedelta(hours=2)
+    plus_five = timezone(timedelta(hours=5))
+    key = create_key(engine, Role.TALENT, expires_at=ends.astimezone(plus_five))
+    [record] = list_keys(engine)
+    assert record.expires_at == ends
+    assert find_principal(engine, key.token, now=ends - timedelta(seconds=1)) is not None
+    assert find_principal(engine, key.token, now=ends + timedelta(seconds=1)) is None
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds
+        datetime(2030, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2030, 6, 1, 12, 0, 0, 1, tzinfo=timezone(timedelta(hours=-7))),
+    ],
+)
+def test_lookup_times_bind_on_sqlite_exactly_as_stored_times_are_written(
+    moment: datetime,
+) -> None:
+    """On SQLite times are text and compared as text: the lookup's quick formatting must
+    be SQLAlchemy's DateTime storage format, character for character (in UTC)."""
+    dialect = sqlite.dialect()
+    stored = sa.DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    bound = _UtcTime().dialect_impl(dialect).bind_processor(dialect)
+    assert stored is not None and bound is not None
+    assert bound(moment) == stored(moment.astimezone(UTC))
+
+
+def test_an_expiry_must_be_in_the_future_and_carry_a_time_zone(engine: sa.Engine) -> None:
+    with pytest.raises(InvalidInput, match="future"):
+        create_key(engine, Role.TALENT, expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    with pytest.raises(InvalidInput, match="time zone"):
+        create_key(engine, Role.TALENT, expires_at=datetime(2099, 1, 1))
+    assert list_keys(engine) == []
+
+
+def test_last_used_is_written_once_per_interval_not_per_use(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.TALENT)
+    start = datetime.now(UTC)
+    assert _last_used(engine, key.key_id) is None
+    writes = _count_key_writes(engine)
+    for minute in range(10):
+        assert find_principal(engine, key.token, now=start + timedelta(minutes=minute))
+    assert len(writes) == 1
+    assert _last_used(engine, key.key_id) == start
+    later = start + LAST_USED_INTERVAL + timedelta(seconds=1)
+    assert find_principal(engine, key.token, now=later)
+    assert len(writes) == 2 and _last_used(engine, key.key_id) == later
+
+
+def test_a_refused_key_is_not_marked_used(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.TALENT, expires_at=datetime.now(UTC) + timedelta(hours=1))
+    other = create_key(engine, Role.TALENT)
+    assert find_principal(engine, f"rk_{key.key_id}_{other.secret}") is None
+    assert find_principal(engine, key.token, now=datetime.now(UTC) + timedelta(hours=2)) is None
+    assert _last_used(engine, key.key_id) is None
+
+
+def test_a_busy_database_skips_the_last_used_write_without_waiting(engine: sa.Engine) -> None:
+    """An import holding the write lock (here: this process's other thread) must not hold up
+    authentication; the use is recorded by the first request after it."""
+    key = create_key(engine, Role.TALENT)
+    with write_lock_held(engine, seconds=3):
+        started = time.perf_counter()
+        assert find_principal(engine, key.token) is not None
+        assert time.perf_counter() - started < 1.5
+        assert _last_used(engine, key.key_id) is None
+    assert find_principal(engine, key.token) is not None
+    assert _last_used(engine, key.key_id) is not None
+
+
+def test_the_last_used_write_hands_its_connection_back_with_the_usual_busy_timeout(
+    engine: sa.Engine,
+) -> None:
+    """The write's short lock wait is for that statement only, skipped or not."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's busy timeout (PostgreSQL's lock_timeout is SET LOCAL)")
+    timeouts: list[int] = []
+
+    def checked_in(dbapi_connection: Any, _record: object) -> None:
+        timeouts.append(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+
+    key = create_key(engine, Role.TALENT)
+    sa.event.listen(engine, "checkin", checked_in)
+    with write_lock_held(engine, seconds=3):
+        assert find_principal(engine, key.token) is not None  # skipped
+    assert find_principal(engine, key.token) is not None  # written
+    assert _last_used(engine, key.key_id) is not None
+    assert timeouts and set(timeouts) == {SQLITE_BUSY_TIMEOUT_MS}
 
 
 def test_an_employee_key_carries_its_employee(engine: sa.Engine) -> None:
