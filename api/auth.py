@@ -86,7 +86,7 @@ async def authenticate(
         _KEY_LOOKUPS, principal_of, _engine(request), token.strip()
     )
     if principal is None:
-        raise _unauthorized("The API key is invalid or has been revoked.", "invalid_token")
+        raise _unauthorized("The API key is invalid, expired or revoked.", "invalid_token")
     request.state.principal = principal
     return principal
 
