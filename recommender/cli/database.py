@@ -63,9 +63,13 @@ def _print_outcome(outcome: ImportOutcome, source: str) -> None:
         err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
     _print_save(outcome.saved, "org", source)
     if outcome.snapshot:
+        who = (
+            "1 person not in these files was"
+            if outcome.removed == 1
+            else (f"{outcome.removed} people not in these files were")
+        )
         console.print(
-            f"snapshot: {outcome.removed} people not in these files were removed "
-            "(roles, skills and courses not in them stay)",
+            f"snapshot: {who} removed (roles, skills and courses not in them stay)",
             soft_wrap=True,
         )
     else:

@@ -128,7 +128,7 @@ def test_a_snapshot_removes_the_people_it_omits_and_partial_keeps_them(
 
     first = reskill("import", "org", snapshot, "--database-url", url)
     assert first.exit_code == 0, first.output
-    assert "snapshot: 1 people not in these files were removed" in flat(first)
+    assert "snapshot: 1 person not in these files was removed" in flat(first)
     assert "roles, skills and courses not in them stay" in flat(first)
     assert LEAVER not in stored(engine) and len(stored(engine)) == 499
     assert LEAVER not in load_protected_attributes(engine)

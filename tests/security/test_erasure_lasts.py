@@ -90,7 +90,7 @@ def database_bytes(url: str) -> bytes:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         for (table,) in cursor.fetchall():
             out += f"\n-- {table}\n".encode()
-            with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
                 for data in copy:
                     out += bytes(data)
     finally:
@@ -182,7 +182,7 @@ def test_an_erased_person_stays_erased_through_restarts_and_imports(
     leaver = "E000138"
     without = extract(tmp_path / "extract", without=[PERSON, leaver])
     said = reskill("import", "org", without, *cache_dir, "--database-url", url)
-    assert "snapshot: 1 people not in these files were removed" in " ".join(said.split())
+    assert "snapshot: 1 person not in these files was removed" in " ".join(said.split())
     rows = every_row(url)
     assert len(rows["employees"]) == 498 and not any(leaver in r for r in rows["employees"])
     assert len([r for r in rows["employees"] if PERSON in r]) == 0

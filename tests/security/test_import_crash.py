@@ -142,5 +142,5 @@ def test_an_import_killed_mid_write_leaves_the_data_whole_and_the_next_start_hea
     without = extract(tmp_path / "extract", without=["E000003"])
     done = runner.invoke(app, ["import", "org", str(without), "--database-url", url])
     assert done.exit_code == 0, done.output
-    assert "snapshot: 1 people not in these files were removed" in " ".join(done.output.split())
+    assert "snapshot: 1 person not in these files was removed" in " ".join(done.output.split())
     assert fingerprint(url) != before
