@@ -157,6 +157,7 @@ def forget_people(conn: sa.Connection, employee_ids: Collection[str]) -> Forgott
                 conn.execute(sa.delete(table).where(column.in_(chunk))).rowcount
             )
     shortlisted = sum(int(forget_shortlist_entries(conn, i)) for i in ids)
+    # HOOK (published reports): see _forget_report_member.
     reported = sum(_forget_report_member(conn, i) for i in ids)
     named = _log_rows_naming(conn, ids)
     tombstones: dict[str, str] = {}
