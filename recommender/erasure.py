@@ -2,11 +2,18 @@
 
 :func:`erase_employee` does, in ONE write transaction, everything the database holds
 about a person: it deletes their record, skills, certifications, protected attributes
-and API keys, removes them from stored shortlists (when the store has them), replaces
-their id in the access log by a random tombstone, and logs the erasure itself as an
-access-log row that carries the tombstone, never the id. Either all of it commits or
-none of it does. Then it deletes the vector of their profile text from the on-disk
-embedding cache.
+and API keys, removes them from stored shortlists and published reports, replaces
+their id in the access log by a random tombstone, logs the erasure itself as an
+access-log row that carries the tombstone, never the id, and records a salted digest
+of the id with the same tombstone in ``erased_employees``, so that no later import
+brings them back (until an explicit :func:`recommender.store.erasures.rehire`). Either
+all of it commits or none of it does. Then, on SQLite, it empties the write-ahead log
+(which still holds the pages written before), and it deletes the vector of their
+profile text from the on-disk embedding cache.
+
+The per-person deletion is :func:`recommender.store.erasures.forget_people`, the same
+one a snapshot import uses for leavers. The difference: a leaver gets no digest, so a
+later import may bring them back; an erased person is left out of every import.
 
 What the caller still has to do: stop serving the person (swap in a Recommender over
 :func:`without_employee` of its catalogue). Reads still answered from the old catalogue
@@ -19,7 +26,7 @@ them gone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -30,20 +37,11 @@ from recommender.candidates.index import profile_text
 from recommender.catalog import Catalog
 from recommender.embeddings import CachedEncoder
 from recommender.errors import UnknownEmployee
-from recommender.store import schema
-from recommender.store.access import access_log, api_keys, log_access, tombstone_access_log
+from recommender.store.access import log_access
 from recommender.store.engine import write_transaction
+from recommender.store.erasures import forget_person, record_erasure, scrub_sqlite
 
-__all__ = ["ErasureReceipt", "erase_employee", "without_employee"]
-
-#: Tables holding a person's rows, deleted children first, with the column naming them.
-_PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
-    (schema.protected_attributes, schema.protected_attributes.c.employee_id),
-    (schema.employee_skills, schema.employee_skills.c.employee_id),
-    (schema.employee_certifications, schema.employee_certifications.c.employee_id),
-    (api_keys, api_keys.c.employee_id),
-    (schema.employees, schema.employees.c.id),
-)
+__all__ = ["ErasureReceipt", "erase_employee", "without_employee", "purge_profiles"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +58,8 @@ class ErasureReceipt:
     log_rows_tombstoned : int
         Access-log rows that named the person before the erasure.
     shortlist_entries_removed : int or None
-        Entries removed from stored shortlists; ``None`` when this installation
-        has no shortlist store.
+        Entries removed from stored shortlists (``None`` is no longer returned: every
+        installation stores shortlists; kept in the type for callers that test it).
     vectors_purged : int
         Profile vectors deleted from the embedding cache (0 without a cache, or when
         the vector was not cached).
@@ -119,10 +117,7 @@ def erase_employee(
     employee = catalog.employees.get(employee_id)
     texts = {profile_text(catalog, employee)} if employee is not None else set()
     with write_transaction(engine) as conn:
-        texts |= _stored_profile(conn, employee_id)
-        deleted = _delete_person(conn, employee_id)  # raises (rolls back) for nobody
-        removed = _forget_shortlist_entries(conn, employee_id)
-        named = _count_log_rows(conn, employee_id)
+        # Logged first, under the id, so that the tombstoning below covers this row too.
         log_access(
             conn,
             principal,
@@ -131,10 +126,26 @@ def erase_employee(
             employee_id=employee_id,
             request_id=request_id,
         )
-        tombstone = tombstone_access_log(conn, employee_id)
-        assert tombstone is not None  # the erasure's own row names the person
-    purged = 0 if cache is None else cache.cache.delete(cache.name, sorted(texts))
-    return ErasureReceipt(tombstone, MappingProxyType(deleted), named, removed, purged)
+        forgotten = forget_person(conn, employee_id)  # raises (rolls back) for nobody
+        tombstone = forgotten.tombstones[employee_id]  # the erasure's own row names them
+        record_erasure(conn, employee_id, tombstone)
+    scrub_sqlite(engine)
+    purged = purge_profiles(cache, texts | set(forgotten.profiles))
+    return ErasureReceipt(
+        tombstone,
+        MappingProxyType(dict(forgotten.rows_deleted)),
+        forgotten.log_rows_tombstoned - 1,
+        forgotten.shortlist_entries_removed,
+        purged,
+    )
+
+
+def purge_profiles(cache: CachedEncoder | None, texts: Iterable[str]) -> int:
+    """Delete the vectors of ``texts`` from ``cache`` (under its model's name); return how
+    many it held. Call it after the deletion of the people committed."""
+    if cache is None:
+        return 0
+    return cache.cache.delete(cache.name, sorted(set(texts)))
 
 
 def without_employee(catalog: Catalog, employee_id: str) -> Catalog:
@@ -151,36 +162,3 @@ def without_employee(catalog: Catalog, employee_id: str) -> Catalog:
         return catalog
     kept = {i: e for i, e in catalog.employees.items() if i != employee_id}
     return replace(catalog, employees=MappingProxyType(kept))
-
-
-def _stored_profile(conn: sa.Connection, employee_id: str) -> set[str]:
-    """The profile text the database holds for the person (the served one may be older)."""
-    query = sa.select(schema.employees.c.profile).where(schema.employees.c.id == employee_id)
-    profile = conn.execute(query).scalar_one_or_none()
-    return {profile} if profile and profile.strip() else set()
-
-
-def _delete_person(conn: sa.Connection, employee_id: str) -> dict[str, int]:
-    """Delete every row about the person; raise :class:`UnknownEmployee` if there was none."""
-    deleted: dict[str, int] = {}
-    for table, column in _PERSONAL_ROWS:
-        deleted[table.name] = int(
-            conn.execute(sa.delete(table).where(column == employee_id)).rowcount
-        )
-    if not deleted[schema.employees.name]:
-        raise UnknownEmployee(employee_id)
-    return deleted
-
-
-def _forget_shortlist_entries(conn: sa.Connection, employee_id: str) -> int | None:
-    """Remove the person from stored shortlists, if this installation stores any."""
-    try:
-        from recommender.store.shortlists import forget_employee
-    except ImportError:
-        return None
-    return int(forget_employee(conn, employee_id))
-
-
-def _count_log_rows(conn: sa.Connection, employee_id: str) -> int:
-    query = sa.select(sa.func.count()).where(access_log.c.employee_id == employee_id)
-    return int(conn.execute(query).scalar_one())

@@ -2,10 +2,12 @@
 
 The body is ``multipart/form-data`` with one ``files`` part per file: the CSV files
 of ``data/COLUMNS.md`` under their own names (``skills.csv``, ``employees.csv`` ...),
-or one ``.xlsx`` workbook. File names are metadata only. The upload is validated as
+or one ``.xlsx`` workbook, and optionally a ``partial`` field. File names are metadata only. The upload is validated as
 ``reskill import org`` validates a folder; any problem is a 422 listing every problem
 (file, row, field, reason) and nothing is saved. Otherwise it is saved in one
-transaction, and when anything changed the service is reloaded and swapped.
+transaction, and when anything changed the service is reloaded and swapped. Files with
+employees are a snapshot: stored employees they omit are removed, unless ``partial`` is
+true. Erased people are left out and counted (see :mod:`recommender.imports`).
 At most 20 MiB per request (413 beyond, see :mod:`api.limits`).
 """
 
@@ -13,13 +15,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from api.auth import require
 from api.deps import EngineDep, NoStore
 from api.schemas import Schema
 from api.state import CATALOGUE_WRITES, current_recommender, swap_recommender
 from recommender.access import Action
+from recommender.embeddings import CachedEncoder
 from recommender.errors import Problem
 from recommender.imports import (
     FileReport,
@@ -34,6 +37,10 @@ router = APIRouter(prefix="/v1/imports")
 Files = Annotated[
     list[UploadFile],
     File(description="The org CSV files under their own names, or one .xlsx workbook."),
+]
+Partial = Annotated[
+    bool,
+    Form(description="Keep stored employees the files omit (default: a snapshot removes them)."),
 ]
 
 
@@ -93,10 +100,14 @@ class ProblemOut(Schema):
 
 
 class ImportOut(Schema):
-    """The import report: rows per table, whether anything changed, the data's fingerprint."""
+    """The import report: rows per table, whether anything changed, the data's fingerprint,
+    whether it was a snapshot, how many people it removed and how many it left out as erased."""
 
     changed: bool
     fingerprint: str
+    snapshot: bool
+    removed: int
+    left_out_erased: int
     counts: dict[str, int]
     tables: dict[str, TableCountsOut]
     files: list[FileOut]
@@ -107,6 +118,9 @@ class ImportOut(Schema):
         return cls(
             changed=outcome.changed,
             fingerprint=outcome.fingerprint,
+            snapshot=outcome.snapshot,
+            removed=outcome.removed,
+            left_out_erased=outcome.left_out_erased,
             counts=outcome.report.counts,
             tables={n: TableCountsOut.from_domain(c) for n, c in outcome.saved.tables.items()},
             files=[FileOut.from_domain(f) for f in outcome.report.files],
@@ -120,11 +134,18 @@ class ImportOut(Schema):
     dependencies=[require(Action.IMPORTS_WRITE), NoStore],
     responses={413: {"description": "More than 20 MiB"}, 422: {"description": "Invalid data"}},
 )
-def import_org(files: Files, request: Request, engine: EngineDep) -> ImportOut:
-    """Validate and import the uploaded org files (all or nothing; idempotent)."""
+def import_org(
+    files: Files, request: Request, engine: EngineDep, partial: Partial = False
+) -> ImportOut:
+    """Validate and import the uploaded org files (all or nothing; idempotent).
+
+    Files with employees are a snapshot (stored employees they omit are removed) unless
+    ``partial`` is true; erased people are left out and counted."""
     parts = [UploadPart(f.filename, f.file) for f in files]
     with CATALOGUE_WRITES:
-        outcome = import_upload(engine, parts)
+        encoder = current_recommender(request).encoder
+        cache = encoder if isinstance(encoder, CachedEncoder) else None
+        outcome = import_upload(engine, parts, partial=partial, cache=cache)
         if outcome.changed:
             swap_recommender(request, current_recommender(request).reloaded(engine))
     return ImportOut.from_domain(outcome)

@@ -11,6 +11,7 @@ from recommender.store.repository import (
     content_fingerprint,
     counts,
     delete_employee,
+    entity_counts,
     load_catalog,
     load_protected_attributes,
     save_catalog,
@@ -28,5 +29,6 @@ __all__ = [
     "load_protected_attributes",
     "content_fingerprint",
     "delete_employee",
+    "entity_counts",
     "counts",
 ]

@@ -5,9 +5,13 @@ course, employee) becomes one parent row plus child rows; a digest of all of
 them is stored as the parent's ``entity_hash``. A save compares digests, leaves
 unchanged entities untouched, updates changed parents in place and replaces
 their child rows, and inserts new ones. Entities in the database but not in the
-catalogue are left alone. Saving the same catalogue twice therefore writes
-nothing the second time; ``import_runs`` gets a row only when a save changed
-something.
+catalogue are left alone, except employees when the save is a snapshot of the
+workforce (``replace_employees=True``): stored employees absent from it are then
+removed through the erasure path (:func:`recommender.store.erasures.forget_people`),
+in the same transaction. People whose id is tombstoned by an erasure are never
+saved (:func:`recommender.store.erasures.erased_among`), with none of their rows.
+Saving the same catalogue twice therefore writes nothing the second time;
+``import_runs`` gets a row only when a save changed something.
 
 Writes are bulk ``executemany`` in chunks, never row-by-row ORM objects.
 Strings with NUL characters and non-finite numbers are rejected before any
@@ -23,7 +27,7 @@ import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -49,6 +53,7 @@ from recommender.catalog import (
 from recommender.errors import InvalidCatalog, Problem
 from recommender.store import schema
 from recommender.store.engine import write_transaction
+from recommender.store.erasures import Forgotten, erased_among, forget_people
 
 __all__ = [
     "TableCounts",
@@ -58,6 +63,7 @@ __all__ = [
     "load_protected_attributes",
     "content_fingerprint",
     "delete_employee",
+    "entity_counts",
     "counts",
 ]
 
@@ -103,11 +109,24 @@ class SaveResult:
         Row counts per catalogue table (every table is listed).
     import_run_id : int or None
         The ``import_runs`` row recorded for this save; ``None`` when nothing changed.
+    removed : int
+        Stored employees removed because a snapshot save (``replace_employees``) did
+        not hold them.
+    left_out_erased : int
+        Employees of the catalogue (or protected-attribute rows) not saved because the
+        person was erased: their id's digest is tombstoned.
+    removed_ids, removed_profiles : tuple of str
+        Whom the snapshot removed and the profile texts stored for them, for purging
+        their vectors after the commit. Personal data: never in ``repr``, never logged.
     """
 
     changed: bool
     tables: Mapping[str, TableCounts]
     import_run_id: int | None = None
+    removed: int = 0
+    left_out_erased: int = 0
+    removed_ids: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    removed_profiles: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
 # --------------------------------------------------------------------------- rows
@@ -432,6 +451,7 @@ def save_catalog(
     protected: Sequence[ProtectedAttributes] = (),
     kind: str,
     source: str,
+    replace_employees: bool = False,
 ) -> SaveResult:
     """Upsert every entity of ``catalog`` (and ``protected``) in one transaction.
 
@@ -441,11 +461,18 @@ def save_catalog(
         A database upgraded with :func:`recommender.store.upgrade`.
     catalog : Catalog
         Entities to save. Each replaces the stored entity of the same id,
-        child rows included; stored entities absent here are kept.
+        child rows included; stored entities absent here are kept (but see
+        ``replace_employees``). Employees whose id an erasure tombstoned are left
+        out, with their protected attributes, and counted.
     protected : sequence of ProtectedAttributes
         Upserted by employee id; the employee must be in ``catalog`` or stored.
     kind, source : str
         Recorded in ``import_runs`` (e.g. ``"onet"``, ``"db_30_0_text"``).
+    replace_employees : bool
+        ``catalog.employees`` is the whole workforce (a snapshot): stored employees
+        absent from it are removed with every row naming them
+        (:func:`recommender.store.erasures.forget_people`), in the same transaction,
+        without an erasure tombstone. Roles, skills and courses are upserted as always.
 
     Returns
     -------
@@ -478,15 +505,40 @@ def save_catalog(
         raise InvalidCatalog(problems)
     tables: dict[str, TableCounts] = {table.name: TableCounts() for table in schema.CATALOG_TABLES}
     with write_transaction(engine) as conn:
+        # Read inside the write transaction: an erasure committed meanwhile is seen.
+        erased = erased_among(conn, [*catalog.employees, *(row[0] for row in protected_rows)])
+        if erased:
+            groups[-1] = (_EMPLOYEES, [e for e in groups[-1][1] if e.id not in erased])
+            protected_rows = [row for row in protected_rows if row[0] not in erased]
         for entity_kind, entities in groups:
             tables.update(_save_kind(conn, entity_kind, entities))
         tables["protected_attributes"] = _save_protected(conn, protected_rows)
+        forgotten = _remove_absent(conn, catalog) if replace_employees else None
+        if forgotten is not None:
+            for name, deleted in forgotten.rows_deleted.items():
+                if name in tables:
+                    tables[name] += TableCounts(deleted=deleted)
         changed = any(count.changed for count in tables.values())
         run_id = None
         if changed:
             content = _content_hash((entities for _, entities in groups), protected_rows)
             run_id = _record_run(conn, kind, source, content, tables, started)
-    return SaveResult(changed, MappingProxyType(tables), run_id)
+    return SaveResult(
+        changed,
+        MappingProxyType(tables),
+        run_id,
+        removed=forgotten.people if forgotten else 0,
+        left_out_erased=len(erased),
+        removed_ids=forgotten.ids if forgotten else (),
+        removed_profiles=forgotten.profiles if forgotten else (),
+    )
+
+
+def _remove_absent(conn: sa.Connection, catalog: Catalog) -> Forgotten:
+    """Remove stored employees that ``catalog`` does not hold (a snapshot's leavers)."""
+    stored = conn.execute(sa.select(schema.employees.c.id)).scalars()
+    absent = [i for i in stored if i not in catalog.employees]
+    return forget_people(conn, absent)
 
 
 # --------------------------------------------------------------------------- read
@@ -683,7 +735,13 @@ def content_fingerprint(engine: sa.Engine) -> str:
 
 
 def delete_employee(engine: sa.Engine, employee_id: str) -> bool:
-    """Erase an employee: their row, skills, certifications and protected attributes.
+    """Remove an employee as a snapshot import removes a leaver, in one transaction.
+
+    Every row naming them goes (:func:`recommender.store.erasures.forget_people`:
+    record, skills, certifications, protected attributes, keys, shortlist entries;
+    access-log ids tombstoned), but no erasure tombstone is recorded, so a later
+    import may bring them back. To erase a person, use
+    :func:`recommender.erasure.erase_employee`.
 
     Returns
     -------
@@ -691,10 +749,19 @@ def delete_employee(engine: sa.Engine, employee_id: str) -> bool:
         ``True`` if the employee existed.
     """
     with write_transaction(engine) as conn:
-        result = conn.execute(
-            sa.delete(schema.employees).where(schema.employees.c.id == employee_id)
-        )
-        return bool(result.rowcount)
+        return bool(forget_people(conn, [employee_id]).people)
+
+
+def entity_counts(engine: sa.Engine) -> dict[str, int]:
+    """Stored skills, roles, courses and employees: all zero in a database without data."""
+    tables = (schema.skills, schema.roles, schema.courses, schema.employees)
+    with _snapshot(engine) as conn, conn.begin():
+        return {
+            table.name: int(
+                conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            )
+            for table in tables
+        }
 
 
 def counts(engine: sa.Engine) -> dict[str, int]:

@@ -25,6 +25,7 @@ from recommender.errors import UnknownEmployee
 from recommender.service import Recommender
 from recommender.store import make_engine, save_catalog, schema, upgrade, write_transaction
 from recommender.store.access import access_log, api_keys, create_key, log_access
+from recommender.store.erasures import id_digest
 from recommender.store.shortlists import ShortlistContent, ShortlistEntry, create_shortlist
 from tests.api.test_employees import two_people
 
@@ -82,6 +83,10 @@ class Api:
                 )
                 for c in columns
             }
+
+    def table(self, table: sa.Table) -> list[tuple[object, ...]]:
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.select(table))]
 
     def log(self) -> list[sa.Row[tuple[object, ...]]]:
         with self.engine.connect() as conn:
@@ -163,6 +168,11 @@ def test_erasure_removes_the_person_everywhere_and_leaves_others(database_url: s
         last = rows[-1]
         assert (last.action, last.route, last.role) == ("employees.erase", ROUTE, "admin")
         assert last.key_id == admin["X-API-Key"].split("_")[1] and last.employee_id is None
+        # The erasure lasts: a salted digest of the id, under the same tombstone, never the id.
+        [(digest, _, tombstone)] = api.table(schema.erased_employees)
+        [(_, salt)] = api.table(schema.settings)
+        assert tombstone == last.tombstone and digest == id_digest(str(salt), "E2")
+        assert "E2" not in repr(api.table(schema.erased_employees))
         # The embedding cache: E2's vector is gone, E1's is not.
         assert encoder.cache.get(encoder.name, [texts["E2"]]) == {}
         assert len(encoder.cache.get(encoder.name, [texts["E1"]])) == 1
@@ -219,6 +229,7 @@ def test_an_erasure_that_fails_half_way_changes_nothing(api: Api) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert api.rows_naming("E2", kept) == before and all(before.values())
     assert [r.employee_id for r in api.log()] == ["E2"]  # the read, not tombstoned
+    assert api.table(schema.erased_employees) == [] and api.table(schema.settings) == []
     assert api.client.get("/v1/employees/E2", headers=talent).status_code == 200
 
 

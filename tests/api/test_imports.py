@@ -25,6 +25,7 @@ from recommender.ingest.tables import read_org_tables
 from recommender.service import Recommender
 from recommender.store import content_fingerprint, make_engine, save_catalog, schema, upgrade
 from recommender.store.access import create_key
+from tests.cli.test_snapshot_imports import extract
 from tests.conftest import DATA_DIR
 
 URL = "/v1/imports/org"
@@ -42,8 +43,9 @@ class Api:
         employee = "E000001" if role == Role.EMPLOYEE else None
         return {"X-API-Key": create_key(self.engine, role, employee_id=employee).token}
 
-    def upload(self, parts: list[Part], role: Role = Role.ADMIN) -> Any:
-        return self.client.post(URL, files=parts, headers=self.key(role))
+    def upload(self, parts: list[Part], role: Role = Role.ADMIN, *, partial: bool = False) -> Any:
+        data = {"partial": "true"} if partial else None
+        return self.client.post(URL, files=parts, data=data, headers=self.key(role))
 
     def runs(self) -> int:
         with self.engine.connect() as conn:
@@ -128,6 +130,7 @@ def test_the_bundled_csvs_load_and_are_served_at_once_and_a_second_upload_change
         assert first.headers["cache-control"] == "no-store"
         body = first.json()
         assert body["changed"] is True
+        assert (body["snapshot"], body["removed"], body["left_out_erased"]) == (True, 0, 0)
         assert body["counts"]["employees"] == 500 and body["counts"]["roles"] == 54
         assert body["tables"]["employees"]["inserted"] == 500
         assert {f["file"] for f in body["files"]} == {p.name for p in BUNDLED}
@@ -319,3 +322,54 @@ def test_a_body_that_is_not_multipart_is_refused_cleanly(loaded: Api) -> None:
     )
     assert no_boundary.status_code == 400
     assert _is_problem(no_boundary)["detail"] == "Missing boundary in multipart."
+
+
+def test_a_full_extract_is_a_snapshot_unless_partial_and_says_whom_it_removed(
+    database_url: str, tmp_path: Path
+) -> None:
+    without = extract(tmp_path / "without", without=["E000001"])
+    with serve(database_url, bundled=True) as api:
+        kept = api.upload(csv_parts(without), partial=True)
+        assert kept.status_code == 200, kept.text
+        body = kept.json()
+        assert (body["snapshot"], body["removed"], body["changed"]) == (False, 0, False)
+        assert api.served_employees() == 500
+
+        removed = api.upload(csv_parts(without))
+        assert removed.status_code == 200, removed.text
+        body = removed.json()
+        assert (body["snapshot"], body["removed"], body["changed"]) == (True, 1, True)
+        assert body["tables"]["employees"]["deleted"] == 1
+        assert body["tables"]["protected_attributes"]["deleted"] == 1
+        assert "E000001" not in removed.text
+        assert api.served_employees() == 499
+        gone = api.client.get("/v1/employees/E000001", headers=api.key(Role.TALENT))
+        assert gone.status_code == 404
+
+        again = api.upload(csv_parts(without))
+        assert again.status_code == 200
+        assert (again.json()["changed"], again.json()["removed"]) == (False, 0)
+        assert again.json()["fingerprint"] == body["fingerprint"]
+
+
+def test_an_upload_leaves_out_an_erased_person_and_counts_them(
+    database_url: str,
+) -> None:
+    with serve(database_url, bundled=True) as api:
+        erased = api.client.delete("/v1/employees/E000002", headers=api.key(Role.ADMIN))
+        assert erased.status_code == 204
+        before = content_fingerprint(api.engine)
+        for partial in (False, True):
+            response = api.upload(csv_parts(), partial=partial)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert (body["left_out_erased"], body["removed"], body["changed"]) == (1, 0, False)
+            reasons = [w["reason"] for w in body["warnings"]]
+            assert any(
+                "1 person was left out because they were erased" in r
+                and "reskill employees rehire ID" in r
+                for r in reasons
+            ), reasons
+            assert "E000002" not in response.text
+            assert content_fingerprint(api.engine) == before
+            assert api.served_employees() == 499

@@ -10,8 +10,10 @@ from typer.testing import CliRunner
 
 from recommender.catalog import RoleSource
 from recommender.cli import app
-from recommender.store import content_fingerprint, load_catalog, make_engine
-from tests.conftest import DATA_DIR
+from recommender.store import content_fingerprint, counts, load_catalog, make_engine
+from tests.conftest import DATA_DIR, REPO
+
+MINI = REPO / "tests" / "fixtures" / "org_mini"
 
 runner = CliRunner()
 
@@ -24,18 +26,54 @@ def _fingerprint(url: str) -> str:
         engine.dispose()
 
 
-def test_init_loads_the_bundled_dataset_and_is_idempotent(database_url: str) -> None:
+def _runs(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        return counts(engine)["import_runs"]
+    finally:
+        engine.dispose()
+
+
+def test_init_loads_the_bundled_dataset_into_an_empty_database(database_url: str) -> None:
     first = runner.invoke(app, ["init", "--database-url", database_url])
     assert first.exit_code == 0, first.output
-    before = _fingerprint(database_url)
-    second = runner.invoke(app, ["init", "--database-url", database_url])
-    assert second.exit_code == 0, second.output
-    assert "unchanged" in second.output
-    assert _fingerprint(database_url) == before
     engine = make_engine(database_url)
     catalog = load_catalog(engine)
     engine.dispose()
     assert len(catalog.roles) >= 40 and len(catalog.employees) >= 500
+
+
+def test_init_on_a_database_with_data_loads_nothing_and_says_how_to_import(
+    database_url: str,
+) -> None:
+    """`make serve` runs `reskill init` on every start: it must never write over data."""
+    mini = runner.invoke(app, ["init", "--database-url", database_url, "--data", str(MINI)])
+    assert mini.exit_code == 0, mini.output
+    before, runs = _fingerprint(database_url), _runs(database_url)
+    for extra in ([], ["--data", str(DATA_DIR)]):
+        again = runner.invoke(app, ["init", "--database-url", database_url, *extra])
+        assert again.exit_code == 0, again.output
+        lines = again.output.strip().splitlines()
+        assert len(lines) == 1, again.output
+        assert "nothing was loaded" in lines[0] and "reskill import org" in lines[0]
+        assert _fingerprint(database_url) == before and _runs(database_url) == runs
+    engine = make_engine(database_url)
+    assert set(load_catalog(engine).employees) == {"E001", "E002", "E003"}
+    engine.dispose()
+
+
+def test_init_load_data_adds_a_dataset_as_a_partial_import(database_url: str) -> None:
+    assert (
+        runner.invoke(app, ["init", "--database-url", database_url, "--data", str(MINI)]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["init", "--database-url", database_url, "--load-data"])
+    assert result.exit_code == 0, result.output
+    assert "partial import: nobody was removed" in result.output
+    engine = make_engine(database_url)
+    employees = set(load_catalog(engine).employees)
+    engine.dispose()
+    assert {"E001", "E002", "E003"} <= employees and len(employees) == 503
 
 
 def test_broken_import_names_file_row_field_and_changes_nothing(
