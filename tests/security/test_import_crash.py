@@ -137,7 +137,8 @@ def test_an_import_killed_mid_write_leaves_the_data_whole_and_the_next_start_hea
     assert fingerprint(url) == before
     with TestClient(create_app(Settings(database_url=url, embeddings=False))) as client:
         health = client.get("/v1/health")
-        assert health.status_code == 200 and health.json()["counts"]["employees"] == 500
+        assert health.status_code == 200
+        assert len(client.app.state.recommender.catalog.employees) == 500  # type: ignore[attr-defined]
     # And another import goes through (a snapshot without one person).
     without = extract(tmp_path / "extract", without=["E000003"])
     done = runner.invoke(app, ["import", "org", str(without), "--database-url", url])
