@@ -1,0 +1,229 @@
+"""Remembered answers, bounded by their size in bytes.
+
+A :class:`~recommender.service.Recommender` remembers the answers it computed
+(shortlists, opportunity lists, catalogue pages) under the question that asked for
+them. The questions are chosen by callers, and one answer can be a hundred times
+larger than another (a shortlist of everyone holds a candidate per employee), so a
+bound on the *number* of answers bounds nothing: :class:`AnswerCache` bounds their
+estimated size instead, dropping the least recently used answers first.
+
+An answer's size is estimated once, when it is stored, by :func:`estimated_size`: the
+``sys.getsizeof`` of every object it reaches, each counted once. That counts objects the
+answer shares with the catalogue (an employee's id, a course) as if the answer owned
+them, so the estimate is above what the answer really adds to the process: safe for a
+bound. ``pickle.dumps`` was measured as the alternative: no cheaper (dataclasses with
+slots pickle through Python code), it cannot pickle every answer (parametrised pydantic
+pages), and its length is a half to a third of the memory the answer holds.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from types import BuiltinFunctionType, FunctionType, ModuleType
+from typing import TypeVar
+
+import numpy as np
+
+__all__ = ["AnswerCache", "AnswerCacheStats", "estimated_size"]
+
+Answer = TypeVar("Answer")
+
+#: An answer larger than this share of the budget is returned but not kept: one question
+#: must not push out everything else.
+LARGEST_SHARE = 8
+
+#: Bytes each kept answer costs beyond its own objects (the ordered dict's entry and
+#: node, the stored size).
+ENTRY_BYTES = 200
+
+# Objects that hold no others: counted by their own size alone.
+_ATOMS = frozenset({str, bytes, int, float, complex, bool, type(None)})
+# Definitions, not data: shared by every answer that refers to them, never owned.
+_SHARED = (type, Enum, ModuleType, FunctionType, BuiltinFunctionType)
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slot_names(kind: type) -> tuple[str, ...]:
+    """Every ``__slots__`` attribute of ``kind`` and its bases (not ``__dict__``)."""
+    if kind not in _SLOTS:
+        names: list[str] = []
+        for base in kind.__mro__:
+            slots = base.__dict__.get("__slots__", ())
+            names.extend((slots,) if isinstance(slots, str) else slots)
+        _SLOTS[kind] = tuple(
+            n for n in dict.fromkeys(names) if n not in ("__dict__", "__weakref__")
+        )
+    return _SLOTS[kind]
+
+
+def _references(item: object) -> Iterable[object]:
+    """The objects ``item`` (not an atom or a sequence) holds."""
+    if isinstance(item, dict):
+        return [*item.keys(), *item.values()]
+    held = [getattr(item, name, _ATOMS) for name in _slot_names(type(item))]
+    namespace = getattr(item, "__dict__", None)
+    return [h for h in held if h is not _ATOMS] + ([] if namespace is None else [namespace])
+
+
+def _own_size(item: object) -> int:
+    if isinstance(item, np.ndarray) and item.base is not None:  # a view: count its data too
+        return sys.getsizeof(item) + item.nbytes
+    return sys.getsizeof(item)
+
+
+def estimated_size(answer: object) -> int:
+    """The bytes of every object ``answer`` reaches, each counted once.
+
+    Classes, functions, modules and enum members are definitions the answer shares,
+    not data it holds: they are not counted. Everything else is, including objects the
+    answer shares with others (the estimate is then above what the answer adds).
+
+    Examples
+    --------
+    >>> one, other = "a" * 1000, "b" * 1000
+    >>> estimated_size((one, other)) > 2000
+    True
+    >>> estimated_size((one, one)) < 1200  # one object, counted once
+    True
+    """
+    seen: set[int] = set()
+    stack = [answer]
+    total = 0
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        kind = type(item)
+        if kind in _ATOMS:  # most of an answer: its strings and numbers
+            total += sys.getsizeof(item)
+        elif isinstance(item, tuple | list | set | frozenset):
+            total += sys.getsizeof(item)
+            stack.extend(item)
+        elif not isinstance(item, _SHARED):
+            total += _own_size(item)
+            stack.extend(_references(item))
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCacheStats:
+    """How an :class:`AnswerCache` has fared: questions answered from memory (``hits``)
+    or computed (``misses``), answers dropped to stay within the budget (``evictions``)
+    and answers too large to keep (``oversize``), with what it holds now."""
+
+    hits: int
+    misses: int
+    evictions: int
+    oversize: int
+    entries: int
+    nbytes: int
+    max_bytes: int
+
+
+class AnswerCache:
+    """A thread-safe memory of answers by question, least recently used dropped first,
+    holding at most ``max_bytes`` (estimated, see :func:`estimated_size`).
+
+    An answer larger than ``max_bytes / LARGEST_SHARE`` is returned but not kept. The
+    lock is never held while an answer is computed or measured: two threads asking the
+    same new question may both compute it (answers must be equal), and the first one
+    stored is the one kept.
+
+    Parameters
+    ----------
+    max_bytes : int
+        The budget; 0 keeps nothing.
+
+    Examples
+    --------
+    >>> answers = AnswerCache(max_bytes=1_000_000)
+    >>> answers.get_or_compute(("square", 12), lambda: 12 * 12)
+    144
+    >>> answers.get_or_compute(("square", 12), lambda: 0)  # remembered: not computed again
+    144
+    >>> stats = answers.stats()
+    >>> stats.hits, stats.misses, len(answers), 0 < answers.nbytes() <= 1_000_000
+    (1, 1, 1, True)
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0, got {max_bytes!r}")
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()  # answer, size
+        self._nbytes = 0
+        self._hits = self._misses = self._evictions = self._oversize = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def nbytes(self) -> int:
+        """The estimated size of the answers kept (never above ``max_bytes``)."""
+        return self._nbytes
+
+    def stats(self) -> AnswerCacheStats:
+        """Hits, misses, evictions and oversize answers so far, and what is kept now."""
+        with self._lock:
+            return AnswerCacheStats(
+                self._hits,
+                self._misses,
+                self._evictions,
+                self._oversize,
+                len(self._entries),
+                self._nbytes,
+                self.max_bytes,
+            )
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Answer]) -> Answer:
+        """The answer kept for ``key`` (now the most recently used), else ``compute()``,
+        kept if it fits."""
+        with self._lock:
+            kept = self._entries.get(key)
+            if kept is not None:
+                self._hits += 1
+                self._entries.move_to_end(key)
+                return kept[0]  # type: ignore[return-value]
+            self._misses += 1
+        answer = compute()
+        return self._keep(key, answer, replace=False)  # type: ignore[return-value]
+
+    def put(self, key: Hashable, answer: object) -> None:
+        """Keep ``answer`` for ``key`` in place of any earlier one, if it fits."""
+        self._keep(key, answer, replace=True)
+
+    def _keep(self, key: Hashable, answer: object, *, replace: bool) -> object:
+        """Store ``answer`` (unless it is oversize, or ``key`` is taken and not to be
+        replaced); returns the answer kept for ``key``, else ``answer``."""
+        size = estimated_size((key, answer)) + ENTRY_BYTES
+        with self._lock:
+            earlier = self._entries.pop(key, None)
+            if earlier is not None:
+                self._nbytes -= earlier[1]
+                if not replace:
+                    answer, size = earlier  # another thread stored it first
+            if size > self.max_bytes // LARGEST_SHARE:
+                self._oversize += 1
+                return answer
+            self._nbytes += size
+            self._entries[key] = (answer, size)
+            self._evict()
+            return answer
+
+    def _evict(self) -> None:
+        """Drop the least recently used answers until the rest fit (lock held)."""
+        while self._nbytes > self.max_bytes:
+            _, (_, size) = self._entries.popitem(last=False)
+            self._nbytes -= size
+            self._evictions += 1
