@@ -1,0 +1,502 @@
+"""Memory held by a Recommender's remembered answers: bounded in bytes, against the old 512.
+
+Usage::
+
+    python bench/bench_answer_memory.py                       # 10,000 employees, default budget
+    python bench/bench_answer_memory.py --n 2000 --budget-mb 64
+    python bench/bench_answer_memory.py --json answers.json   # also write the figures
+
+Not run in CI. Prints tables; writes nothing unless ``--json FILE`` (the embedding cache
+aside, which the first run on a machine fills).
+
+What it does
+------------
+1. Generates ``--n`` employees beside the bundled roles, skills and courses, in memory
+   (the same people ``reskill generate employees --n N --seed S`` writes), and embeds
+   every profile with the bundled model through the persistent cache
+   (``--cache-dir``), printing progress: the first run on a machine pays for encoding
+   (minutes for 10,000 profiles on two cores), later runs read the cache.
+2. Asks the same stream of questions twice, each time in a fresh process so that its
+   resident memory is its own: under the byte bound
+   (:class:`~recommender.answers.AnswerCache`, ``--budget-mb``, default the
+   Recommender's :data:`~recommender.service.ANSWER_BYTES`) and under the policy it
+   replaced (the last 512 answers, whatever their size). Each process builds the
+   Recommender and its indexes (vectors from the cache), then asks, shuffled together:
+
+   * shortlists over every role x department (or any) x location (or any) x limit
+     (5, 10, 25) x minimum readiness (0, 0.3), ``--shortlists`` of them;
+   * the largest shortlists the candidates API allows (``limit=100``), ``--wide``;
+   * the fairness report's scoring mode (a shortlist of everyone, first-stage scores),
+     ``--scoring`` of them over roles x departments: the largest answers anyone can ask;
+   * opportunities for many people x limit (5, 20) x including unviable moves or not,
+     ``--opportunities`` of them;
+   * and each of those asked again with probability ``--repeat`` (hits).
+
+   A thread samples the process's resident memory (``/proc/self/statm``) and the cache's
+   byte count every 20 ms; ``getrusage``'s ``ru_maxrss`` gives the peak. The old policy
+   sizes each answer too (to report what it holds), outside the time it is charged.
+3. Prints, per policy: questions asked and distinct, hits, evictions, the cache's bytes
+   against its budget, resident memory before the questions and at its peak, and the
+   time per question; then per kind of question: answer sizes, compute time and the
+   cost of sizing an answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.table import Table
+
+from recommender.answers import AnswerCacheStats, estimated_size
+from recommender.candidates import CandidateIndex, ShortlistFilter, profile_text
+from recommender.catalog import Catalog
+from recommender.embeddings import (
+    CachedEncoder,
+    EmbeddingCache,
+    Encoder,
+    HashingEncoder,
+    SentenceTransformerEncoder,
+)
+from recommender.generator import generate_employees
+from recommender.ingest.tables import read_org_tables
+from recommender.service import Recommender
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data"
+OLD_ANSWERS_KEPT = 512  # main's ANSWERS_KEPT before the byte bound
+DAY = date(2025, 3, 3)  # every plan starts on this day: no answer is moved to another
+MiB = 2**20
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+console = Console(width=150)
+err = Console(stderr=True)
+
+Answer = TypeVar("Answer")
+
+
+# -- the policy the byte bound replaced ---------------------------------------------------------
+
+
+class LastAnswers:
+    """The old memory: the last ``kept`` answers, whatever their size; thread-safe.
+
+    Each stored answer is also sized with :func:`estimated_size`, only to report what the
+    memory holds; ``sizing_seconds`` adds up that time so the benchmark can leave it out
+    of the time per question.
+    """
+
+    def __init__(self, kept: int = OLD_ANSWERS_KEPT) -> None:
+        self.kept = kept
+        self.max_bytes = 0  # no byte budget
+        self.sizing_seconds = 0.0
+        self.last_size = 0
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._nbytes = self._hits = self._misses = self._evictions = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def nbytes(self) -> int:
+        return self._nbytes
+
+    def stats(self) -> AnswerCacheStats:
+        with self._lock:
+            return AnswerCacheStats(
+                self._hits, self._misses, self._evictions, 0, len(self), self._nbytes, 0
+            )
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Answer]) -> Answer:
+        with self._lock:
+            if key in self._entries:
+                self._hits += 1
+                self._entries.move_to_end(key)
+                return self._entries[key][0]  # type: ignore[return-value]
+            self._misses += 1
+        answer = compute()
+        self.put(key, answer)
+        return answer
+
+    def put(self, key: Hashable, answer: object) -> None:
+        start = time.perf_counter()
+        size = self.last_size = estimated_size((key, answer))
+        self.sizing_seconds += time.perf_counter() - start
+        with self._lock:
+            earlier = self._entries.pop(key, None)
+            self._nbytes += size - (0 if earlier is None else earlier[1])
+            self._entries[key] = (answer, size)
+            while len(self._entries) > self.kept:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._nbytes -= dropped
+                self._evictions += 1
+
+
+# -- the questions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: str
+    key: tuple[object, ...]
+    ask: Callable[[Recommender], object] = field(compare=False, repr=False)
+
+
+def _shortlist(
+    kind: str, role: str, limit: int, scope: ShortlistFilter, *, exact: bool = True
+) -> Question:
+    return Question(
+        kind,
+        (role, limit, scope, exact),
+        lambda s: s.shortlist(role, limit, scope, exact_hours=exact),
+    )
+
+
+def _opportunities(person: str, limit: int, unviable: bool) -> Question:
+    return Question(
+        "opportunities",
+        (person, limit, unviable),
+        lambda s: s.opportunities(person, limit, include_unviable=unviable, today=DAY),
+    )
+
+
+def questions(catalog: Catalog, args: argparse.Namespace) -> list[Question]:
+    """The same shuffled stream for both policies (a function of the catalogue and seed)."""
+    rng = random.Random(args.seed)
+    roles = sorted(catalog.roles)
+    departments = [None, *sorted({e.department for e in catalog.employees.values()})]
+    locations = [None, *sorted({e.location for e in catalog.employees.values()})]
+    scopes = [(d, loc) for d in departments for loc in locations]
+    narrow = [
+        _shortlist("shortlist", r, limit, ShortlistFilter(d, loc, min_readiness=m))
+        for r in roles
+        for d, loc in scopes
+        for limit in (5, 10, 25)
+        for m in (0.0, 0.3)
+    ]
+    wide = [
+        _shortlist("shortlist, limit 100", r, 100, ShortlistFilter(d, loc))
+        for r in roles
+        for d, loc in scopes
+    ]
+    everyone = len(catalog.employees)
+    scoring = [
+        _shortlist("fairness scoring (everyone)", r, everyone, ShortlistFilter(d), exact=False)
+        for r in roles
+        for d in departments
+    ]
+    people = CandidateIndex.eligible_ids(catalog)
+    moves = [
+        _opportunities(p, limit, u) for p in people for limit in (5, 20) for u in (False, True)
+    ]
+    distinct = [
+        *rng.sample(narrow, min(args.shortlists, len(narrow))),
+        *rng.sample(wide, min(args.wide, len(wide))),
+        *rng.sample(scoring, min(args.scoring, len(scoring))),
+        *rng.sample(moves, min(args.opportunities, len(moves))),
+    ]
+    asked = distinct + [q for q in distinct if rng.random() < args.repeat]
+    rng.shuffle(asked)
+    return asked
+
+
+# -- one policy, in its own process -------------------------------------------------------------
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE
+
+
+class Sampler(threading.Thread):
+    """Samples resident memory and the cache's bytes every ``interval`` seconds."""
+
+    def __init__(self, cache: Any, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.cache, self.interval = cache, interval
+        self.peak_rss = self.peak_cache = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak_rss = max(self.peak_rss, resident_bytes())
+            self.peak_cache = max(self.peak_cache, self.cache.nbytes())
+            self.stop.wait(self.interval)
+
+
+def catalog_with(n: int, seed: int) -> Catalog:
+    base = read_org_tables(BUNDLED).catalog
+    people = generate_employees(base, n, seed).employees
+    return Catalog.from_items(
+        base.skills.values(), base.roles.values(), base.courses.values(), people
+    )
+
+
+def encoder_for(args: argparse.Namespace) -> Encoder:
+    if args.hashing:
+        return HashingEncoder(384)
+    return CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(args.cache_dir))
+
+
+def run_policy(args: argparse.Namespace) -> dict[str, Any]:
+    """Ask every question under one policy; the figures as a JSON-ready dict."""
+    catalog = catalog_with(args.n, args.seed)
+    budget = None if args.budget_mb is None else int(args.budget_mb * MiB)
+    service = Recommender(catalog, encoder=encoder_for(args), answer_bytes=budget)
+    if args.child == "old":
+        service._answers = LastAnswers()  # type: ignore[assignment]  # the replaced policy
+    cache = service.answer_cache
+    service.warm()
+    stream = questions(catalog, args)
+    gc.collect()
+    baseline = resident_bytes()
+    sampler = Sampler(cache)
+    sampler.start()
+    rows: list[dict[str, Any]] = []
+    started = last = time.perf_counter()
+    for done, question in enumerate(stream, 1):
+        rows.append(_ask(service, cache, question))
+        if time.perf_counter() - last > 10 or done == len(stream):
+            last = time.perf_counter()
+            err.print(
+                f"  ({args.child}) {done:,} of {len(stream):,} questions, "
+                f"cache {cache.nbytes() / MiB:,.0f} MiB, RSS {resident_bytes() / MiB:,.0f} MiB, "
+                f"{last - started:,.0f} s"
+            )
+    sampler.stop.set()
+    sampler.join()
+    return {
+        "policy": args.child,
+        "stats": asdict(cache.stats()),
+        "budget": cache.max_bytes,
+        "baseline_rss": baseline,
+        "peak_rss_sampled": sampler.peak_rss,
+        "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "final_rss": resident_bytes(),
+        "peak_cache": sampler.peak_cache,
+        "seconds": time.perf_counter() - started,
+        "rows": rows,
+    }
+
+
+def _ask(service: Recommender, cache: Any, question: Question) -> dict[str, Any]:
+    """Ask one question; its time (less the old policy's sizing), hit or not, and size."""
+    hits, sizing = cache.stats().hits, getattr(cache, "sizing_seconds", 0.0)
+    start = time.perf_counter()
+    question.ask(service)
+    seconds = time.perf_counter() - start
+    sized = getattr(cache, "sizing_seconds", 0.0) - sizing
+    hit = cache.stats().hits > hits
+    row = {"kind": question.kind, "key": repr(question.key), "seconds": seconds - sized, "hit": hit}
+    if not hit and isinstance(cache, LastAnswers):  # the old policy sized it: report that
+        row |= {"sizing": sized, "size": cache.last_size}
+    return row
+
+
+# -- the parent: data, encoding, both policies, the report -----------------------------------------
+
+
+def embed_profiles(catalog: Catalog, args: argparse.Namespace) -> tuple[float, int]:
+    """Fill the embedding cache for every profile; returns (seconds, profiles encoded now)."""
+    if args.hashing:
+        return 0.0, 0
+    encoder = encoder_for(args)
+    assert isinstance(encoder, CachedEncoder)
+    ids = CandidateIndex.eligible_ids(catalog)
+    texts = [profile_text(catalog, catalog.employees[i]) for i in ids]
+    start = last = time.perf_counter()
+    for at in range(0, len(texts), 256):
+        encoder.encode(texts[at : at + 256])
+        if time.perf_counter() - last > 10 or at + 256 >= len(texts):
+            last = time.perf_counter()
+            done = min(at + 256, len(texts))
+            err.print(
+                f"  embedding profiles: {done:,} of {len(texts):,} ({encoder.misses:,} encoded now)"
+            )
+    return time.perf_counter() - start, encoder.misses
+
+
+def run_child(policy: str, argv: Sequence[str]) -> dict[str, Any]:
+    command = [sys.executable, __file__, *argv, "--child", policy]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _mib(value: float) -> str:
+    return f"{value / MiB:,.0f} MiB"
+
+
+def _ms(samples: Sequence[float]) -> str:
+    return f"{statistics.median(samples) * 1e3:,.1f}" if samples else "-"
+
+
+def report(results: dict[str, dict[str, Any]], args: argparse.Namespace, setup: Table) -> None:
+    console.print(setup)
+    new, old = results["bounded"], results["old"]
+    table = Table(
+        title=f"Remembered answers, {args.n:,} employees: byte bound vs the last 512 answers"
+    )
+    table.add_column("")
+    table.add_column(f"bounded ({_mib(new['budget'])})", justify="right")
+    table.add_column(f"old: last {OLD_ANSWERS_KEPT} answers", justify="right")
+    distinct = len({r["key"] for r in new["rows"]})
+
+    def row(name: str, figure: Callable[[dict[str, Any]], str]) -> None:
+        table.add_row(name, figure(new), figure(old))
+
+    row("questions asked", lambda r: f"{len(r['rows']):,}")
+    row("distinct questions", lambda r: f"{distinct:,}")
+    row("answered from memory (hits)", lambda r: f"{r['stats']['hits']:,}")
+    row("evicted", lambda r: f"{r['stats']['evictions']:,}")
+    row("not kept (over 1/8 of the budget)", lambda r: f"{r['stats']['oversize']:,}")
+    row("answers kept at the end", lambda r: f"{r['stats']['entries']:,}")
+    row("cache bytes at the end (estimated)", lambda r: _mib(r["stats"]["nbytes"]))
+    row("cache bytes at most (sampled)", lambda r: _mib(r["peak_cache"]))
+    row("resident before the questions", lambda r: _mib(r["baseline_rss"]))
+    row("peak resident (ru_maxrss)", lambda r: _mib(r["ru_maxrss"]))
+    row("peak resident (sampled, statm)", lambda r: _mib(r["peak_rss_sampled"]))
+    row("peak growth over the start", lambda r: _mib(r["ru_maxrss"] - r["baseline_rss"]))
+    row("resident at the end", lambda r: _mib(r["final_rss"]))
+    row("time per question, mean ms", lambda r: f"{r['seconds'] / len(r['rows']) * 1e3:,.1f}")
+    row("all questions, s", lambda r: f"{r['seconds']:,.0f}")
+    console.print(table)
+    console.print(per_kind(new["rows"], old["rows"]))
+
+
+def per_kind(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> Table:
+    table = Table(
+        title="Per kind of question (sizes and sizing from the old policy's run, which sized each answer apart)"
+    )
+    for column in (
+        "kind",
+        "asked",
+        "distinct",
+        "answer KiB, median",
+        "largest KiB",
+        "compute ms (misses), bounded",
+        "old",
+        "sizing ms, median",
+        "sizing / compute",
+        "hits bounded",
+        "hits old",
+    ):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind in dict.fromkeys(r["kind"] for r in new):
+        mine = [r for r in new if r["kind"] == kind]
+        theirs = [r for r in old if r["kind"] == kind]
+        sized = [r for r in theirs if "size" in r]
+        computed_new = [r["seconds"] for r in mine if not r["hit"]]
+        computed_old = [r["seconds"] for r in theirs if not r["hit"]]
+        sizing = [r["sizing"] for r in sized]
+        ratio = statistics.median(r["sizing"] / r["seconds"] for r in sized) if sized else 0.0
+        sizes = [r["size"] for r in sized]
+        table.add_row(
+            kind,
+            f"{len(mine):,}",
+            f"{len({r['key'] for r in mine}):,}",
+            f"{statistics.median(sizes) / 1024:,.0f}" if sizes else "-",
+            f"{max(sizes) / 1024:,.0f}" if sizes else "-",
+            _ms(computed_new),
+            _ms(computed_old),
+            _ms(sizing),
+            f"{ratio:.1%}",
+            f"{sum(r['hit'] for r in mine):,}",
+            f"{sum(r['hit'] for r in theirs):,}",
+        )
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="generated employees")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--budget-mb", type=float, help="MiB for the bound (default: the Recommender's)"
+    )
+    parser.add_argument(
+        "--shortlists", type=int, default=1_500, help="distinct shortlists (limit 5-25)"
+    )
+    parser.add_argument("--wide", type=int, default=300, help="distinct shortlists of limit 100")
+    parser.add_argument("--scoring", type=int, default=40, help="distinct shortlists of everyone")
+    parser.add_argument(
+        "--opportunities", type=int, default=1_500, help="distinct opportunity lists"
+    )
+    parser.add_argument("--repeat", type=float, default=0.25, help="share of questions asked again")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path.home() / ".cache" / "reskill" / "embeddings"
+    )
+    parser.add_argument(
+        "--hashing",
+        action="store_true",
+        help="a fake encoder: checks the benchmark, not figures to quote",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--child", choices=("bounded", "old"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_policy(args)))
+        return
+
+    setup = Table(title="Setup")
+    for column in ("step", "seconds", "note"):
+        setup.add_column(column)
+    start = time.perf_counter()
+    catalog = catalog_with(args.n, args.seed)
+    setup.add_row("generate employees + catalogue", f"{time.perf_counter() - start:.1f}", "")
+    err.print(
+        f"Embedding {args.n:,} profiles (only the first run on this machine encodes them) ..."
+    )
+    seconds, encoded = embed_profiles(catalog, args)
+    note = f"{encoded:,} profiles encoded now" if encoded else "all vectors from the cache"
+    setup.add_row("embed profiles", f"{seconds:.1f}", "fake encoder" if args.hashing else note)
+    stream = questions(catalog, args)
+    del catalog
+    gc.collect()
+    forwarded = [a for a in (argv if argv is not None else sys.argv[1:]) if a]
+    results = {}
+    for policy in ("bounded", "old"):
+        err.print(
+            f"Asking {len(stream):,} questions under the {policy} policy, in a fresh process ..."
+        )
+        results[policy] = run_child(policy, _without_json(forwarded))
+    report(results, args, setup)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+        console.print(f"figures written to {args.json}")
+
+
+def _without_json(argv: Sequence[str]) -> list[str]:
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--json":
+            skip = True
+        elif not arg.startswith("--json="):
+            out.append(arg)
+    return out
+
+
+if __name__ == "__main__":
+    main()
