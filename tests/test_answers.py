@@ -36,12 +36,18 @@ class _Row:
     values: tuple[float, ...]
 
 
-@given(
-    max_bytes=st.integers(0, 200 * KB),
-    sizes=st.lists(st.integers(0, 60 * KB), max_size=60),
-)
-@settings(max_examples=150, deadline=None)
-def test_the_cache_never_holds_more_than_its_budget(max_bytes: int, sizes: list[int]) -> None:
+@st.composite
+def _budget_and_sizes(draw: st.DrawFn) -> tuple[int, list[int]]:
+    """A budget and answers of up to a quarter of it (some too large to keep)."""
+    max_bytes = draw(st.integers(16 * KB, 400 * KB))
+    sizes = st.lists(st.integers(0, max_bytes // 4), min_size=10, max_size=120)
+    return max_bytes, draw(sizes)
+
+
+@given(_budget_and_sizes())
+@settings(max_examples=100, deadline=None)
+def test_the_cache_never_holds_more_than_its_budget(case: tuple[int, list[int]]) -> None:
+    max_bytes, sizes = case
     cache = AnswerCache(max_bytes)
     for key, size in enumerate(sizes):
         assert cache.get_or_compute(key, lambda size=size: _payload(size)) == _payload(size)
