@@ -21,24 +21,31 @@ What it does
    (:class:`~recommender.answers.AnswerCache`, ``--budget-mb``, default the
    Recommender's :data:`~recommender.service.ANSWER_BYTES`) and under the policy it
    replaced (the last 512 answers, whatever their size). Each process builds the
-   Recommender and its indexes (vectors from the cache), then asks, shuffled together:
+   Recommender and its indexes (vectors from the cache), then asks in two phases:
 
-   * shortlists over every role x department (or any) x location (or any) x limit
-     (5, 10, 25) x minimum readiness (0, 0.3), ``--shortlists`` of them;
-   * the largest shortlists the candidates API allows (``limit=100``), ``--wide``;
-   * the fairness report's scoring mode (a shortlist of everyone, first-stage scores),
-     ``--scoring`` of them over roles x departments: the largest answers anyone can ask;
-   * opportunities for many people x limit (5, 20) x including unviable moves or not,
-     ``--opportunities`` of them;
-   * and each of those asked again with probability ``--repeat`` (hits).
+   * **mixed traffic**, shuffled together: shortlists over every role x department (or
+     any) x location (or any) x limit (5, 10, 25) x minimum readiness (0, 0.3)
+     (``--shortlists``); the largest shortlists the candidates API allows, ``limit=100``
+     (``--wide``); fairness reports in scoring mode scoped to a department and a
+     location (``--scoped``); opportunities for many people x limit (5, 20) x including
+     unviable moves or not (``--opportunities``); each asked again with probability
+     ``--repeat``;
+   * **the worst case**: the largest answers anyone can ask for, back to back: fairness
+     reports in scoring mode (a shortlist of everyone the role assesses) over each role,
+     whole or scoped by a department or by a location (``--worst`` of them).
 
    A thread samples the process's resident memory (``/proc/self/statm``) and the cache's
    byte count every 20 ms; ``getrusage``'s ``ru_maxrss`` gives the peak. The old policy
-   sizes each answer too (to report what it holds), outside the time it is charged.
-3. Prints, per policy: questions asked and distinct, hits, evictions, the cache's bytes
-   against its budget, resident memory before the questions and at its peak, and the
-   time per question; then per kind of question: answer sizes, compute time and the
-   cost of sizing an answer.
+   sizes each answer too (to report what it holds), outside the time it is charged: its
+   run gives each answer's size and the cost of sizing it beside the cost of computing
+   it, measured in the same process.
+3. Prints, per policy and phase: questions asked and distinct, hits, evictions, the
+   cache's bytes against its budget, resident memory before the questions and at its
+   peak, and the time per question; then per kind of question: answer sizes, compute
+   time and the cost of sizing an answer.
+
+Timings from the two processes are not paired (the machine's load moves between them);
+the sizing cost is, being measured beside the compute in one process.
 """
 
 from __future__ import annotations
@@ -179,15 +186,19 @@ def _opportunities(person: str, limit: int, unviable: bool) -> Question:
     )
 
 
-def questions(catalog: Catalog, args: argparse.Namespace) -> list[Question]:
-    """The same shuffled stream for both policies (a function of the catalogue and seed)."""
+MIXED, WORST = "mixed traffic", "worst case"
+
+
+def questions(catalog: Catalog, args: argparse.Namespace) -> list[tuple[str, Question]]:
+    """The same stream for both policies (a function of the catalogue and arguments):
+    each question with its phase."""
     rng = random.Random(args.seed)
     roles = sorted(catalog.roles)
     departments = [None, *sorted({e.department for e in catalog.employees.values()})]
     locations = [None, *sorted({e.location for e in catalog.employees.values()})]
     scopes = [(d, loc) for d in departments for loc in locations]
     narrow = [
-        _shortlist("shortlist", r, limit, ShortlistFilter(d, loc, min_readiness=m))
+        _shortlist("shortlist, limit 5-25", r, limit, ShortlistFilter(d, loc, min_readiness=m))
         for r in roles
         for d, loc in scopes
         for limit in (5, 10, 25)
@@ -198,25 +209,37 @@ def questions(catalog: Catalog, args: argparse.Namespace) -> list[Question]:
         for r in roles
         for d, loc in scopes
     ]
-    everyone = len(catalog.employees)
-    scoring = [
-        _shortlist("fairness scoring (everyone)", r, everyone, ShortlistFilter(d), exact=False)
-        for r in roles
-        for d in departments
-    ]
+    everyone = len(catalog.employees)  # what the fairness route asks in scoring mode
+    scoring = {
+        (d, loc): [
+            _shortlist(
+                "scoring report, "
+                + ("department and location" if d and loc else "role or one filter"),
+                r,
+                everyone,
+                ShortlistFilter(d, loc),
+                exact=False,
+            )
+            for r in roles
+        ]
+        for d, loc in scopes
+    }
+    scoped = [q for (d, loc), qs in scoring.items() if d and loc for q in qs]
+    largest = [q for (d, loc), qs in scoring.items() if not (d and loc) for q in qs]
     people = CandidateIndex.eligible_ids(catalog)
     moves = [
         _opportunities(p, limit, u) for p in people for limit in (5, 20) for u in (False, True)
     ]
-    distinct = [
+    mixed = [
         *rng.sample(narrow, min(args.shortlists, len(narrow))),
         *rng.sample(wide, min(args.wide, len(wide))),
-        *rng.sample(scoring, min(args.scoring, len(scoring))),
+        *rng.sample(scoped, min(args.scoped, len(scoped))),
         *rng.sample(moves, min(args.opportunities, len(moves))),
     ]
-    asked = distinct + [q for q in distinct if rng.random() < args.repeat]
-    rng.shuffle(asked)
-    return asked
+    mixed += [q for q in mixed if rng.random() < args.repeat]
+    rng.shuffle(mixed)
+    worst = rng.sample(largest, min(args.worst, len(largest)))
+    return [(MIXED, q) for q in mixed] + [(WORST, q) for q in worst]
 
 
 # -- one policy, in its own process -------------------------------------------------------------
@@ -235,6 +258,12 @@ class Sampler(threading.Thread):
         self.cache, self.interval = cache, interval
         self.peak_rss = self.peak_cache = 0
         self.stop = threading.Event()
+
+    def next_phase(self) -> tuple[int, int]:
+        """The peaks (resident, cache) since the last call; starts over."""
+        peaks = (self.peak_rss, self.peak_cache)
+        self.peak_rss, self.peak_cache = resident_bytes(), self.cache.nbytes()
+        return peaks
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -272,13 +301,23 @@ def run_policy(args: argparse.Namespace) -> dict[str, Any]:
     sampler = Sampler(cache)
     sampler.start()
     rows: list[dict[str, Any]] = []
+    phases: dict[str, dict[str, Any]] = {}
     started = last = time.perf_counter()
-    for done, question in enumerate(stream, 1):
-        rows.append(_ask(service, cache, question))
-        if time.perf_counter() - last > 10 or done == len(stream):
+    for done, (phase, question) in enumerate(stream, 1):
+        rows.append(_ask(service, cache, question) | {"phase": phase})
+        ends = done == len(stream) or stream[done][0] != phase
+        if ends:
+            peak_rss, peak_cache = sampler.next_phase()
+            phases[phase] = {
+                "stats": asdict(cache.stats()),
+                "peak_rss": peak_rss,
+                "peak_cache": peak_cache,
+                "end_rss": resident_bytes(),
+            }
+        if ends or time.perf_counter() - last > 10:
             last = time.perf_counter()
             err.print(
-                f"  ({args.child}) {done:,} of {len(stream):,} questions, "
+                f"  ({args.child}, {phase}) {done:,} of {len(stream):,} questions, "
                 f"cache {cache.nbytes() / MiB:,.0f} MiB, RSS {resident_bytes() / MiB:,.0f} MiB, "
                 f"{last - started:,.0f} s"
             )
@@ -286,14 +325,10 @@ def run_policy(args: argparse.Namespace) -> dict[str, Any]:
     sampler.join()
     return {
         "policy": args.child,
-        "stats": asdict(cache.stats()),
         "budget": cache.max_bytes,
         "baseline_rss": baseline,
-        "peak_rss_sampled": sampler.peak_rss,
         "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "final_rss": resident_bytes(),
-        "peak_cache": sampler.peak_cache,
-        "seconds": time.perf_counter() - started,
+        "phases": phases,
         "rows": rows,
     }
 
@@ -355,38 +390,53 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace, setup: 
     console.print(setup)
     new, old = results["bounded"], results["old"]
     table = Table(
-        title=f"Remembered answers, {args.n:,} employees: byte bound vs the last 512 answers"
+        title=f"Remembered answers, {args.n:,} employees: a byte bound against the last "
+        f"{OLD_ANSWERS_KEPT} answers"
     )
     table.add_column("")
-    table.add_column(f"bounded ({_mib(new['budget'])})", justify="right")
+    table.add_column(f"bounded, {_mib(new['budget'])}", justify="right")
     table.add_column(f"old: last {OLD_ANSWERS_KEPT} answers", justify="right")
-    distinct = len({r["key"] for r in new["rows"]})
 
     def row(name: str, figure: Callable[[dict[str, Any]], str]) -> None:
         table.add_row(name, figure(new), figure(old))
 
-    row("questions asked", lambda r: f"{len(r['rows']):,}")
-    row("distinct questions", lambda r: f"{distinct:,}")
-    row("answered from memory (hits)", lambda r: f"{r['stats']['hits']:,}")
-    row("evicted", lambda r: f"{r['stats']['evictions']:,}")
-    row("not kept (over 1/8 of the budget)", lambda r: f"{r['stats']['oversize']:,}")
-    row("answers kept at the end", lambda r: f"{r['stats']['entries']:,}")
-    row("cache bytes at the end (estimated)", lambda r: _mib(r["stats"]["nbytes"]))
-    row("cache bytes at most (sampled)", lambda r: _mib(r["peak_cache"]))
     row("resident before the questions", lambda r: _mib(r["baseline_rss"]))
-    row("peak resident (ru_maxrss)", lambda r: _mib(r["ru_maxrss"]))
-    row("peak resident (sampled, statm)", lambda r: _mib(r["peak_rss_sampled"]))
-    row("peak growth over the start", lambda r: _mib(r["ru_maxrss"] - r["baseline_rss"]))
-    row("resident at the end", lambda r: _mib(r["final_rss"]))
-    row("time per question, mean ms", lambda r: f"{r['seconds'] / len(r['rows']) * 1e3:,.1f}")
-    row("all questions, s", lambda r: f"{r['seconds']:,.0f}")
+    for phase in (MIXED, WORST):
+        table.add_section()
+        asked = [r for r in new["rows"] if r["phase"] == phase]
+        counts = (len(asked), len({r["key"] for r in asked}))
+        table.add_row(
+            f"[bold]{phase}[/]: questions asked, distinct", *[f"{counts[0]:,}, {counts[1]:,}"] * 2
+        )
+
+        def of(r: dict[str, Any], name: str, phase: str = phase) -> Any:
+            return r["phases"][phase][name]
+
+        row("  answered from memory (so far)", lambda r: f"{of(r, 'stats')['hits']:,}")
+        row("  evicted (so far)", lambda r: f"{of(r, 'stats')['evictions']:,}")
+        row("  not kept, over 1/8 of the budget", lambda r: f"{of(r, 'stats')['oversize']:,}")
+        row("  answers kept at the end", lambda r: f"{of(r, 'stats')['entries']:,}")
+        row("  cache bytes (estimated), at most", lambda r: _mib(of(r, "peak_cache")))
+        row("  peak resident (sampled)", lambda r: _mib(of(r, "peak_rss")))
+        row("  resident at the end", lambda r: _mib(of(r, "end_rss")))
+        row(
+            "  time per question, mean ms",
+            lambda r, phase=phase: _mean_ms([x for x in r["rows"] if x["phase"] == phase]),
+        )
+    table.add_section()
+    row("peak resident, whole run (ru_maxrss)", lambda r: _mib(r["ru_maxrss"]))
+    row("  of which above the start", lambda r: _mib(r["ru_maxrss"] - r["baseline_rss"]))
     console.print(table)
     console.print(per_kind(new["rows"], old["rows"]))
 
 
+def _mean_ms(rows: list[dict[str, Any]]) -> str:
+    return f"{sum(r['seconds'] for r in rows) / max(1, len(rows)) * 1e3:,.1f}"
+
+
 def per_kind(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> Table:
     table = Table(
-        title="Per kind of question (sizes and sizing from the old policy's run, which sized each answer apart)"
+        title="Per kind of question (sizes, and sizing against compute, from the old policy's run)"
     )
     for column in (
         "kind",
@@ -437,8 +487,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--shortlists", type=int, default=1_500, help="distinct shortlists (limit 5-25)"
     )
-    parser.add_argument("--wide", type=int, default=300, help="distinct shortlists of limit 100")
-    parser.add_argument("--scoring", type=int, default=40, help="distinct shortlists of everyone")
+    parser.add_argument("--wide", type=int, default=150, help="distinct shortlists of limit 100")
+    parser.add_argument(
+        "--scoped", type=int, default=200, help="scoring reports (department, location)"
+    )
+    parser.add_argument(
+        "--worst", type=int, default=200, help="scoring reports, whole role or one filter"
+    )
     parser.add_argument(
         "--opportunities", type=int, default=1_500, help="distinct opportunity lists"
     )
