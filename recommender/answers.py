@@ -180,6 +180,7 @@ class AnswerCache:
         size = estimated_size((key, answer)) + ENTRY_BYTES
         with self._lock:
             earlier = self._entries.pop(key, None)
+            dropped = [] if earlier is None else [earlier]
             if earlier is not None:
                 self._nbytes -= earlier[1]
                 if not replace:
@@ -187,14 +188,18 @@ class AnswerCache:
             if size > self.max_bytes // LARGEST_SHARE:
                 self._oversize += 1
                 return answer
+            dropped += self._evict(self.max_bytes - size)  # room first: never above budget
             self._nbytes += size
             self._entries[key] = (answer, size)
-            self._evict()
-            return answer
+        return answer  # what was dropped is freed now, outside the lock (milliseconds)
 
-    def _evict(self) -> None:
-        """Drop the least recently used answers until the rest fit (lock held)."""
-        while self._nbytes > self.max_bytes:
-            _, (_, size) = self._entries.popitem(last=False)
-            self._nbytes -= size
+    def _evict(self, room: int) -> list[tuple[object, int]]:
+        """Drop the least recently used answers until at most ``room`` bytes are kept
+        (lock held); returns them, to be freed once the lock is released."""
+        dropped = []
+        while self._nbytes > room:
+            _, entry = self._entries.popitem(last=False)
+            dropped.append(entry)
+            self._nbytes -= entry[1]
             self._evictions += 1
+        return dropped

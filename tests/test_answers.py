@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sys
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,6 +99,30 @@ def test_the_size_counts_every_object_reached_once() -> None:
     assert estimated_size((rows, rows)) < estimated_size(rows) + 100  # shared, counted once
     matrix = np.zeros((100, 100))
     assert estimated_size(matrix[:50]) > matrix[:50].nbytes  # a view counts its data
+
+
+class _Answer:
+    def __init__(self, size: int) -> None:
+        self.data = _payload(size)
+
+
+def test_an_evicted_answer_is_freed_outside_the_lock() -> None:
+    cache = AnswerCache(max_bytes=LARGEST_SHARE * 10 * KB)
+    freed: list[int] = []
+    first = _Answer(9 * KB)
+    weakref.finalize(first, lambda: freed.append(cache.stats().evictions))  # takes the lock
+    cache.put(0, first)
+    del first
+
+    def fill() -> None:
+        for key in range(1, 12):
+            cache.put(key, _Answer(9 * KB))
+
+    worker = threading.Thread(target=fill, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "freeing an evicted answer waited for the cache's lock"
+    assert freed == [1]
 
 
 def test_two_threads_compute_a_new_answer_at_once_and_both_get_the_one_kept() -> None:
