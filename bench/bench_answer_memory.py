@@ -16,11 +16,13 @@ What it does
    every profile with the bundled model through the persistent cache
    (``--cache-dir``), printing progress: the first run on a machine pays for encoding
    (minutes for 10,000 profiles on two cores), later runs read the cache.
-2. Asks the same stream of questions twice, each time in a fresh process so that its
-   resident memory is its own: under the byte bound
-   (:class:`~recommender.answers.AnswerCache`, ``--budget-mb``, default the
-   Recommender's :data:`~recommender.service.ANSWER_BYTES`) and under the policy it
-   replaced (the last 512 answers, whatever their size). Each process builds the
+2. Asks the same stream of questions of two processes, so that each one's resident memory
+   is its own: one under the byte bound (:class:`~recommender.answers.AnswerCache`,
+   ``--budget-mb``, default the Recommender's :data:`~recommender.service.ANSWER_BYTES`),
+   one under the policy it replaced (the last 512 answers, whatever their size). They
+   are asked in lock-step, question ``i`` of one then of the other (alternating which
+   goes first), so that both meet the same load on a noisy machine: the timings are
+   paired. Each process builds the
    Recommender and its indexes (vectors from the cache), then asks in two phases:
 
    * **mixed traffic**, shuffled together: shortlists over every role x department (or
@@ -34,18 +36,15 @@ What it does
      reports in scoring mode (a shortlist of everyone the role assesses) over each role,
      whole or scoped by a department or by a location (``--worst`` of them).
 
-   A thread samples the process's resident memory (``/proc/self/statm``) and the cache's
-   byte count every 20 ms; ``getrusage``'s ``ru_maxrss`` gives the peak. The old policy
-   sizes each answer too (to report what it holds), outside the time it is charged: its
-   run gives each answer's size and the cost of sizing it beside the cost of computing
-   it, measured in the same process.
+   In each process a thread samples resident memory (``/proc/self/statm``) and the
+   cache's byte count every 20 ms; ``getrusage``'s ``ru_maxrss`` gives the peak. The old
+   policy sizes each answer too (to report what it holds), outside the time it is
+   charged: that gives each answer's size and the cost of sizing it beside the cost of
+   computing it.
 3. Prints, per policy and phase: questions asked and distinct, hits, evictions, the
    cache's bytes against its budget, resident memory before the questions and at its
    peak, and the time per question; then per kind of question: answer sizes, compute
-   time and the cost of sizing an answer.
-
-Timings from the two processes are not paired (the machine's load moves between them);
-the sizing cost is, being measured beside the compute in one process.
+   time under each policy and the cost of sizing an answer.
 """
 
 from __future__ import annotations
@@ -91,7 +90,7 @@ DAY = date(2025, 3, 3)  # every plan starts on this day: no answer is moved to a
 MiB = 2**20
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-console = Console(width=150)
+console = Console(width=160)
 err = Console(stderr=True)
 
 Answer = TypeVar("Answer")
@@ -286,8 +285,11 @@ def encoder_for(args: argparse.Namespace) -> Encoder:
     return CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(args.cache_dir))
 
 
-def run_policy(args: argparse.Namespace) -> dict[str, Any]:
-    """Ask every question under one policy; the figures as a JSON-ready dict."""
+def serve_policy(args: argparse.Namespace) -> None:
+    """A child process: build the Recommender under one policy, then answer the parent's
+    commands on stdin (``ask I``, ``phase``, ``end``), one JSON line each on stdout."""
+    reply = os.fdopen(os.dup(1), "w", buffering=1)  # the protocol's own channel
+    sys.stdout = sys.stderr  # whatever a library prints must not enter the protocol
     catalog = catalog_with(args.n, args.seed)
     budget = None if args.budget_mb is None else int(args.budget_mb * MiB)
     service = Recommender(catalog, encoder=encoder_for(args), answer_bytes=budget)
@@ -297,40 +299,25 @@ def run_policy(args: argparse.Namespace) -> dict[str, Any]:
     service.warm()
     stream = questions(catalog, args)
     gc.collect()
-    baseline = resident_bytes()
     sampler = Sampler(cache)
     sampler.start()
-    rows: list[dict[str, Any]] = []
-    phases: dict[str, dict[str, Any]] = {}
-    started = last = time.perf_counter()
-    for done, (phase, question) in enumerate(stream, 1):
-        rows.append(_ask(service, cache, question) | {"phase": phase})
-        ends = done == len(stream) or stream[done][0] != phase
-        if ends:
+    ready = {"policy": args.child, "budget": cache.max_bytes, "baseline_rss": resident_bytes()}
+    reply.write(json.dumps(ready) + "\n")
+    for line in sys.stdin:
+        command, _, argument = line.strip().partition(" ")
+        if command == "ask":
+            phase, question = stream[int(argument)]
+            answer = _ask(service, cache, question) | {"phase": phase}
+            answer |= {"cache": cache.nbytes(), "rss": resident_bytes()}
+        elif command == "phase":
             peak_rss, peak_cache = sampler.next_phase()
-            phases[phase] = {
-                "stats": asdict(cache.stats()),
-                "peak_rss": peak_rss,
-                "peak_cache": peak_cache,
-                "end_rss": resident_bytes(),
-            }
-        if ends or time.perf_counter() - last > 10:
-            last = time.perf_counter()
-            err.print(
-                f"  ({args.child}, {phase}) {done:,} of {len(stream):,} questions, "
-                f"cache {cache.nbytes() / MiB:,.0f} MiB, RSS {resident_bytes() / MiB:,.0f} MiB, "
-                f"{last - started:,.0f} s"
-            )
-    sampler.stop.set()
-    sampler.join()
-    return {
-        "policy": args.child,
-        "budget": cache.max_bytes,
-        "baseline_rss": baseline,
-        "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "phases": phases,
-        "rows": rows,
-    }
+            answer = {"stats": asdict(cache.stats()), "peak_rss": peak_rss}
+            answer |= {"peak_cache": peak_cache, "end_rss": resident_bytes()}
+        else:
+            answer = {"ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        reply.write(json.dumps(answer) + "\n")
+        if command == "end":
+            return
 
 
 def _ask(service: Recommender, cache: Any, question: Question) -> dict[str, Any]:
@@ -370,12 +357,68 @@ def embed_profiles(catalog: Catalog, args: argparse.Namespace) -> tuple[float, i
     return time.perf_counter() - start, encoder.misses
 
 
-def run_child(policy: str, argv: Sequence[str]) -> dict[str, Any]:
-    command = [sys.executable, __file__, *argv, "--child", policy]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+class Child:
+    """A child process serving one policy (see :func:`serve_policy`)."""
+
+    def __init__(self, policy: str, argv: Sequence[str]) -> None:
+        command = [sys.executable, __file__, *argv, "--child", policy]
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        self.policy = policy
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+
+    def read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"the {self.policy} process ended early ({self.process.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def call(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+
+def run_paired(phases: Sequence[str], argv: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Both policies in their own processes, asked in lock-step: question ``i`` goes to one
+    then the other (alternating which goes first), so both see the same machine load."""
+    children = [Child("bounded", argv), Child("old", argv)]
+    try:
+        results = {c.policy: c.read() | {"rows": [], "phases": {}} for c in children}
+        err.print(f"Asking {len(phases):,} questions of both, in lock-step ...")
+        started = last = time.perf_counter()
+        for i, phase in enumerate(phases):
+            for child in children if i % 2 == 0 else children[::-1]:
+                results[child.policy]["rows"].append(child.call(f"ask {i}"))
+            ends = i + 1 == len(phases) or phases[i + 1] != phase
+            for child in children if ends else ():
+                results[child.policy]["phases"][phase] = child.call("phase")
+            if ends or time.perf_counter() - last > 10:
+                last = time.perf_counter()
+                err.print(
+                    f"  {phase}: {i + 1:,} of {len(phases):,}, {last - started:,.0f} s; "
+                    + _now(results)
+                )
+        for child in children:
+            results[child.policy] |= child.call("end")
+            child.process.wait()
+        return results
+    finally:
+        for child in children:
+            if child.process.poll() is None:
+                child.process.kill()
+
+
+def _now(results: dict[str, dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{policy}: cache {r['rows'][-1]['cache'] / MiB:,.0f} MiB, "
+        f"RSS {r['rows'][-1]['rss'] / MiB:,.0f} MiB"
+        for policy, r in results.items()
+    )
 
 
 def _mib(value: float) -> str:
@@ -423,6 +466,16 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace, setup: 
             "  time per question, mean ms",
             lambda r, phase=phase: _mean_ms([x for x in r["rows"] if x["phase"] == phase]),
         )
+        paired = [
+            b["seconds"] / o["seconds"]
+            for b, o in zip(new["rows"], old["rows"], strict=True)
+            if b["phase"] == phase and not (b["hit"] or o["hit"])
+        ]
+        table.add_row(
+            "  paired, computed by both: bounded / old, median",
+            f"{statistics.median(paired):.2f}" if paired else "-",
+            "1",
+        )
     table.add_section()
     row("peak resident, whole run (ru_maxrss)", lambda r: _mib(r["ru_maxrss"]))
     row("  of which above the start", lambda r: _mib(r["ru_maxrss"] - r["baseline_rss"]))
@@ -435,42 +488,42 @@ def _mean_ms(rows: list[dict[str, Any]]) -> str:
 
 
 def per_kind(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> Table:
-    table = Table(
-        title="Per kind of question (sizes, and sizing against compute, from the old policy's run)"
-    )
+    """Sizes, compute times (medians over the questions each policy computed) and the cost
+    of sizing an answer (from the old policy's process, which sizes apart from the
+    timed work); "paired" is the median ratio over questions both policies computed."""
+    table = Table(title="Per kind of question: answer size, compute and sizing (medians)")
     for column in (
         "kind",
         "asked",
         "distinct",
-        "answer KiB, median",
-        "largest KiB",
-        "compute ms (misses), bounded",
-        "old",
-        "sizing ms, median",
-        "sizing / compute",
-        "hits bounded",
-        "hits old",
+        "KiB",
+        "KiB, largest",
+        "ms, bounded",
+        "ms, old",
+        "paired bounded/old",
+        "sizing ms",
+        "sizing/compute",
+        "hits, bounded",
+        "hits, old",
     ):
         table.add_column(column, justify="left" if column == "kind" else "right")
     for kind in dict.fromkeys(r["kind"] for r in new):
-        mine = [r for r in new if r["kind"] == kind]
-        theirs = [r for r in old if r["kind"] == kind]
+        pairs = [(b, o) for b, o in zip(new, old, strict=True) if b["kind"] == kind]
+        mine, theirs = [b for b, _ in pairs], [o for _, o in pairs]
         sized = [r for r in theirs if "size" in r]
-        computed_new = [r["seconds"] for r in mine if not r["hit"]]
-        computed_old = [r["seconds"] for r in theirs if not r["hit"]]
-        sizing = [r["sizing"] for r in sized]
-        ratio = statistics.median(r["sizing"] / r["seconds"] for r in sized) if sized else 0.0
-        sizes = [r["size"] for r in sized]
+        both = [b["seconds"] / o["seconds"] for b, o in pairs if not (b["hit"] or o["hit"])]
+        sizes = [r["size"] / 1024 for r in sized]
         table.add_row(
             kind,
             f"{len(mine):,}",
             f"{len({r['key'] for r in mine}):,}",
-            f"{statistics.median(sizes) / 1024:,.0f}" if sizes else "-",
-            f"{max(sizes) / 1024:,.0f}" if sizes else "-",
-            _ms(computed_new),
-            _ms(computed_old),
-            _ms(sizing),
-            f"{ratio:.1%}",
+            f"{statistics.median(sizes):,.0f}" if sizes else "-",
+            f"{max(sizes):,.0f}" if sizes else "-",
+            _ms([r["seconds"] for r in mine if not r["hit"]]),
+            _ms([r["seconds"] for r in theirs if not r["hit"]]),
+            f"{statistics.median(both):.2f}" if both else "-",
+            _ms([r["sizing"] for r in sized]),
+            f"{statistics.median(r['sizing'] / r['seconds'] for r in sized):.1%}" if sized else "-",
             f"{sum(r['hit'] for r in mine):,}",
             f"{sum(r['hit'] for r in theirs):,}",
         )
@@ -510,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--child", choices=("bounded", "old"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_policy(args)))
+        serve_policy(args)
         return
 
     setup = Table(title="Setup")
@@ -525,16 +578,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     seconds, encoded = embed_profiles(catalog, args)
     note = f"{encoded:,} profiles encoded now" if encoded else "all vectors from the cache"
     setup.add_row("embed profiles", f"{seconds:.1f}", "fake encoder" if args.hashing else note)
-    stream = questions(catalog, args)
+    phases = [phase for phase, _ in questions(catalog, args)]
     del catalog
     gc.collect()
-    forwarded = [a for a in (argv if argv is not None else sys.argv[1:]) if a]
-    results = {}
-    for policy in ("bounded", "old"):
-        err.print(
-            f"Asking {len(stream):,} questions under the {policy} policy, in a fresh process ..."
-        )
-        results[policy] = run_child(policy, _without_json(forwarded))
+    err.print("Starting both policies' processes (each loads the catalogue and its vectors) ...")
+    results = run_paired(phases, _without_json(argv if argv is not None else sys.argv[1:]))
     report(results, args, setup)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
