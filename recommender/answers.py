@@ -25,7 +25,7 @@ import gc
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from types import BuiltinFunctionType, FunctionType, ModuleType
@@ -45,8 +45,17 @@ LARGEST_SHARE = 8
 #: node, the stored size).
 ENTRY_BYTES = 200
 
+#: A list or tuple longer than this is sized from an even sample of :data:`SAMPLE` of its
+#: items, scaled to its length. Walking every candidate of a fairness report's shortlist
+#: of everyone cost 25-40% of computing it (10,000 employees); the sample costs under 5%
+#: and came out 0-4% above the full walk on every answer the benchmark asked (items whose
+#: sizes vary in a pattern can come out a little below: 1% in the tests).
+SAMPLED_ABOVE = 512
+SAMPLE = 128
+
 # Definitions, not data: shared by every answer that refers to them, never owned.
 _SHARED = (type, Enum, ModuleType, FunctionType, BuiltinFunctionType)
+_SEQUENCES = frozenset({tuple, list})
 
 
 def estimated_size(answer: object) -> int:
@@ -55,8 +64,10 @@ def estimated_size(answer: object) -> int:
     Classes, functions, modules and enum members are definitions the answer shares,
     not data it holds: they are not counted. Everything else is, including objects the
     answer shares with others (the estimate is then above what the answer adds). The
-    references are followed by :func:`gc.get_referents` (C code): about twice as fast as
-    reading containers, slots and ``__dict__`` in Python.
+    items of a list or tuple longer than :data:`SAMPLED_ABOVE` are estimated from an even
+    sample, scaled (what the sampled items share is then counted once per share of the
+    sample: above again). References are followed by :func:`gc.get_referents` (C code):
+    about twice as fast as reading containers, slots and ``__dict__`` in Python.
 
     Examples
     --------
@@ -66,9 +77,12 @@ def estimated_size(answer: object) -> int:
     >>> estimated_size((one, one)) < 1200  # one object, counted once
     True
     """
-    seen: set[int] = set()
+    return _reached([answer], set())
+
+
+def _reached(todo: list[object], seen: set[int]) -> int:
+    """The size of the objects reachable from ``todo`` and not in ``seen`` (which grows)."""
     total = 0
-    todo: list[object] = [answer]
     while todo:
         fresh = []
         for item in todo:
@@ -76,11 +90,21 @@ def estimated_size(answer: object) -> int:
                 continue
             seen.add(id(item))
             total += sys.getsizeof(item)
-            fresh.append(item)
+            if type(item) in _SEQUENCES and len(item) > SAMPLED_ABOVE:  # type: ignore[arg-type]
+                total += _sampled(item, seen)  # type: ignore[arg-type]
+            else:
+                fresh.append(item)
         todo = gc.get_referents(*fresh)
         # An array view holds its base array, which no referent leads to.
         todo += [a.base for a in fresh if type(a) is np.ndarray and a.base is not None]
     return total
+
+
+def _sampled(items: Sequence[object], seen: set[int]) -> int:
+    """The size of what ``items`` hold, from :data:`SAMPLE` of them evenly spaced."""
+    step = len(items) / SAMPLE
+    sample = [items[int(k * step)] for k in range(SAMPLE)]
+    return round(_reached(sample, seen) * len(items) / SAMPLE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender.answers import ENTRY_BYTES, LARGEST_SHARE, AnswerCache, estimated_size
+from recommender.answers import (
+    ENTRY_BYTES,
+    LARGEST_SHARE,
+    SAMPLED_ABOVE,
+    AnswerCache,
+    estimated_size,
+)
 from recommender.candidates import ShortlistFilter
 from recommender.embeddings import HashingEncoder
 from recommender.service import ANSWER_BYTES, Recommender
@@ -99,6 +105,17 @@ def test_the_size_counts_every_object_reached_once() -> None:
     assert estimated_size((rows, rows)) < estimated_size(rows) + 100  # shared, counted once
     matrix = np.zeros((100, 100))
     assert estimated_size(matrix[:50]) > matrix[:50].nbytes  # a view counts its data
+
+
+def test_a_long_list_is_sized_from_a_sample_close_to_every_item() -> None:
+    rows = [_Row(f"row {i}", tuple(float(j) for j in range(i % 21))) for i in range(5_000)]
+    every = (
+        sys.getsizeof(rows)
+        + sum(sys.getsizeof(r) + sys.getsizeof(r.name) + sys.getsizeof(r.values) for r in rows)
+        + sum(sys.getsizeof(v) for r in rows for v in r.values)
+    )
+    assert len(rows) > SAMPLED_ABOVE
+    assert 0.98 * every <= estimated_size(rows) <= 1.05 * every
 
 
 class _Answer:
