@@ -8,15 +8,16 @@ bound on the *number* of answers bounds nothing: :class:`AnswerCache` bounds the
 estimated size instead, dropping the least recently used answers first.
 
 An answer's size is estimated once, when it is stored, by :func:`estimated_size`: the
-``sys.getsizeof`` of every object it reaches, each counted once. That counts objects the
-answer shares with the catalogue (an employee's id, a course) as if the answer owned
-them, so the estimate is above what the answer really adds to the process: safe for a
-bound. Measured on the bundled data (500 employees), memory allocated while computing
-an answer (tracemalloc) / this estimate / the length of ``pickle.dumps``: a shortlist
-of 10, 56 / 60 / 19 kB; a shortlist of everyone, 1,049 / 1,124 / 549 kB; ten
-opportunities, 38 / 46 / 19 kB; a page of 100 courses, 486 / 584 / 68 kB. Pickling,
-the obvious alternative, costs about as much, under-counts two to seven times and fails
-on some answers (a parametrised pydantic page made outside a module's top level).
+``sys.getsizeof`` of every object it reaches, each counted once (the items of a long list
+from a sample of them). That counts objects the answer shares with the catalogue (an
+employee's id, a course) as if the answer owned them, so the estimate is above what the
+answer really adds to the process: safe for a bound. Measured on the bundled data (500
+employees), memory allocated while computing an answer (tracemalloc) / this estimate /
+the length of ``pickle.dumps``: a shortlist of 10, 56 / 60 / 19 kB; a shortlist of
+everyone, 1,049 / 1,124 / 549 kB; ten opportunities, 38 / 46 / 19 kB; a page of 100
+courses, 486 / 584 / 68 kB. Pickling, the obvious alternative, costs about as much,
+under-counts two to seven times and fails on some answers (a parametrised pydantic page
+made outside a module's top level).
 """
 
 from __future__ import annotations
