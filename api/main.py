@@ -77,7 +77,10 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         )
         checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
-            app.state.engine, encoder=service_encoder(settings), onet_titles=onet_titles(settings)
+            app.state.engine,
+            encoder=service_encoder(settings),
+            onet_titles=onet_titles(settings),
+            answer_bytes=settings.answer_bytes,
         )
         loop = asyncio.get_running_loop()
         log.info("event loop: %s (%s)", type(loop).__module__.split(".")[0], type(loop).__name__)

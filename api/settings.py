@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     ``prepare_opportunities`` answers every employee's first page of opportunities at
     start-up and after each data change, in ``prepare_processes`` worker processes (default
     one per core; see :mod:`recommender.candidates.precompute`); ``reskill serve`` turns it on.
+    ``answer_cache_mb`` (``RESKILL_ANSWER_CACHE_MB``) bounds the answers (shortlists,
+    opportunity lists, catalogue pages) each worker remembers, in MiB of their estimated
+    size (default: the Recommender's :data:`~recommender.service.ANSWER_BYTES`, 256 MiB;
+    0 remembers nothing). Each worker process holds its own: budget it per worker.
     """
 
     # ``wal_checkpoint_interval``: SQLite only, seconds between the background WAL
@@ -47,3 +52,10 @@ class Settings(BaseSettings):
     prepare_opportunities: bool = False
     prepare_processes: int | None = None
     wal_checkpoint_interval: float = 1.0
+    answer_cache_mb: float | None = Field(default=None, ge=0)
+
+    @property
+    def answer_bytes(self) -> int | None:
+        """``answer_cache_mb`` in bytes (None: the Recommender's default)."""
+        mb = self.answer_cache_mb
+        return None if mb is None else int(mb * 2**20)

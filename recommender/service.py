@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 import networkx as nx
 
 from recommender import ONET_ATTRIBUTION
+from recommender.answers import AnswerCache
 from recommender.candidates.precompute import PreparedOpportunities, is_prepared_question
 from recommender.catalog import Catalog, Course, CourseKind, Role, RoleSource, Skill, SkillCategory
 from recommender.errors import InvalidInput, ModelMissing
@@ -47,8 +47,9 @@ if TYPE_CHECKING:
 
 Built = TypeVar("Built")
 
-#: How many distinct answers (shortlists, opportunity lists) a Recommender remembers.
-ANSWERS_KEPT = 512
+#: How many bytes of answers (shortlists, opportunity lists, pages) a Recommender remembers
+#: by default, as estimated by :func:`~recommender.answers.estimated_size`.
+ANSWER_BYTES = 256 * 2**20
 
 __all__ = ["CatalogFilter", "Recommender"]
 
@@ -90,6 +91,9 @@ class Recommender:
     engine : sqlalchemy.Engine, optional
         The database the catalogue came from: it holds the access log every read of a
         person is written to (:meth:`for_principal`).
+    answer_bytes : int, optional
+        The most bytes of remembered answers (default :data:`ANSWER_BYTES`; see
+        :meth:`_memo`).
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class Recommender:
         encoder: Encoder | None = None,
         onet_titles: Sequence[TitledOccupation] = (),
         engine: sa.Engine | None = None,
+        answer_bytes: int | None = None,
     ) -> None:
         self.catalog = catalog
         self.encoder = encoder
@@ -106,7 +111,7 @@ class Recommender:
         self.engine = engine
         self._lock = threading.RLock()
         self._built: dict[str, object] = {}
-        self._answers: OrderedDict[Hashable, object] = OrderedDict()
+        self._answers = AnswerCache(ANSWER_BYTES if answer_bytes is None else answer_bytes)
         self.prepared_opportunities = PreparedOpportunities()
 
     @classmethod
@@ -116,21 +121,33 @@ class Recommender:
         *,
         encoder: Encoder | None = None,
         onet_titles: Sequence[TitledOccupation] = (),
+        answer_bytes: int | None = None,
     ) -> Recommender:
         """Migrate the database behind ``engine`` to head and load its whole catalogue."""
         from recommender.store import load_catalog, upgrade
 
         upgrade(engine)
-        return cls(load_catalog(engine), encoder=encoder, onet_titles=onet_titles, engine=engine)
+        return cls(
+            load_catalog(engine),
+            encoder=encoder,
+            onet_titles=onet_titles,
+            engine=engine,
+            answer_bytes=answer_bytes,
+        )
 
     def with_catalog(self, catalog: Catalog) -> Recommender:
-        """A new Recommender over ``catalog`` with the same encoder and O*NET titles.
+        """A new Recommender over ``catalog`` with the same encoder, O*NET titles and
+        answer budget (its memory of answers starts empty).
 
         Prepared opportunity answers carry over for people whose record did not change,
         when the roles, skills and courses did not either.
         """
         new = Recommender(
-            catalog, encoder=self.encoder, onet_titles=self.onet_titles, engine=self.engine
+            catalog,
+            encoder=self.encoder,
+            onet_titles=self.onet_titles,
+            engine=self.engine,
+            answer_bytes=self._answers.max_bytes,
         )
         new.prepared_opportunities = self.prepared_opportunities.carried_to(self.catalog, catalog)
         return new
@@ -184,23 +201,21 @@ class Recommender:
             return self._built[name]  # type: ignore[return-value]
 
     def _memo(self, key: Hashable, compute: Callable[[], Built]) -> Built:
-        """``compute()``, remembered for the last :data:`ANSWERS_KEPT` distinct keys.
+        """``compute()``, remembered within the answer budget (``answer_bytes``).
 
         Answers depend only on the immutable catalogue and the key, so a repeated question
         (the same shortlist asked by several recruiters) is answered from memory; a data
-        change makes a new Recommender with an empty memory. Two threads asking the same
-        new question may both compute it: the answers are equal.
+        change makes a new Recommender with an empty memory. The least recently used
+        answers are dropped to stay within the budget, and one larger than an eighth of
+        it is not kept (see :class:`~recommender.answers.AnswerCache`). Two threads asking
+        the same new question may both compute it: the answers are equal.
         """
-        with self._lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
-                return self._answers[key]  # type: ignore[return-value]
-        answer = compute()
-        with self._lock:
-            self._answers[key] = answer
-            while len(self._answers) > ANSWERS_KEPT:
-                self._answers.popitem(last=False)
-        return answer
+        return self._answers.get_or_compute(key, compute)
+
+    @property
+    def answer_cache(self) -> AnswerCache:
+        """The remembered answers: their size, hits, misses and evictions."""
+        return self._answers
 
     def remembered(self, key: Hashable, compute: Callable[[], Built]) -> Built:
         """``compute()`` for a question about this catalogue alone, remembered like the
@@ -366,8 +381,7 @@ class Recommender:
             if prepared:
                 self.prepared_opportunities.put(employee_id, options, today)
             else:
-                with self._lock:
-                    self._answers[key] = (options, today)
+                self._answers.put(key, (options, today))
         return options
 
     def has_opportunities(
@@ -379,8 +393,7 @@ class Recommender:
             and employee_id in self.prepared_opportunities
         ):
             return True
-        with self._lock:
-            return _opportunities_key(employee_id, limit, include_unviable) in self._answers
+        return _opportunities_key(employee_id, limit, include_unviable) in self._answers
 
     def _starting(
         self, options: tuple[MobilityOption, ...], today: date

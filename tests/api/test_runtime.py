@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import anyio.to_thread
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -67,3 +68,18 @@ def test_sqlite_wal_checkpoints_run_off_the_request_path_unless_turned_off(
     with TestClient(create_app(inline)) as client:
         assert client.get("/v1/health").status_code == 200
         assert _checkpoint_threads() == []
+
+
+def test_the_answer_cache_budget_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESKILL_ANSWER_CACHE_MB", "3")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'reskill.db'}", embeddings=False, warm_up=False
+    )
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.recommender  # type: ignore[attr-defined]
+        assert service.answer_cache.max_bytes == 3 * 2**20
+    assert Settings().answer_bytes == 3 * 2**20
+    monkeypatch.delenv("RESKILL_ANSWER_CACHE_MB")
+    assert Settings().answer_bytes is None  # the Recommender's own default
