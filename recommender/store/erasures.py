@@ -77,6 +77,7 @@ _PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
     (schema.employee_skills, schema.employee_skills.c.employee_id),
     (schema.employee_certifications, schema.employee_certifications.c.employee_id),
     (api_keys, api_keys.c.employee_id),
+    (schema.prepared_answers, schema.prepared_answers.c.employee_id),
     (schema.employees, schema.employees.c.id),
 )
 

@@ -64,6 +64,10 @@ __all__ = [
     "erased_employees",
     "published_reports",
     "published_report_members",
+    "data_version",
+    "text_vectors",
+    "prepared_answers",
+    "preparations",
 ]
 
 NAMING_CONVENTION = {
@@ -464,4 +468,52 @@ published_report_members = sa.Table(
         primary_key=True,
     ),
     sa.Column("employee_id", sa.String, primary_key=True, index=True),
+)
+
+
+# -- one truth for several workers -----------------------------------------------------------
+
+#: The version of the data every answer depends on: one row (``id`` 1), bumped in the same
+#: transaction as every change that matters to answers (an import, an erasure, a key
+#: created or revoked). Workers compare it with the version they serve.
+data_version = sa.Table(
+    "data_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+
+#: Embeddings computed once for every worker: a text's vector under one model, keyed by
+#: the SHA-256 of the text (never the text), stored as little-endian float16.
+text_vectors = sa.Table(
+    "text_vectors",
+    metadata,
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("text_hash", sa.String(64), primary_key=True),
+    sa.Column("dim", sa.Integer, nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+#: A person's prepared answer (the first page of opportunities, compressed JSON) for one
+#: data version and the day its plans start on. Personal data: erasure deletes the rows.
+prepared_answers = sa.Table(
+    "prepared_answers",
+    metadata,
+    sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("employee_id", sa.String, primary_key=True, index=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
+#: Preparation of one data version: started, finished (NULL while running or interrupted).
+preparations = sa.Table(
+    "preparations",
+    metadata,
+    sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("people", sa.Integer, nullable=False),
 )

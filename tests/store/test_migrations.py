@@ -23,7 +23,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(
     upgrade(engine)
     upgrade(engine)
 
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     tables = set(sa.inspect(engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
     engine.dispose()
