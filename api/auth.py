@@ -11,7 +11,6 @@ action is a 403. Keys are never logged or echoed.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import problem
+from api.errors import problem, request_id
 from recommender.access import Action, Principal
 from recommender.database import principal_of
 from recommender.errors import Forbidden
@@ -108,15 +107,6 @@ def require(action: Action) -> Any:
 
     permitted.__name__ = f"require_{action.name.lower()}"
     return Depends(permitted)
-
-
-def request_id(request: Request) -> str:
-    """This request's id, for the access log (made once per request, never taken from input)."""
-    existing: str | None = getattr(request.state, "request_id", None)
-    if existing is None:
-        existing = uuid.uuid4().hex
-        request.state.request_id = existing
-    return existing
 
 
 def _auth_error(request: Request, exc: Exception) -> JSONResponse:
