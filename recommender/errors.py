@@ -17,6 +17,7 @@ __all__ = [
     "InvalidInput",
     "NoPathway",
     "ModelMissing",
+    "ReportRefused",
 ]
 
 
@@ -91,3 +92,10 @@ class NoPathway(ReskillError):
 
 class ModelMissing(ReskillError):
     """A fitted artefact in models/ is missing or does not match; the message says how to fix it."""
+
+
+class ReportRefused(ReskillError):
+    """An aggregate report about people that may not be given out: its scope is not one a
+    report may cover, or its answer could be differenced with an earlier one into a
+    person's protected attributes. The message names only what the caller asked, never
+    a person, a count or a value the caller did not give."""
