@@ -23,8 +23,10 @@ never changes) and what leaves the service:
   x outcome table, relaxed to non-negative reals, subject to everything published: the
   totals, the published cells and the order the published reference category reveals
   (every kept category's rate is at most the reference's, and which categories are kept
-  says whether each holds 2 % of the sample). The cell's minimum and maximum must differ
-  by at least 1; while one is pinned, a cell related to it is suppressed as well and the
+  says whether each holds 2 % of the sample). Between the cell's minimum and maximum
+  there must be two whole numbers at least (so they differ by at least 1, and a range
+  such as 0.5 to 1.5, which leaves a count only one value, counts as pinned); while one is
+  pinned, a cell related to it is suppressed as well and the
   audit runs again. A cell already fixed by what cannot be withheld (the totals, or the
   scope's published assessed counts) is *exempt*: withholding more would hide nothing.
 * **Assessed counts are the scope's**, the same in every report over a scope whatever
@@ -100,6 +102,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Key = TypeVar("Key", bound=Hashable)
+Scope = TypeVar("Scope", bound=Hashable)
 #: A published count: (dimension, category or None for unknown, one of KINDS).
 CellKey = tuple[str, str | None, str]
 
@@ -364,7 +367,7 @@ def _spread(
 
     def certify() -> None:
         reached = targets[open_] @ np.array(points).T
-        moves[open_] = reached.max(axis=1) - reached.min(axis=1) >= 1 - _TOLERANCE
+        moves[open_] = _two_whole_values(reached.min(axis=1), reached.max(axis=1))
 
     certify()
     if (~moves[open_]).sum() > _PROBES:
@@ -382,6 +385,12 @@ def _spread(
     out = moves[np.where(pinned, 0, stands_for)]
     out[pinned] = False
     return out
+
+
+def _two_whole_values(low: Any, high: Any) -> Any:
+    """Whether [low, high] holds two whole numbers or more (counts are whole: a range of
+    1.0 from 0.5 to 1.5 would still pin the count to 1)."""
+    return np.floor(np.asarray(high) + _TOLERANCE) - np.ceil(np.asarray(low) - _TOLERANCE) >= 1
 
 
 def _not_forced_to_zero(eq: FloatArray, values: FloatArray) -> BoolArray:
@@ -460,10 +469,11 @@ class _Lp:
         return point
 
     def extremes(self, form: FloatArray, at: float | None = None) -> list[FloatArray]:
-        """Points maximising then (unless the maximum is 1 above ``at``) minimising ``form``."""
+        """Points maximising then (unless the maximum is a whole 1 above ``at``, the true
+        count) minimising ``form``."""
         top = self.argmin(-form)
         found = [] if top is None else [top]
-        if top is not None and at is not None and float(form @ top) - at >= 1 - _TOLERANCE:
+        if top is not None and at is not None and _two_whole_values(at, float(form @ top)):
             return found
         bottom = self.argmin(form)
         return found + ([] if bottom is None else [bottom])
@@ -597,9 +607,9 @@ def _sensitive(dimension_category: tuple[str, str | None], value: float, min_cel
 
 def withheld_assessed(
     atoms: Mapping[Key, IntArray],
-    scopes: Mapping[Hashable, Collection[Key]],
+    scopes: Mapping[Scope, Collection[Key]],
     policy: DisclosurePolicy = DEFAULT_POLICY,
-) -> dict[Hashable, frozenset[tuple[str, str | None]]]:
+) -> dict[Scope, frozenset[tuple[str, str | None]]]:
     """Which assessed counts every report over each scope withholds, decided for all scopes
     together.
 
@@ -632,10 +642,11 @@ def withheld_assessed(
     """
     order = list(atoms)
     names = list(scopes)
+    held = {i: scopes[name] for i, name in enumerate(names)}
     start, exempt = [], []
-    for name in names:
-        table = sum((atoms[a] for a in scopes[name]), np.zeros(_BASE, dtype=np.int64))
-        alone, _ = _assessed_cells(["scope"], {"scope": table}, [name], {name: ["scope"]})
+    for i in held:
+        table = sum((atoms[a] for a in held[i]), np.zeros(_BASE, dtype=np.int64))
+        alone, _ = _assessed_cells([0], {0: table}, [i], {i: [0]})
         first = _initial(alone, policy)
         pinned = _exempt(alone, np.zeros(len(first), dtype=np.bool_))
         pattern = _protect(alone, first, pinned, _no_inequalities)
@@ -643,15 +654,15 @@ def withheld_assessed(
             raise ReportRefused("no report can be published: its small counts cannot be protected")
         start.append(pattern)
         exempt.append(pinned)
-    cells, keys = _assessed_cells(order, atoms, names, scopes)
+    cells, keys = _assessed_cells(order, atoms, list(held), held)
     suppressed = _protect(cells, np.concatenate(start), np.concatenate(exempt), _no_inequalities)
     if suppressed is None:
         raise ReportRefused("no report can be published: its small counts cannot be protected")
-    out: dict[Hashable, set[tuple[str, str | None]]] = {name: set() for name in names}
-    for (name, d, c), hidden in zip(keys, suppressed, strict=True):
+    out: list[set[tuple[str, str | None]]] = [set() for _ in names]
+    for (i, d, c), hidden in zip(keys, suppressed, strict=True):
         if hidden:
-            out[name].add((d, c))
-    return {name: frozenset(found) for name, found in out.items()}
+            out[i].add((d, c))
+    return {name: frozenset(out[i]) for i, name in enumerate(names)}
 
 
 def _initial(cells: _Cells, policy: DisclosurePolicy) -> BoolArray:
@@ -668,9 +679,9 @@ def _initial(cells: _Cells, policy: DisclosurePolicy) -> BoolArray:
 def _assessed_cells(
     order: Sequence[Key],
     atoms: Mapping[Key, IntArray],
-    names: Sequence[Hashable],
-    scopes: Mapping[Hashable, Collection[Key]],
-) -> tuple[_Cells, list[tuple[Hashable, str, str | None]]]:
+    names: Sequence[int],
+    scopes: Mapping[int, Collection[Key]],
+) -> tuple[_Cells, list[tuple[int, str, str | None]]]:
     forms, keys = _assessed_forms(order, atoms, names, scopes)
     truth = np.concatenate([atoms[a].reshape(-1).astype(np.float64) for a in order])
     cells = _Cells(
@@ -688,9 +699,9 @@ def _assessed_cells(
 def _assessed_forms(
     order: Sequence[Key],
     atoms: Mapping[Key, IntArray],
-    names: Sequence[Hashable],
-    scopes: Mapping[Hashable, Collection[Key]],
-) -> tuple[FloatArray, list[tuple[Hashable, str, str | None]]]:
+    names: Sequence[int],
+    scopes: Mapping[int, Collection[Key]],
+) -> tuple[FloatArray, list[tuple[int, str, str | None]]]:
     width = _BASE[0] * _BASE[1]
     position = {a: i for i, a in enumerate(order)}
     rows, keys = [], []
@@ -703,7 +714,7 @@ def _assessed_forms(
     return np.array(rows).reshape(len(keys), len(order) * width), keys
 
 
-def _assessed_groups(keys: Sequence[tuple[Hashable, str, str | None]]) -> list[list[int]]:
+def _assessed_groups(keys: Sequence[tuple[int, str, str | None]]) -> list[list[int]]:
     groups: dict[tuple[Hashable, str], list[int]] = {}
     for i, (name, d, _) in enumerate(keys):
         groups.setdefault((name, d), []).append(i)
@@ -711,7 +722,7 @@ def _assessed_groups(keys: Sequence[tuple[Hashable, str, str | None]]) -> list[l
 
 
 def _assessed_related(
-    keys: Sequence[tuple[Hashable, str, str | None]],
+    keys: Sequence[tuple[int, str, str | None]],
 ) -> list[list[list[int]]]:
     index = {k: i for i, k in enumerate(keys)}
     scopes = list(dict.fromkeys(name for name, _, _ in keys))
@@ -823,7 +834,7 @@ def suppressed_cells(
     report: ImpactReport,
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
-    withheld: Collection[tuple[str, str | None]] = (),
+    withheld: Collection[tuple[str, str | None]] | None = None,
 ) -> frozenset[CellKey]:
     """The counts of ``report`` to suppress: small ones, their complements, and more
     while the linear-programming audit finds one pinned (see the module docstring).
@@ -833,9 +844,12 @@ def suppressed_cells(
     report : ImpactReport
         As :func:`recommender.fairness.impact_ratios` computed it.
     policy : DisclosurePolicy
-    withheld : collection of (dimension, category or None)
+    withheld : collection of (dimension, category or None), optional
         Assessed counts the scope withholds in every report (:func:`withheld_assessed`);
-        their rows are withheld whole. Small assessed counts are withheld in any case.
+        their rows are withheld whole. By default the report's population is taken as a
+        scope of its own (:func:`withheld_assessed` over it alone). An explicit empty
+        collection withholds only the small assessed counts, with no complement: their
+        values may then be worked out from the other assessed counts.
 
     Returns
     -------
@@ -847,13 +861,12 @@ def suppressed_cells(
     ReportRefused
         If no suppression pattern protects every small count (only when a solver fails).
     """
-    key = (
-        policy,
-        frozenset(withheld),
-        report.metadata.exclude_below,
-        base_counts(report).tobytes(),
-    )
-    return _SUPPRESSED.get(key, lambda: _suppressed_cells(report, policy, withheld))
+    table = base_counts(report)
+    if withheld is None:
+        withheld = withheld_assessed({0: table.sum(axis=2)}, {0: [0]}, policy)[0]
+    key = (policy, frozenset(withheld), report.metadata.exclude_below, table.tobytes())
+    found = withheld
+    return _SUPPRESSED.get(key, lambda: _suppressed_cells(report, policy, found))
 
 
 def _suppressed_cells(
@@ -883,7 +896,7 @@ def disclose(
     report: ImpactReport,
     policy: DisclosurePolicy = DEFAULT_POLICY,
     *,
-    withheld: Collection[tuple[str, str | None]] = (),
+    withheld: Collection[tuple[str, str | None]] | None = None,
     suppressed: Collection[CellKey] | None = None,
 ) -> DisclosedReport:
     """What may be published of ``report``: :func:`suppressed_cells` set to ``None`` with

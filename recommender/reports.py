@@ -402,7 +402,7 @@ def _build_scope_book(
         rows=rows,
         departments={n.casefold(): n for n in departments},
         locations={n.casefold(): n for n in locations},
-        withheld=withheld_assessed(tables, members, policy),  # type: ignore[arg-type]
+        withheld=withheld_assessed(tables, members, policy),
     )
 
 

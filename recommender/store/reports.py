@@ -18,14 +18,17 @@ PostgreSQL: ``published_reports`` is locked in SHARE ROW EXCLUSIVE mode, which o
 writers of published reports wait for), so two reports asked at once are each checked
 against the other.
 
-Erasure must delete the person's member rows: :func:`forget_report_member`, inside the
-erasure's transaction. The stored reports keep their question; what an old, already
+Erasure must remove the person from the member rows: :func:`forget_report_member`,
+inside the erasure's transaction, replaces their id with an unlinkable marker, so the
+sets keep their sizes and the question answered before the erasure cannot be answered
+again without them (the difference would be their categories). What an old, already
 published report said about its counts cannot be taken back.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
@@ -138,14 +141,27 @@ def publish_report(
 
 
 def forget_report_member(conn: sa.Connection, employee_id: str) -> int:
-    """Delete ``employee_id`` from every published report's selected set, in ``conn``'s
-    transaction (erasure's); returns the rows deleted.
+    """Remove ``employee_id`` from every published report's selected set, in ``conn``'s
+    transaction (erasure's); returns how many reports named them.
 
-    Later reports are compared with the sets as they are after the erasure, so a report
-    over the data without the person is not refused for their absence.
+    Each row naming them gets a random marker instead (a different one in each report,
+    so nothing links them): the person is no longer named, but every selected set keeps
+    its size. Deleting the rows would let the same question be answered again over the
+    data without the person, and the old report minus the new one would then be that one
+    person's categories.
     """
-    result = conn.execute(sa.delete(_MEMBERS).where(_MEMBERS.c.employee_id == employee_id))
-    return int(result.rowcount or 0)
+    named = (
+        conn.execute(sa.select(_MEMBERS.c.report_id).where(_MEMBERS.c.employee_id == employee_id))
+        .scalars()
+        .all()
+    )
+    for report_id in named:
+        conn.execute(
+            sa.update(_MEMBERS)
+            .where(_MEMBERS.c.report_id == report_id, _MEMBERS.c.employee_id == employee_id)
+            .values(employee_id=f"erased-{secrets.token_hex(8)}")
+        )
+    return len(named)
 
 
 def published_count(engine: sa.Engine) -> int:
