@@ -79,6 +79,7 @@ __all__ = [
     "PublishedImpactReport",
     "impact_report",
     "report_scope",
+    "prepare_reports",
     "first_stage_scores",
 ]
 
@@ -274,6 +275,15 @@ def report_scope(
     if ORGANISATION not in book.rows:
         raise ReportRefused("no report can be made: the organisation holds too few people")
     return ORGANISATION
+
+
+def prepare_reports(
+    service: Recommender, engine: sa.Engine, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> None:
+    """Decide now what every report over ``service``'s catalogue shares (the allowed
+    scopes and their withheld assessed counts; seconds on a few hundred people), so the
+    first report asked does not wait for it. Call it when warming a new Recommender."""
+    _scope_book(service, engine, policy)
 
 
 def _named(

@@ -24,8 +24,17 @@ from fastapi.testclient import TestClient
 
 from recommender.access import Role
 from recommender.candidates import ShortlistFilter
+from recommender.errors import ReportRefused
 from recommender.fairness import RULESET
-from recommender.reports import LIMITS, POPULATION, first_stage_scores
+from recommender.reports import (
+    LIMITS,
+    POPULATION,
+    ImpactQuestion,
+    ReportScope,
+    first_stage_scores,
+    prepare_reports,
+    report_scope,
+)
 from recommender.store.schema import published_report_members, published_reports
 from tests.api.test_shortlists import DATABASES, Api, fresh_database, serve
 from tests.conftest import DATA_DIR
@@ -329,3 +338,13 @@ def test_two_roles_whose_shortlists_differ_by_a_few_people_cannot_both_be_report
     assert response.json()["title"] == "Report refused"
     assert not re.search(r"E\d{6}|\d", response.json()["detail"])
     assert get_report(api, limit=10)["selected"] == 10  # the same question again is answered
+
+
+def test_scopes_can_be_prepared_before_the_first_report(api: Api) -> None:
+    service = api.client.app.state.recommender  # type: ignore[attr-defined]
+    prepare_reports(service, api.engine)
+    assert report_scope(service, api.engine, ImpactQuestion(ROLE, location="remote")) == (
+        ReportScope("location", "Remote")
+    )
+    with pytest.raises(ReportRefused):
+        report_scope(service, api.engine, ImpactQuestion(ROLE, department="Executive Office"))
