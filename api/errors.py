@@ -41,6 +41,7 @@ from recommender.errors import (
     ModelMissing,
     NoPathway,
     NotFound,
+    ReportRefused,
     ReskillError,
 )
 
@@ -60,6 +61,7 @@ STATUS: list[tuple[type[ReskillError], int, str]] = [
     (InvalidCatalog, 422, "Invalid dataset"),
     (InvalidInput, 422, "Invalid input"),
     (NoPathway, 422, "No pathway"),
+    (ReportRefused, 422, "Report refused"),
     (ModelMissing, 503, "Model unavailable"),
     (ReskillError, 400, "Bad request"),
 ]

@@ -83,13 +83,15 @@ class Action(StrEnum):
     KEYS_MANAGE = "keys.manage"
 
 
-_A, _T, _R, _E = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE
+_A, _T, _R, _E, _AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
 
 #: The permission table: each action and the roles allowed to perform it.
-#: Anything not listed here is denied.
+#: Anything not listed here is denied. Impact-ratio reports (aggregates about people's
+#: protected attributes) are for admin and auditor keys only; an auditor may also read
+#: the catalogue, to know the role ids to ask about, and nothing else.
 PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
     {
-        Action.CATALOG_READ: frozenset({_A, _T, _R}),
+        Action.CATALOG_READ: frozenset({_A, _T, _R, _AU}),
         Action.EMPLOYEES_READ: frozenset({_A, _T, _E}),
         Action.EMPLOYEES_ERASE: frozenset({_A}),
         Action.PATHWAYS_READ: frozenset({_A, _T, _E}),
@@ -97,7 +99,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.SHORTLISTS_READ: frozenset({_A, _T, _R}),
         Action.SHORTLISTS_WRITE: frozenset({_A, _T, _R}),
         Action.MATCH_USE: frozenset({_A, _T}),
-        Action.IMPACT_READ: frozenset({_A, _T}),
+        Action.IMPACT_READ: frozenset({_A, _AU}),
         Action.AUDIT_READ: frozenset({_A}),
         Action.IMPORTS_WRITE: frozenset({_A}),
         Action.KEYS_MANAGE: frozenset({_A}),

@@ -18,6 +18,7 @@ __all__ = [
     "NoPathway",
     "ModelMissing",
     "Forbidden",
+    "ReportRefused",
 ]
 
 
@@ -109,3 +110,10 @@ class Forbidden(ReskillError):
         self.role, self.action = str(role), str(action)
         article = "An" if self.role[:1] in "aeiou" else "A"
         super().__init__(f"{article} {self.role} key may not perform {self.action}.")
+
+
+class ReportRefused(ReskillError):
+    """An aggregate report about people that may not be given out: its scope is not one a
+    report may cover, or its answer could be differenced with an earlier one into a
+    person's protected attributes. The message names only what the caller asked, never
+    a person, a count or a value the caller did not give."""

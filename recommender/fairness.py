@@ -70,6 +70,7 @@ __all__ = [
     "AuditMetadata",
     "ImpactReport",
     "impact_ratios",
+    "selected_ids",
     "intersection_label",
     "shortlist_outcomes",
     "scored_outcomes",
@@ -381,6 +382,29 @@ def impact_ratios(
         median_score=None if median is None else float(median),
     )
     return ImpactReport(mode, len(outcomes), sum(chosen), dimensions, meta)
+
+
+def selected_ids(outcomes: Sequence[Outcome], *, mode: Mode) -> tuple[str, ...]:
+    """The ids :func:`impact_ratios` counts as selected, in the order of ``outcomes``.
+
+    Selection mode: those with ``selected`` True; scoring mode: those whose score is
+    strictly above the exact median of every score (the same comparison as the report).
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`impact_ratios`.
+
+    Examples
+    --------
+    >>> scored = [Outcome("a", score=0.9), Outcome("b", score=0.5), Outcome("c", score=0.1)]
+    >>> selected_ids(scored, mode="scoring")
+    ('a',)
+    """
+    _check_parameters(mode, DEFAULT_EXCLUDE_BELOW, DEFAULT_MIN_ASSESSED, None)
+    _check_outcomes(outcomes, mode)
+    median = _median([o.score for o in outcomes]) if mode == "scoring" else None  # type: ignore[misc]
+    return tuple(o.employee_id for o in outcomes if _is_selected(o, mode, median))
 
 
 def _check_parameters(

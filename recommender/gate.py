@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from recommender.erasure import ErasureReceipt
     from recommender.pathways import Objective
     from recommender.pathways.answer import PathwayAnswer
+    from recommender.reports import ImpactQuestion, PublishedImpactReport
     from recommender.service import Recommender
 
 __all__ = ["AccessRecord", "Caller", "Gate", "ShortlistView"]
@@ -338,6 +339,31 @@ class Gate:
         view = self.view
         shown = tuple(project(e.payload, view) for e in stored.content.entries)
         return ShortlistView(stored, view, shown)
+
+    # -- aggregate reports about people ------------------------------------------------------------
+
+    def impact_report(self, question: ImpactQuestion) -> PublishedImpactReport:
+        """The adverse-impact report of ``question``, as it may be given out: small cells
+        suppressed, refused when it could be differenced with an earlier one into a
+        person's category; stored and logged (see :mod:`recommender.reports`).
+
+        Raises
+        ------
+        Forbidden
+            The caller's role may not run reports (only admin and auditor keys may).
+        ReportRefused, InvalidInput, UnknownRole, ModelMissing
+        """
+        from recommender.reports import impact_report
+
+        self._authorise(Action.IMPACT_READ)
+        return impact_report(
+            self.service,
+            self.engine,
+            self.principal,
+            question,
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
 
     # -- erasure ----------------------------------------------------------------------------------
 

@@ -1,20 +1,16 @@
-"""The adverse-impact audit of a role's candidate shortlist (admin, talent).
+"""The adverse-impact audit of a role's candidate ranking (admin and auditor keys).
 
-``GET /v1/audit/impact-ratio?role_id=&limit=&mode=selection|scoring`` reports selection
-rates and impact ratios per sex, race/ethnicity and their intersection
-(:mod:`recommender.fairness`, NYC LL144 rules). The population is everyone the ranking
-assessed for the role (``Shortlist.assessed``: the role's pool after the department and
-location scoping, before any threshold).
+``GET /v1/audit/impact-ratio?role_id=&mode=selection|scoring&limit=&department=|location=``
+reports selection rates and impact ratios per sex, race/ethnicity and their intersection
+(:mod:`recommender.fairness`, NYC LL144 rules), as :func:`recommender.reports.impact_report`
+publishes them: over everyone in the scope who has not opted out of matching; small
+counts suppressed (``null``, with the reason under ``suppressed``); refused (422) when the
+scope is too small or when the people it selects differ from an earlier report's by too
+few. ``limit`` is one of 10, 25, 50, 100 in selection mode (default 10) and absent in
+scoring mode.
 
-* **selection**: selected = the people on the shortlist of that size.
-* **scoring**: every assessed person's score, counted above or below the median
-  (``limit`` plays no part and is reported as null). The scores are the first-stage
-  ranking scores (hours to ready as their lower bound, no exact plans), so that
-  everyone assessed has one at the cost of one pass; a shortlist re-scores its top
-  entries with exact hours, which can only lower those scores.
-
-The reply holds category counts only: no employee id, no person-level row. Nobody's
-record is read, so nothing is written to the access log.
+The reply holds category counts only: no employee id, no person-level row. Each report
+is stored with whom it selected and logged (``impact.read``, the question, no person).
 """
 
 from __future__ import annotations
@@ -22,59 +18,52 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
 from api.auth import require
-from api.deps import EngineDep, NoStore, RecommenderDep
+from api.deps import GateDep, NoStore
 from api.schemas import Schema
-from recommender import __version__
 from recommender.access import Action
-from recommender.candidates import ShortlistFilter
-from recommender.database import load_protected_attributes
-from recommender.fairness import (
-    ImpactReport,
-    Mode,
-    impact_ratios,
-    scored_outcomes,
-    shortlist_outcomes,
-)
-from recommender.service import Recommender
+from recommender.reports import ImpactQuestion
 
 router = APIRouter(prefix="/v1/audit")
 
-DATA_SOURCE = "reskill candidate ranking over the organisation's stored employees"
-
 RoleQuery = Annotated[str, Query(min_length=1, max_length=200)]
-Limit = Annotated[int, Query(ge=1, le=100)]
+Limit = Annotated[int | None, Query(description="10, 25, 50 or 100 (selection mode only)")]
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
 class CategoryOut(Schema):
-    """One category's counts, rate and impact ratio; never a person."""
+    """One category's counts, rate and impact ratio; ``None`` where suppressed (the reason
+    is under ``suppressed``, by field); never a person."""
 
     category: str
-    assessed: int
-    selected: int
+    assessed: int | None
+    selected: int | None
+    not_selected: int | None
     rate: float | None
     impact_ratio: float | None
-    excluded: bool
+    excluded: bool | None
     reason: str | None
     flags: list[str]
     fisher_p: float | None
+    suppressed: dict[str, str]
 
 
 class DimensionOut(Schema):
     dimension: str
-    unknown: int
-    unknown_selected: int
+    unknown: int | None
+    unknown_selected: int | None
+    unknown_not_selected: int | None
     reference: str | None
     reason: str | None
+    suppressed: dict[str, str]
     categories: list[CategoryOut]
 
 
 class ImpactMetadataOut(Schema):
-    """How the report was made: ruleset, model and version, date, and the shortlist asked."""
+    """How the report was made (ruleset, model and version, date, data source and window),
+    what was asked, the population rule and the disclosure policy applied."""
 
     data_source: str
     window_start: date | None
@@ -87,49 +76,29 @@ class ImpactMetadataOut(Schema):
     impact_ratio_threshold: float
     fisher_alpha: float
     median_score: float | None
+    report_id: str
     role_id: str
     role_title: str
     limit: int | None
     department: str | None
     location: str | None
+    scope: str
+    population: str
+    allowed_limits: list[int]
+    min_cell: int
+    min_population: int
+    min_difference: int
 
 
 class ImpactReportOut(Schema):
-    """:meth:`recommender.fairness.ImpactReport.to_dict`, with the shortlist in the metadata."""
+    """:meth:`recommender.reports.PublishedImpactReport.to_dict`."""
 
     mode: Literal["selection", "scoring"]
     assessed: int
     selected: int
-    unknown: dict[str, int]
+    unknown: dict[str, int | None]
     metadata: ImpactMetadataOut
     dimensions: dict[str, DimensionOut]
-
-
-def _version(service: Recommender) -> str:
-    model = service.encoder.name if service.encoder is not None else "no embedding model"
-    return f"reskill {__version__}; embeddings {model}"
-
-
-def _report(
-    service: Recommender,
-    engine: sa.Engine,
-    role_id: str,
-    limit: int,
-    scope: ShortlistFilter,
-    mode: Mode,
-) -> ImpactReport:
-    """The report of ``role_id``'s shortlist of ``limit`` (selection) or of every score."""
-    protected = load_protected_attributes(engine)
-    if mode == "selection":
-        listed = service.shortlist(role_id, limit, scope)
-        chosen = [c.employee_id for c in listed.candidates]
-        outcomes = shortlist_outcomes(listed.assessed, chosen, protected)
-    else:
-        # Everyone assessed gets a candidate: no readiness or hours threshold is set.
-        everyone = max(1, len(service.catalog.employees))
-        ranked = service.shortlist(role_id, everyone, scope, exact_hours=False)
-        outcomes = scored_outcomes({c.employee_id: c.score for c in ranked.candidates}, protected)
-    return impact_ratios(outcomes, mode=mode, data_source=DATA_SOURCE, version=_version(service))
 
 
 @router.get(
@@ -139,21 +108,14 @@ def _report(
 )
 def get_impact_ratio(
     role_id: RoleQuery,
-    service: RecommenderDep,
-    engine: EngineDep,
-    limit: Limit = 10,
+    gate: GateDep,
+    limit: Limit = None,
     mode: Literal["selection", "scoring"] = "selection",
     department: Text = None,
     location: Text = None,
 ) -> ImpactReportOut:
-    """Selection rates and impact ratios of ``role_id``'s shortlist of ``limit``."""
-    scope = ShortlistFilter(department=department, location=location)
-    report = _report(service, engine, role_id, limit, scope, mode).to_dict()
-    report["metadata"] |= {
-        "role_id": role_id,
-        "role_title": service.role(role_id).title,
-        "limit": limit if mode == "selection" else None,
-        "department": department,
-        "location": location,
-    }
-    return ImpactReportOut.model_validate(report)
+    """Selection rates and impact ratios of ``role_id``'s shortlist of ``limit`` (selection)
+    or of every first-stage score (scoring), as they may be published."""
+    question = ImpactQuestion(role_id, mode, limit, department, location)
+    published = gate.impact_report(question)
+    return ImpactReportOut.model_validate(published.to_dict())

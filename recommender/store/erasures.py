@@ -50,6 +50,7 @@ from recommender.ingest.validation import id_key
 from recommender.store import schema
 from recommender.store.access import access_log, api_keys, tombstone_access_log
 from recommender.store.engine import write_transaction
+from recommender.store.reports import forget_report_member
 from recommender.store.shortlists import forget_employee as forget_shortlist_entries
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,9 @@ def forget_people(conn: sa.Connection, employee_ids: Collection[str]) -> Forgott
                 conn.execute(sa.delete(table).where(column.in_(chunk))).rowcount
             )
     shortlisted = sum(int(forget_shortlist_entries(conn, i)) for i in ids)
-    # HOOK (published reports): see _forget_report_member.
-    reported = sum(_forget_report_member(conn, i) for i in ids)
+    # Published reports keep their selections' sizes: each row naming the person gets a
+    # random marker instead (see recommender.store.reports.forget_report_member).
+    reported = sum(forget_report_member(conn, i) for i in ids)
     named = _log_rows_naming(conn, ids)
     tombstones: dict[str, str] = {}
     for employee_id in sorted(named):
@@ -190,18 +192,6 @@ def forget_person(conn: sa.Connection, employee_id: str) -> Forgotten:
     if not forgotten.people:
         raise UnknownEmployee(employee_id)
     return forgotten
-
-
-def _forget_report_member(conn: sa.Connection, employee_id: str) -> int:
-    """HOOK (published reports): remove the person from every published report's members.
-
-    The published-reports work will provide ``forget_report_member(conn, employee_id)``;
-    call it here instead of this DELETE once it exists, so that nothing names the
-    person afterwards.
-    """
-    table = schema.published_report_members
-    result = conn.execute(sa.delete(table).where(table.c.employee_id == employee_id))
-    return int(result.rowcount)
 
 
 def _stored_records(conn: sa.Connection, ids: Sequence[str]) -> dict[str, str]:

@@ -31,7 +31,7 @@ from recommender.store import make_engine, save_catalog, upgrade
 from recommender.store.access import create_key
 from tests.conftest import DATA_DIR
 
-A, T, R, E = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE
+A, T, R, E, AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 #: FastAPI's own documentation routes, outside the access table.
 UNLISTED = ("/docs", "/openapi.json", "/redoc")
@@ -64,7 +64,7 @@ def rule(*roles: Role, **kwargs: Any) -> Rule:
 
 
 PUBLIC = Rule(None)
-CATALOGUE = rule(A, T, R)
+CATALOGUE = rule(A, T, R, AU)  # an auditor reads the catalogue to know the role ids
 PERSONAL = rule(A, T, E, own=True)
 
 #: The issue's access table: (method, path) -> who may call it.
@@ -94,7 +94,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/titles/normalize"): rule(
         A, T, json={"titles": ["Sr. Cyber Defense Analyst II"], "top": 3}
     ),
-    ("GET", "/v1/audit/impact-ratio"): rule(A, T, params={"role_id": ROLE}),
+    ("GET", "/v1/audit/impact-ratio"): rule(A, AU, params={"role_id": ROLE}),
     ("POST", "/v1/imports/org"): rule(A, upload=True),
     ("DELETE", "/v1/employees/{employee_id}"): rule(A),
     ("GET", "/v1/audit/access-log"): rule(A, params={"limit": 5}),

@@ -1,12 +1,17 @@
-"""GET /v1/audit/impact-ratio: the numbers match an independent pandas computation.
+"""GET /v1/audit/impact-ratio: the published numbers match an independent pandas computation.
 
-The population is rebuilt from the bundled CSV files (everyone not opted out who holds
-neither the target role nor another hard-to-fill role), the selection is the shortlist
-the API serves, and the protected attributes come from ``protected_attributes.csv``.
+The population is rebuilt from the bundled CSV files (everyone in the scope who has not
+opted out: the same people for every role, holders of the role and of other hard-to-fill
+roles included), the selection is the shortlist the API serves (which never lists those
+holders) or every first-stage score above the median, and the protected attributes come
+from ``protected_attributes.csv``. Every published count, rate and ratio equals pandas';
+every suppressed one is null with a reason. Published reports are cleared after each
+test, so the differencing guard of one test never refuses another's question.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,15 +19,29 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from recommender.access import Role
+from recommender.candidates import ShortlistFilter
+from recommender.errors import ReportRefused
 from recommender.fairness import RULESET
+from recommender.reports import (
+    LIMITS,
+    POPULATION,
+    ImpactQuestion,
+    ReportScope,
+    first_stage_scores,
+    prepare_reports,
+    report_scope,
+)
+from recommender.store.schema import published_report_members, published_reports
 from tests.api.test_shortlists import DATABASES, Api, fresh_database, serve
 from tests.conftest import DATA_DIR
 
 ROLE = "soc-analyst-1"
 ROUTE = "/v1/audit/impact-ratio"
+CANDIDATES = f"/v1/roles/{ROLE}/candidates"
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -31,16 +50,27 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         yield served
 
 
-def population(role_id: str, department: str | None = None) -> pd.DataFrame:
-    """Everyone a shortlist for ``role_id`` assesses, with their sex and race/ethnicity."""
+@pytest.fixture(autouse=True)
+def no_published_reports(api: Api) -> Iterator[None]:
+    yield
+    with api.engine.begin() as conn:
+        conn.execute(sa.delete(published_report_members))
+        conn.execute(sa.delete(published_reports))
+
+
+def population(department: str | None = None, location: str | None = None) -> pd.DataFrame:
+    """Everyone a report over the scope assesses, with their sex and race/ethnicity."""
     employees = pd.read_csv(DATA_DIR / "employees.csv")
-    roles = pd.read_csv(DATA_DIR / "roles.csv")
-    scarce = set(roles.loc[roles["hard_to_fill"], "role_id"]) | {role_id}
-    keep = ~employees["opted_out"] & ~employees["role_id"].isin(scarce)
+    keep = ~employees["opted_out"]
     if department is not None:
         keep &= employees["department"] == department
+    if location is not None:
+        keep &= employees["location"] == location
     protected = pd.read_csv(DATA_DIR / "protected_attributes.csv")
-    return employees.loc[keep, ["employee_id"]].merge(protected, on="employee_id", how="left")
+    people = employees.loc[keep, ["employee_id", "role_id"]]
+    people = people.merge(protected, on="employee_id", how="left")
+    people["intersection"] = people["sex"] + " / " + people["race_ethnicity"]
+    return people
 
 
 def expected_rows(people: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -53,29 +83,44 @@ def expected_rows(people: pd.DataFrame, column: str) -> pd.DataFrame:
     return rows
 
 
-def check_dimension(report: dict[str, Any], people: pd.DataFrame, column: str) -> None:
+def check_dimension(report: dict[str, Any], people: pd.DataFrame, column: str) -> int:
+    """Published values equal pandas'; suppressed ones are null with a reason. Returns how
+    many rows were published whole."""
     expected = expected_rows(people, column)
     dimension = report["dimensions"][column]
-    got = {row["category"]: row for row in dimension["categories"]}
-    assert set(got) == set(expected.index)
-    assert dimension["unknown"] == int(people[column].isna().sum())
-    for category, want in expected.iterrows():
-        row = got[category]
-        assert (row["assessed"], row["selected"]) == (want["assessed"], want["selected"])
-        assert row["rate"] == pytest.approx(want["rate"])
-        assert row["excluded"] is (not want["kept"])
-        if not want["kept"]:
-            assert row["impact_ratio"] is None and "excluded" in row["reason"]
-            continue
-        assert row["impact_ratio"] == pytest.approx(want["impact_ratio"])
-        flagged = "impact_ratio_below_0.80" in row["flags"]
-        assert flagged is bool(want["impact_ratio"] < 0.8)
-        assert ("low_n" in row["flags"]) is bool(want["assessed"] < 30)
+    unknown = people[column].isna()
+    for field, value in (
+        ("unknown", int(unknown.sum())),
+        ("unknown_selected", int(people.loc[unknown, "selected"].sum())),
+    ):
+        assert dimension[field] in (value, None)
+        assert (dimension[field] is None) == (field in dimension["suppressed"])
+    whole = 0
+    for row in dimension["categories"]:
+        want = expected.loc[row["category"]] if row["category"] in expected.index else None
+        assessed = 0 if want is None else int(want["assessed"])
+        selected = 0 if want is None else int(want["selected"])
+        counts = {"assessed": assessed, "selected": selected, "not_selected": assessed - selected}
+        for field, value in counts.items():
+            assert row[field] in (value, None), (row, field, value)
+            assert (row[field] is None) == (field in row["suppressed"])
+            assert row[field] is None or value >= 5  # nothing small is published
+        if row["rate"] is not None:
+            assert row["rate"] == pytest.approx(want["rate"])
+        if row["impact_ratio"] is not None:
+            assert row["impact_ratio"] == pytest.approx(want["impact_ratio"])
+            flagged = "impact_ratio_below_0.80" in row["flags"]
+            assert flagged is bool(want["impact_ratio"] < 0.8)
+            whole += 1
+        if row["excluded"] is not None:
+            assert row["excluded"] is (not want["kept"])
+            assert ("low_n" in row["flags"]) is bool(want["assessed"] < 30)
+    return whole
 
 
 def get_report(api: Api, **params: Any) -> dict[str, Any]:
     response = api.client.get(
-        ROUTE, params={"role_id": ROLE, **params}, headers=api.key(Role.TALENT)
+        ROUTE, params={"role_id": ROLE, **params}, headers=api.key(Role.AUDITOR)
     )
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
@@ -84,40 +129,56 @@ def get_report(api: Api, **params: Any) -> dict[str, Any]:
     return body
 
 
-def test_selection_rates_and_ratios_match_pandas_over_the_same_shortlist(api: Api) -> None:
+def test_selection_counts_and_ratios_match_pandas_over_the_same_shortlist(api: Api) -> None:
     report = get_report(api, limit=50)
-    listed = api.client.get(
-        f"/v1/roles/{ROLE}/candidates", params={"limit": 50}, headers=api.key(Role.ADMIN)
-    ).json()
-    people = population(ROLE)
+    listed = api.client.get(CANDIDATES, params={"limit": 50}, headers=api.key(Role.ADMIN)).json()
+    people = population()
     people["selected"] = people["employee_id"].isin(
         [c["employee_id"] for c in listed["candidates"]]
     )
-    assert people["selected"].sum() == 50  # every shortlisted person is in the population
+    assert people["selected"].sum() == 50
     assert (report["mode"], report["assessed"], report["selected"]) == (
         "selection",
         len(people),
         50,
     )
-    for column in ("sex", "race_ethnicity"):
-        check_dimension(report, people, column)
-    flagged = [
-        (d, row["category"])
-        for d, dim in report["dimensions"].items()
-        for row in dim["categories"]
-        if "impact_ratio_below_0.80" in row["flags"]
-    ]
-    assert ("sex", "Female") in flagged  # the bundled data does flag something
-    excluded = [r for r in report["dimensions"]["race_ethnicity"]["categories"] if r["excluded"]]
-    assert excluded  # and has a category under 2% of the sample
+    assert check_dimension(report, people, "sex") == 2  # both sexes published whole
+    assert check_dimension(report, people, "race_ethnicity") >= 3
+    check_dimension(report, people, "intersection")
+    female = next(r for r in report["dimensions"]["sex"]["categories"] if r["category"] == "Female")
+    assert "impact_ratio_below_0.80" in female["flags"]  # the bundled data does flag something
 
 
-def test_scoring_mode_counts_scores_above_the_median_of_everyone_assessed(api: Api) -> None:
+def test_holders_of_the_role_are_assessed_and_never_selected(api: Api) -> None:
+    report = get_report(api, limit=100)
+    people = population()
+    roles = pd.read_csv(DATA_DIR / "roles.csv")
+    scarce = set(roles.loc[roles["hard_to_fill"], "role_id"]) | {ROLE}
+    holders = people.loc[people["role_id"].isin(scarce), "employee_id"]
+    assert len(holders) > 0 and report["assessed"] == len(people)
+    listed = api.client.get(CANDIDATES, params={"limit": 100}, headers=api.key(Role.ADMIN)).json()
+    assert not set(holders) & {c["employee_id"] for c in listed["candidates"]}
+    assert "never selected" in report["metadata"]["population"]
+
+
+def test_every_role_is_reported_over_the_same_population(api: Api) -> None:
+    first = get_report(api, limit=25)
+    other = api.client.get(
+        ROUTE, params={"role_id": "registered-nurse", "limit": 25}, headers=api.key(Role.AUDITOR)
+    ).json()
+    assert other["assessed"] == first["assessed"]
+    for name in ("sex", "race_ethnicity", "intersection"):
+        assert [r["assessed"] for r in other["dimensions"][name]["categories"]] == [
+            r["assessed"] for r in first["dimensions"][name]["categories"]
+        ]
+
+
+def test_scoring_mode_counts_first_stage_scores_above_the_median_of_everyone(api: Api) -> None:
     report = get_report(api, mode="scoring")
     service = api.client.app.state.recommender  # type: ignore[attr-defined]
-    ranked = service.shortlist(ROLE, 1000, exact_hours=False)
-    scores = pd.Series({c.employee_id: c.score for c in ranked.candidates}, name="score")
-    people = population(ROLE)
+    index = service.candidate_index
+    scores = pd.Series(first_stage_scores(index, ROLE), index=list(index.employee_ids_))
+    people = population()
     assert set(scores.index) == set(people["employee_id"])
     median = scores.median()
     people["selected"] = people["employee_id"].map(scores) > median
@@ -125,39 +186,84 @@ def test_scoring_mode_counts_scores_above_the_median_of_everyone_assessed(api: A
     assert (report["mode"], report["assessed"]) == ("scoring", len(people))
     assert report["selected"] == int(people["selected"].sum())
     assert report["metadata"]["limit"] is None
+    assert check_dimension(report, people, "sex") == 2
+    for column in ("race_ethnicity", "intersection"):
+        check_dimension(report, people, column)
+
+
+def test_first_stage_scores_are_the_shortlists_bound_scores_for_everyone(api: Api) -> None:
+    service = api.client.app.state.recommender  # type: ignore[attr-defined]
+    index = service.candidate_index
+    scores = dict(zip(index.employee_ids_, first_stage_scores(index, ROLE).tolist(), strict=True))
+    everyone = ShortlistFilter(include_hard_to_fill_holders=True)
+    ranked = service.shortlist(ROLE, 60, everyone, exact_hours=False)
+    assert len(ranked.candidates) == 60
+    for candidate in ranked.candidates:
+        assert scores[candidate.employee_id] == candidate.score
+
+
+def test_a_department_scope_narrows_the_population_to_that_department(api: Api) -> None:
+    report = get_report(api, limit=10, department="nursing services")
+    people = population(department="Nursing Services")
+    assert report["assessed"] == len(people) > 50
+    assert report["metadata"]["department"] == "nursing services"
+    assert report["metadata"]["scope"] == "department: Nursing Services"
+    listed = api.client.get(
+        CANDIDATES,
+        params={"limit": 10, "department": "Nursing Services"},
+        headers=api.key(Role.ADMIN),
+    ).json()
+    people["selected"] = people["employee_id"].isin(
+        [c["employee_id"] for c in listed["candidates"]]
+    )
     for column in ("sex", "race_ethnicity"):
         check_dimension(report, people, column)
 
 
-def test_a_department_scope_narrows_the_population(api: Api) -> None:
-    report = get_report(api, limit=5, department="Information Technology")
-    people = population(ROLE, department="Information Technology")
-    assert report["assessed"] == len(people) > 0
-    assert report["metadata"]["department"] == "Information Technology"
+def test_a_location_scope_narrows_the_population_to_that_location(api: Api) -> None:
+    report = get_report(api, limit=25, location="Riverside Medical Center")
+    assert report["assessed"] == len(population(location="Riverside Medical Center"))
 
 
-def test_the_report_says_how_and_from_what_it_was_made(api: Api) -> None:
-    report = get_report(api, limit=20)
+def test_the_report_says_how_from_what_and_under_which_policy_it_was_made(api: Api) -> None:
+    report = get_report(api, limit=25)
     meta = report["metadata"]
     assert meta["ruleset"] == RULESET
-    assert (meta["role_id"], meta["limit"]) == (ROLE, 20)
+    assert (meta["role_id"], meta["limit"], meta["scope"]) == (ROLE, 25, "organisation")
     assert meta["role_title"] == api.catalog.role(ROLE).title
     assert meta["calculated_on"] == datetime.now(UTC).date().isoformat()
     assert "MiniLM" in meta["version"] and meta["impact_ratio_threshold"] == 0.8
+    assert meta["data_source"] and "window_start" in meta and "window_end" in meta
+    assert (meta["min_cell"], meta["min_population"], meta["min_difference"]) == (5, 50, 5)
+    assert meta["allowed_limits"] == list(LIMITS) and meta["population"] == POPULATION
+    assert re.fullmatch(r"[0-9a-f]{32}", meta["report_id"])
     assert set(report["dimensions"]) == {"sex", "race_ethnicity", "intersection"}
     intersection = report["dimensions"]["intersection"]["categories"]
-    assert all(" / " in row["category"] for row in intersection)
+    assert len(intersection) == 14 and all(" / " in row["category"] for row in intersection)
 
 
-def test_the_audit_reads_no_one_and_logs_nothing(api: Api) -> None:
+def test_each_report_is_logged_once_with_its_question_and_no_person(api: Api) -> None:
     headers = api.key(Role.ADMIN)
-    response = api.client.get(ROUTE, params={"role_id": ROLE}, headers=headers)
-    assert response.status_code == 200
-    assert api.log_of(headers) == []
+    params = {"role_id": ROLE, "limit": 25, "location": "Remote"}
+    response = api.client.get(ROUTE, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    (row,) = api.log_of(headers)
+    assert (row.action, row.route, row.employee_id) == ("impact.read", f"GET {ROUTE}", None)
+    with api.engine.connect() as conn:
+        detail = conn.execute(sa.text("SELECT detail FROM access_log ORDER BY id DESC")).first()
+    assert detail is not None
+    assert json.loads(detail[0]) == {
+        "role_id": ROLE,
+        "mode": "selection",
+        "limit": 25,
+        "department": None,
+        "location": "Remote",
+        "scope": "location: Remote",
+    }
 
 
-@pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.RECRUITER])
-def test_employee_and_recruiter_keys_get_403(api: Api, role: Role) -> None:
+@pytest.mark.parametrize("role", [Role.TALENT, Role.EMPLOYEE, Role.RECRUITER])
+def test_talent_employee_and_recruiter_keys_get_403(api: Api, role: Role) -> None:
     response = api.client.get(ROUTE, params={"role_id": ROLE}, headers=api.key(role))
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
@@ -169,17 +275,76 @@ def test_no_key_gets_401(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "status"),
+    ("params", "status", "says"),
     [
-        ({"role_id": "no-such-role"}, 404),
-        ({}, 422),
-        ({"role_id": ROLE, "mode": "vibes"}, 422),
-        ({"role_id": ROLE, "limit": 0}, 422),
-        ({"role_id": ROLE, "limit": 101}, 422),
-        ({"role_id": ROLE, "department": "Astrology"}, 422),
+        ({"role_id": "no-such-role"}, 404, "no-such-role"),
+        ({}, 422, None),
+        ({"role_id": ROLE, "mode": "vibes"}, 422, None),
+        ({"role_id": ROLE, "limit": 0}, 422, "10, 25, 50, 100"),
+        ({"role_id": ROLE, "limit": 11}, 422, "10, 25, 50, 100"),
+        ({"role_id": ROLE, "limit": 101}, 422, "10, 25, 50, 100"),
+        ({"role_id": ROLE, "mode": "scoring", "limit": 10}, 422, "no limit"),
+        ({"role_id": ROLE, "department": "Clinical", "location": "Remote"}, 422, "not both"),
     ],
 )
-def test_bad_questions_are_problems(api: Api, params: dict[str, Any], status: int) -> None:
-    response = api.client.get(ROUTE, params=params, headers=api.key(Role.TALENT))
-    assert response.status_code == status
+def test_bad_questions_are_problems(
+    api: Api, params: dict[str, Any], status: int, says: str | None
+) -> None:
+    response = api.client.get(ROUTE, params=params, headers=api.key(Role.AUDITOR))
+    assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
+    if says is not None:
+        assert says in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "department", ["Astrology", "Executive Office", "Information Technology", "executive office"]
+)
+def test_unknown_and_small_departments_are_refused_alike_naming_nothing_else(
+    api: Api, department: str
+) -> None:
+    """Executive Office (17 people) and Information Technology (47) are too small; the
+    refusal reads as for a department that does not exist, and names no other."""
+    response = api.client.get(
+        ROUTE, params={"role_id": ROLE, "department": department}, headers=api.key(Role.AUDITOR)
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["title"] == "Report refused"
+    assert body["detail"] == (
+        f"no report can cover department {department!r}: it is unknown, holds too few "
+        "people, or must be withheld so that smaller ones cannot be worked out"
+    )
+    for other in pd.read_csv(DATA_DIR / "employees.csv")["department"].unique():
+        assert f"'{other}'" not in body["detail"] or other.casefold() == department.casefold()
+
+
+def test_two_roles_whose_shortlists_differ_by_a_few_people_cannot_both_be_reported(
+    api: Api,
+) -> None:
+    """The brief's cross-role attack: two roles' top 10 that differ by a few people in
+    and out would give those people's categories. The second report is refused."""
+    service = api.client.app.state.recommender  # type: ignore[attr-defined]
+    first, second = (
+        {c.employee_id for c in service.shortlist(role, 10).candidates}
+        for role in (ROLE, "soc-analyst-2")
+    )
+    assert 0 < len(first - second) < 5 and 0 < len(second - first) < 5  # the bundled data
+    get_report(api, limit=10)
+    response = api.client.get(
+        ROUTE, params={"role_id": "soc-analyst-2", "limit": 10}, headers=api.key(Role.ADMIN)
+    )
+    assert response.status_code == 422
+    assert response.json()["title"] == "Report refused"
+    assert not re.search(r"E\d{6}|\d", response.json()["detail"])
+    assert get_report(api, limit=10)["selected"] == 10  # the same question again is answered
+
+
+def test_scopes_can_be_prepared_before_the_first_report(api: Api) -> None:
+    service = api.client.app.state.recommender  # type: ignore[attr-defined]
+    prepare_reports(service, api.engine)
+    assert report_scope(service, api.engine, ImpactQuestion(ROLE, location="remote")) == (
+        ReportScope("location", "Remote")
+    )
+    with pytest.raises(ReportRefused):
+        report_scope(service, api.engine, ImpactQuestion(ROLE, department="Executive Office"))
