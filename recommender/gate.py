@@ -253,13 +253,21 @@ class Gate:
     # -- rankings of people --------------------------------------------------------------------
 
     def candidates(
-        self, role_id: str, limit: int = 10, filters: ShortlistFilter | None = None
+        self,
+        role_id: str,
+        limit: int = 10,
+        filters: ShortlistFilter | None = None,
+        *,
+        exact_hours: bool = True,
     ) -> Shortlist:
         """The people closest to ready for ``role_id``; everyone listed is logged, and
-        anyone erased since the data was loaded is left out (ranks as they were)."""
+        anyone erased since the data was loaded is left out (ranks as they were).
+
+        ``exact_hours=False`` ranks by lower-bound hours only, without exact plans
+        (``reskill candidates --estimate``)."""
         self._authorise(Action.CANDIDATES_READ)
         self._check_filters(filters)
-        listed = self.service.shortlist(role_id, limit, filters)
+        listed = self.service.shortlist(role_id, limit, filters, exact_hours=exact_hours)
         logged = self._log(Action.CANDIDATES_READ, [c.employee_id for c in listed.candidates])
         if len(logged) == len(listed.candidates):
             return listed

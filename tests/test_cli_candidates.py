@@ -1,8 +1,9 @@
 """`reskill candidates`, `reskill mobility` and `reskill hard-to-fill` from the command line.
 
-Shortlists run the real embedding model on a small org dataset written as CSV files (Ada
-and Ben hold the same skills; only Ben's profile describes security work); mobility and the
-hard-to-fill view need no model and run on the bundled data.
+Shortlists run the real embedding model on a small org dataset given as CSV files with
+``--data`` (Ada and Ben hold the same skills; only Ben's profile describes security work);
+mobility and the hard-to-fill view need no model and read a database loaded with the bundled
+data by `reskill init`. tests/cli/test_analysis_commands.py checks what they log.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ E3,siem,3,declared
 }
 
 
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """``--database-url`` of a database that `reskill init` loaded with the bundled data."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'reskill.db'}"
+    result = runner.invoke(app, ["init", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    return ["--database-url", url]
+
+
 @pytest.fixture
 def org(tmp_path: Path) -> Path:
     folder = tmp_path / "org"
@@ -94,6 +104,10 @@ def test_candidates_ranks_with_the_real_model_and_caches_vectors(org: Path, tmp_
     assert "20 hours of training (cheapest valid plan)" in table.stdout
     assert len(EmbeddingCache(cache)) == cached  # nothing encoded twice
 
+    estimated = runner.invoke(app, [*args, "--estimate", "--json"])
+    assert estimated.exit_code == 0, estimated.output
+    assert json.loads(estimated.stdout)["exact_hours"] is False
+
 
 def test_candidates_rejects_an_unknown_role_before_loading_the_model(
     org: Path, tmp_path: Path
@@ -105,8 +119,10 @@ def test_candidates_rejects_an_unknown_role_before_loading_the_model(
     assert "unknown role 'wizard'" in result.stderr
 
 
-def test_mobility_prints_roles_with_their_training_plans() -> None:
-    result = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "3", "--json"])
+def test_mobility_prints_roles_with_their_training_plans(bundled: list[str]) -> None:
+    result = runner.invoke(
+        app, ["mobility", "--employee", "E000001", "--limit", "3", "--json", *bundled]
+    )
     assert result.exit_code == 0, result.output
     options = json.loads(result.stdout)
     assert 1 <= len(options) <= 3
@@ -114,21 +130,21 @@ def test_mobility_prints_roles_with_their_training_plans() -> None:
     assert all(o["plan"]["total_hours"] == o["hours"] for o in options)
     assert [o["score"] for o in options] == sorted((o["score"] for o in options), reverse=True)
 
-    table = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "2"])
+    table = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "2", *bundled])
     assert table.exit_code == 0 and "could go" in table.stdout
 
 
-def test_mobility_reports_an_unknown_employee() -> None:
-    result = runner.invoke(app, ["mobility", "--employee", "E999999"])
+def test_mobility_reports_an_unknown_employee(bundled: list[str]) -> None:
+    result = runner.invoke(app, ["mobility", "--employee", "E999999", *bundled])
     assert result.exit_code == 1
     assert "unknown employee 'E999999'" in result.stderr
 
 
-def test_hard_to_fill_lists_roles_with_openings_and_reach() -> None:
-    result = runner.invoke(app, ["hard-to-fill", "--within-hours", "150", "--json"])
+def test_hard_to_fill_lists_roles_with_openings_and_reach(bundled: list[str]) -> None:
+    result = runner.invoke(app, ["hard-to-fill", "--within-hours", "150", "--json", *bundled])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert rows[0]["role_id"] == "registered-nurse"  # most openings in the bundled data
     assert all(r["within_hours"] == 150 for r in rows)
-    table = runner.invoke(app, ["hard-to-fill"], env={"COLUMNS": "200"})
+    table = runner.invoke(app, ["hard-to-fill", *bundled], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "SOC analyst (tier 1) (soc-analyst-1)" in table.stdout

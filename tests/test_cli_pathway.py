@@ -1,4 +1,6 @@
-"""`reskill pathway` on a small org dataset written as CSV files (answers known by construction).
+"""`reskill pathway` on a small org dataset given as CSV files with ``--data`` (answers known
+by construction); `reskill reachable` and the model judge on a database that `reskill init`
+loaded with the bundled data. tests/cli/test_analysis_commands.py checks what they log.
 
 Help desk (zone 2) -> security analyst (3) -> security engineer (4); the direct jump spans
 two job zones. The cheapest plan in hours for E1 (networking 1) to the analyst role is
@@ -76,6 +78,15 @@ E1,ticketing,3,declared
 E1,networking,1,declared
 """,
 }
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """``--database-url`` of a database that `reskill init` loaded with the bundled data."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'reskill.db'}"
+    result = runner.invoke(app, ["init", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    return ["--database-url", url]
 
 
 @pytest.fixture
@@ -189,14 +200,14 @@ def test_invalid_data_directory_is_reported_not_crashed(org: Path) -> None:
 
 
 @pytest.mark.slow
-def test_pathway_can_judge_moves_with_the_fitted_transition_model() -> None:
+def test_pathway_can_judge_moves_with_the_fitted_transition_model(bundled: list[str]) -> None:
     from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, MODELS_DIR
     from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
     from recommender.ingest.tables import read_org_tables
     from recommender.transitions import TransitionModelSet, TransitionScorer
 
     args = ["pathway", "--from-role", "registered-nurse", "--target", "nurse-informaticist"]
-    result = CliRunner().invoke(app, [*args, "--judge", "model", "--json"])
+    result = CliRunner().invoke(app, [*args, "--judge", "model", "--json", *bundled])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     catalog = read_org_tables(BUNDLED_DATA).catalog
@@ -209,9 +220,9 @@ def test_pathway_can_judge_moves_with_the_fitted_transition_model() -> None:
     assert body["plan"]["steps"]
 
 
-def test_reachable_lists_roles_within_the_hours_cheapest_first() -> None:
+def test_reachable_lists_roles_within_the_hours_cheapest_first(bundled: list[str]) -> None:
     result = CliRunner().invoke(
-        app, ["reachable", "--employee", "E000363", "--hours", "250", "--json"]
+        app, ["reachable", "--employee", "E000363", "--hours", "250", "--json", *bundled]
     )
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
@@ -219,7 +230,7 @@ def test_reachable_lists_roles_within_the_hours_cheapest_first() -> None:
     assert found and hours == sorted(hours) and max(hours) <= 250
     assert "soc-analyst-1" in {item["role_id"] for item in found}
     wider = CliRunner().invoke(
-        app, ["reachable", "--employee", "E000363", "--hours", "600", "--json"]
+        app, ["reachable", "--employee", "E000363", "--hours", "600", "--json", *bundled]
     )
     assert {i["role_id"] for i in found} < {i["role_id"] for i in json.loads(wider.stdout)}
 

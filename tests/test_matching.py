@@ -121,9 +121,8 @@ def test_fixture_texts_rank_a_fitting_role_in_the_top_three(
 @pytest.mark.slow
 def test_cli_match_prints_roles_and_inferred_skills_as_json(tmp_path: Path) -> None:
     text = "Registered nurse: patient assessment, medication administration, charting in Epic."
-    result = CliRunner().invoke(
-        app, ["match", "--text", text, "--top", "3", "--json", "--cache-dir", str(tmp_path)]
-    )
+    args = ["match", "--text", text, "--top", "3", "--json", "--cache-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--data", str(DATA)])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout[result.stdout.index("{") :])
     assert len(body["roles"]) == 3

@@ -115,9 +115,8 @@ def test_blank_text_bad_limit_and_no_model_fail_clearly(
 
 
 def test_cli_people_prints_the_closest_profiles_as_json() -> None:
-    result = CliRunner().invoke(
-        app, ["people", "--text", SOC_TEXT, "--limit", "3", "--json", "--cache-dir", str(CACHE)]
-    )
+    args = ["people", "--text", SOC_TEXT, "--limit", "3", "--json", "--cache-dir", str(CACHE)]
+    result = CliRunner().invoke(app, [*args, "--data", str(DATA)])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert [m["rank"] for m in body["matches"]] == [1, 2, 3]

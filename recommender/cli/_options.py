@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import recommender
-from recommender.catalog import Catalog
 from recommender.embeddings import (
     CachedEncoder,
     EmbeddingCache,
@@ -37,12 +36,12 @@ DatabaseUrl = Annotated[
 @contextmanager
 def migrated_engine(url: str) -> Iterator[sa.Engine]:
     """An engine on ``url``, its schema migrated to head, disposed on exit."""
-    from recommender.store import make_engine, upgrade
+    from recommender.database import migrate, open_database
 
     ensure_sqlite_parent(url)
-    engine = make_engine(url)
+    engine = open_database(url)
     try:
-        upgrade(engine)
+        migrate(engine)
         yield engine
     finally:
         engine.dispose()
@@ -67,15 +66,14 @@ CacheDir = Annotated[
     ),
 ]
 DataDir = Annotated[
-    Path, typer.Option("--data", help="Directory (or .xlsx) of org tables to read.")
+    Path | None,
+    typer.Option(
+        "--data",
+        help="Answer from this folder of org CSV files (or .xlsx) instead of the database: it "
+        "is validated like `reskill import org` and imported into a temporary SQLite database, "
+        "discarded on exit (with the log of the people read from it).",
+    ),
 ]
-
-
-def load_dataset(data: Path) -> Catalog:
-    """The organisation catalogue in a folder of CSV files or an .xlsx workbook."""
-    from recommender.ingest.tables import read_org_tables
-
-    return read_org_tables(data).catalog
 
 
 def cached_encoder(

@@ -1,10 +1,13 @@
 """`reskill candidates`, `reskill people`, `reskill mobility` and `reskill hard-to-fill`.
 
-For now the catalogue is read from org CSV files (the bundled ``data/`` by default)
-through :func:`recommender.ingest.tables.read_org_tables`, moves are judged by
-:class:`~recommender.pathways.CoverageJudge`, and profiles are embedded by the bundled
-sentence-transformers model through the persistent cache in ``--cache-dir``; all three
-move behind the service facade (database, transition model) once it lands.
+Each answers from the database (``--database-url``), or from ``--data`` imported into a
+temporary database (:mod:`recommender.cli._analysis`). ``candidates``, ``people`` and
+``mobility`` return or rank people: each makes one call through the gate as the command
+line's admin principal (``cli:<os user>``, route ``reskill <command>``), which writes
+everyone shown to the access log. ``hard-to-fill`` shows only counts and asks the
+:class:`~recommender.service.Recommender` directly. Profiles are embedded by the bundled
+sentence-transformers model (or ``--model``) through the persistent cache in
+``--cache-dir``; mobility and the hard-to-fill view need no model.
 """
 
 from __future__ import annotations
@@ -12,44 +15,42 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from recommender.candidates import (
-    CandidateIndex,
     MobilityOption,
     RoleDemand,
     Shortlist,
     ShortlistFilter,
     hard_to_fill_view,
-    mobility_options,
-    shortlist,
 )
-from recommender.candidates.people import PeopleSearch, people_search_index, similar_people
+from recommender.candidates.people import PeopleSearch
 from recommender.catalog import Catalog
+from recommender.cli._analysis import answering, embedding_profiles, fail, gate
 from recommender.cli._app import app
 from recommender.cli._options import (
-    BUNDLED_DATA,
+    DEFAULT_DATABASE_URL,
     EMBEDDING_CACHE,
     CacheDir,
+    DatabaseUrl,
     DataDir,
     cached_encoder,
-    load_dataset,
-)
-from recommender.embeddings import (
-    Encoder,
 )
 from recommender.errors import ReskillError
-from recommender.matching import text_vector
-from recommender.pathways import CoverageJudge
-from recommender.skills_extraction import SkillExtractor
 
 console = Console()
 err = Console(stderr=True)
+
+#: The paragraph the help of every command that reads people ends with.
+LOGGED = (
+    "Reads people as the command line's admin principal (key id cli:<os user>, route "
+    "'reskill {command}'): everyone shown is written to the database's access log, as a read "
+    "over HTTP is. With --data the log is kept in the temporary database, discarded on exit."
+)
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ModelPath = Annotated[
@@ -62,7 +63,7 @@ ModelPath = Annotated[
 ]
 
 
-@app.command("candidates")
+@app.command("candidates", epilog=LOGGED.format(command="candidates"))
 def candidates(
     role: Annotated[str, typer.Option("--role", help="Target role id.")],
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many candidates.")] = 10,
@@ -88,60 +89,64 @@ def candidates(
         ),
     ] = False,
     as_json: AsJson = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = None,
 ) -> None:
     """Rank employees who could fill ROLE, with the reasons for each."""
     try:
-        catalog = load_dataset(data)
-        catalog.role(role)
-        filters = ShortlistFilter(
-            department, location, min_readiness, max_hours, include_hard_to_fill_holders
-        )
-        index = _index(catalog, cached_encoder(cache_dir, model))
-        result = shortlist(index, role, limit, filters, exact_hours=not estimate)
+        with answering(database_url, data, encoder=cached_encoder(cache_dir, model)) as service:
+            service.role(role)  # an unknown role fails before anyone is embedded
+            filters = ShortlistFilter(
+                department, location, min_readiness, max_hours, include_hard_to_fill_holders
+            )
+            with embedding_profiles(service):
+                result = gate(service, "candidates").candidates(
+                    role, limit, filters, exact_hours=not estimate
+                )
     except ReskillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        _render_shortlist(catalog, result)
+        _render_shortlist(service.catalog, result)
 
 
-@app.command("people")
+@app.command("people", epilog=LOGGED.format(command="people"))
 def people(
     text: Annotated[
         str, typer.Option("--text", help='Job description or profile; "-" reads stdin.')
     ],
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many people.")] = 10,
     as_json: AsJson = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = None,
 ) -> None:
-    """List the employees whose profiles read most like TEXT, with the skills they share."""
+    """List the employees whose profiles read most like TEXT, with the skills they share.
+
+    The text is neither logged nor stored.
+    """
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
         err.print("[red]error:[/red] --text is empty: give a job description or profile")
         raise typer.Exit(2)
     try:
-        catalog = load_dataset(data)
-        encoder = cached_encoder(cache_dir, model)
-        index = _index(catalog, encoder)
-        search = people_search_index(index)
-        skills = SkillExtractor(encoder).fit(catalog).extract(text)
-        result = similar_people(index, search, text_vector(encoder, text), skills, limit)
+        with answering(database_url, data, encoder=cached_encoder(cache_dir, model)) as service:
+            with embedding_profiles(service):
+                result = gate(service, "people").search_people(text, limit)
     except ReskillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         _render_people(result)
 
 
-@app.command("mobility")
+@app.command("mobility", epilog=LOGGED.format(command="mobility"))
 def mobility(
     employee: Annotated[str, typer.Option("--employee", help="Employee id.")],
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many roles.")] = 5,
@@ -150,20 +155,21 @@ def mobility(
         typer.Option("--all-moves", help="Also list moves the transition judge finds not viable."),
     ] = False,
     as_json: AsJson = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
 ) -> None:
     """List the roles EMPLOYEE could move to, with the training plan for each."""
     try:
-        catalog = load_dataset(data)
-        catalog.employee(employee)
-        index = CandidateIndex().fit(catalog, CoverageJudge(catalog))
-        options = mobility_options(index, employee, limit, include_unviable=include_unviable)
+        with answering(database_url, data) as service:
+            options = gate(service, "mobility").opportunities(
+                employee, limit, include_unviable=include_unviable
+            )
     except ReskillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         typer.echo(json.dumps([o.to_dict() for o in options], indent=2))
     else:
-        _render_mobility(catalog, employee, options)
+        _render_mobility(service.catalog, employee, options)
 
 
 @app.command("hard-to-fill")
@@ -176,36 +182,22 @@ def hard_to_fill(
         bool, typer.Option("--all", help="List every role, not only those with openings.")
     ] = False,
     as_json: AsJson = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
 ) -> None:
-    """Roles ranked by open positions, days to fill and employees within reach."""
+    """Roles ranked by open positions, days to fill and employees within reach.
+
+    Shows counts only, never a person, so no read is logged.
+    """
     try:
-        catalog = load_dataset(data)
-        index = CandidateIndex().fit(catalog, CoverageJudge(catalog))
-        rows = hard_to_fill_view(index, within_hours, all_roles=all_roles)
+        with answering(database_url, data) as service:
+            rows = hard_to_fill_view(service.candidate_index, within_hours, all_roles=all_roles)
     except ReskillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in rows], indent=2))
     else:
         _render_demand(rows, within_hours)
-
-
-def _fail(exc: ReskillError) -> NoReturn:
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
-    raise typer.Exit(1) from None
-
-
-def _index(catalog: Catalog, encoder: Encoder) -> CandidateIndex:
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("Embedding profiles", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        return CandidateIndex(batch_size=256).fit(
-            catalog, CoverageJudge(catalog), encoder, progress=advance
-        )
 
 
 def _render_people(result: PeopleSearch) -> None:

@@ -1,9 +1,10 @@
 """`reskill match`: the roles and skills a free-text description points to.
 
-For now the catalogue is read from org CSV files (the bundled ``data/`` by default)
-through :func:`recommender.ingest.tables.read_org_tables`; this moves behind the
-database-backed service facade once it lands. Vectors are cached on disk (``--cache``)
-so roles are encoded once across runs.
+It answers from the database (``--database-url``), or from ``--data`` imported into a
+temporary database (:mod:`recommender.cli._analysis`), through
+:meth:`Recommender.match <recommender.service.Recommender.match>`: it reads no person, so
+nothing is logged. Vectors are cached on disk (``--cache-dir``) so roles are encoded once
+across runs.
 """
 
 from __future__ import annotations
@@ -17,18 +18,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from recommender.cli._analysis import answering, fail
 from recommender.cli._app import app
 from recommender.cli._options import (
-    BUNDLED_DATA,
+    DEFAULT_DATABASE_URL,
     EMBEDDING_CACHE,
     CacheDir,
+    DatabaseUrl,
     DataDir,
     cached_encoder,
-    load_dataset,
 )
 from recommender.errors import ReskillError
-from recommender.matching import MatchResult, RoleIndex, match_text
-from recommender.skills_extraction import SkillExtractor
+from recommender.matching import MatchResult
 
 console = Console()
 err = Console(stderr=True)
@@ -41,7 +42,8 @@ def match(
     ],
     top: Annotated[int, typer.Option("--top", min=1, help="How many roles to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
     model: Annotated[
         Path | None,
         typer.Option("--model", help="Directory of a local sentence-transformers model."),
@@ -51,22 +53,21 @@ def match(
         bool, typer.Option("--no-cache", help="Do not read or write the cache.")
     ] = False,
 ) -> None:
-    """Print the roles TEXT fits best and the catalogue skills it evidences (inferred)."""
+    """Print the roles TEXT fits best and the catalogue skills it evidences (inferred).
+
+    The text is neither logged nor stored.
+    """
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
         err.print("[red]error:[/red] --text is empty: give a profile, resume or job description")
         raise typer.Exit(2)
+    encoder = cached_encoder(None if no_cache else cache, model)
     try:
-        catalog = load_dataset(data)
-        encoder = cached_encoder(None if no_cache else cache, model)
-        extractor = SkillExtractor(encoder).fit(catalog)
-        result = match_text(
-            text, catalog, encoder, extractor, top, index=RoleIndex(encoder).fit(catalog)
-        )
+        with answering(database_url, data, encoder=encoder) as service:
+            result = service.match(text, top)
     except ReskillError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:

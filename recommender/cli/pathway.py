@@ -1,14 +1,19 @@
-"""`reskill pathway`: gaps, the cheapest valid training plan and stepping-stone roles.
+"""`reskill pathway` and `reskill reachable`: gaps, the cheapest valid training plan,
+stepping-stone roles, and the roles within reach of some hours of training.
 
-For now the catalogue is read from org CSV files (the bundled ``data/`` by
-default) through :func:`recommender.ingest.tables.read_org_tables`, and moves
-are judged by :class:`~recommender.pathways.CoverageJudge`; both move behind
-the service facade and the transition model once those land.
+Both answer from the database (``--database-url``), or from ``--data`` imported into a
+temporary database (:mod:`recommender.cli._analysis`). From ``--employee`` the answer is
+one call through the gate, as the command line's admin principal (``cli:<os user>``, route
+``reskill pathway`` / ``reskill reachable``): the person is written to the access log.
+From ``--from-role`` (a role's typical profile, no person) the
+:class:`~recommender.service.Recommender` answers directly. Moves are judged by skill
+coverage, or with ``--judge model`` by the fitted transition model.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -18,21 +23,20 @@ from rich.console import Console
 from rich.table import Table
 
 from recommender.catalog import Catalog
+from recommender.cli._analysis import about_person, answering, fail
 from recommender.cli._app import app
 from recommender.cli._options import (
-    BUNDLED_DATA,
+    DEFAULT_DATABASE_URL,
     EMBEDDING_CACHE,
     MODELS_DIR,
+    DatabaseUrl,
     DataDir,
     cached_encoder,
-    load_dataset,
 )
 from recommender.errors import ReskillError
 from recommender.pathways import (
-    CoverageJudge,
     LearnerProfile,
     Objective,
-    Planner,
     PlanStep,
     RolePath,
     SteppingStones,
@@ -45,10 +49,19 @@ from recommender.pathways.answer import PathwayAnswer, answer_pathway
 from recommender.pathways.explain import skill_name
 
 if TYPE_CHECKING:
+    from recommender.service import Recommender
     from recommender.transitions import PreparedTransitions
 
 console = Console()
 err = Console(stderr=True)
+
+#: The paragraph the help of both commands ends with.
+LOGGED = (
+    "With --employee, reads the person as the command line's admin principal (key id "
+    "cli:<os user>, route 'reskill {command}'): the read is written to the database's access "
+    "log, as a read over HTTP is. With --data the log is kept in the temporary database, "
+    "discarded on exit. --from-role reads no person and logs nothing."
+)
 
 
 class Judge(StrEnum):
@@ -56,7 +69,7 @@ class Judge(StrEnum):
     MODEL = "model"
 
 
-@app.command("pathway")
+@app.command("pathway", epilog=LOGGED.format(command="pathway"))
 def pathway(
     target: Annotated[str, typer.Option("--target", help="Target role id.")],
     employee: Annotated[
@@ -89,7 +102,8 @@ def pathway(
         bool, typer.Option("--strict", help="Fail when a gap cannot be closed.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
     judge_name: Annotated[
         Judge,
         typer.Option(
@@ -103,27 +117,29 @@ def pathway(
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
-        catalog = load_dataset(data)
-        profile = _profile(catalog, employee, from_role, weekly_hours)
-        judge = _judge(catalog, judge_name)
-        result = answer_pathway(
-            Planner(catalog),
-            judge,
-            lambda: SteppingStones.build(catalog, judge),
-            profile,
-            target,
-            objective=objective,
-            start=start.date() if start else None,
-            paths=paths,
-            strict=strict,
-        )
+        with answering(database_url, data) as service:
+            judge, stones = _moves(service, judge_name)
+
+            def plan() -> PathwayAnswer:
+                return answer_pathway(
+                    service.planner,
+                    judge,
+                    stones,
+                    _profile(service.catalog, employee, from_role, weekly_hours),
+                    target,
+                    objective=objective,
+                    start=start.date() if start else None,
+                    paths=paths,
+                    strict=strict,
+                )
+
+            result = about_person(service, "pathway", employee, plan)
     except ReskillError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        _render(result, console, catalog)
+        _render(result, console, service.catalog)
 
 
 class _ModelJudge:
@@ -139,14 +155,18 @@ class _ModelJudge:
         return self._prepared.is_viable(a, b)
 
 
-def _judge(catalog: Catalog, name: Judge) -> TransitionJudge:
+def _moves(
+    service: Recommender, name: Judge
+) -> tuple[TransitionJudge, Callable[[], SteppingStones]]:
+    """The judge of viable moves, and the stepping-stone graph it builds (when first asked)."""
     if name is Judge.COVERAGE:
-        return CoverageJudge(catalog)
+        return service.judge, lambda: service.stepping_stones
     from recommender.transitions import TransitionModelSet, TransitionScorer
 
     models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
     encoder = cached_encoder(EMBEDDING_CACHE)
-    return _ModelJudge(TransitionScorer(models, encoder).prepare(catalog))
+    judge = _ModelJudge(TransitionScorer(models, encoder).prepare(service.catalog))
+    return judge, lambda: SteppingStones.build(service.catalog, judge)
 
 
 def _profile(
@@ -260,7 +280,7 @@ def _render_path(out: Console, catalog: Catalog, number: int, path: RolePath) ->
         out.print(f"  - {reason}", highlight=False)
 
 
-@app.command("reachable")
+@app.command("reachable", epilog=LOGGED.format(command="reachable"))
 def reachable(
     hours: Annotated[
         float, typer.Option("--hours", min=0, help="Training hours the person can invest.")
@@ -272,7 +292,8 @@ def reachable(
         str | None, typer.Option("--from-role", help="Start from this role's typical profile.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    data: DataDir = BUNDLED_DATA,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    data: DataDir = None,
     judge_name: Annotated[
         Judge, typer.Option("--judge", help="Which moves count as viable.")
     ] = Judge.COVERAGE,
@@ -281,17 +302,20 @@ def reachable(
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
-        catalog = load_dataset(data)
-        source = _profile(catalog, employee, from_role, None)
-        stones = SteppingStones.build(catalog, _judge(catalog, judge_name))
-        found = stones.reachable(source if employee else str(from_role), hours)
+        with answering(database_url, data) as service:
+            _, stones = _moves(service, judge_name)
+
+            def within() -> dict[str, float]:
+                source = _profile(service.catalog, employee, from_role, None)
+                return stones().reachable(source if employee else str(from_role), hours)
+
+            found = about_person(service, "reachable", employee, within)
     except ReskillError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(exc)
     if as_json:
         typer.echo(json.dumps([{"role_id": r, "hours": round(h, 1)} for r, h in found.items()]))
         return
     table = Table("role", "title", "training hours", title=f"Reachable within {hours:g} h")
     for role_id, needed in found.items():
-        table.add_row(role_id, catalog.roles[role_id].title, f"{needed:,.0f}")
+        table.add_row(role_id, service.catalog.roles[role_id].title, f"{needed:,.0f}")
     console.print(table)
