@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
@@ -172,6 +174,36 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, phrase(exc.status_code), str(exc.detail), exc.headers)
 
 
+class _OutageLines:
+    """One log line per :data:`OUTAGE_LOG_SECONDS` while the database is unreachable (an
+    outage under load would otherwise log every request), counting the 503s between."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = -OUTAGE_LOG_SECONDS
+        self._since = 0
+
+    def log(self, kind: str, route: str, rid: str) -> None:
+        with self._lock:
+            self._since += 1
+            now = time.monotonic()
+            if now - self._last < OUTAGE_LOG_SECONDS:
+                return
+            count, self._since, self._last = self._since, 0, now
+        log.warning(
+            "database unavailable: %s on %s (request %s); %d answer(s) 503 since the last line",
+            kind,
+            route,
+            rid,
+            count,
+        )
+
+
+#: Seconds between two "database unavailable" lines.
+OUTAGE_LOG_SECONDS = 5.0
+_OUTAGE_LINES = _OutageLines()
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be reached (see :data:`DATABASE_UNAVAILABLE`)."""
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
@@ -185,12 +217,7 @@ def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """503 for a database that cannot be reached; any other database error is unexpected."""
     if not database_unavailable(exc):
         return _unexpected(request, exc)
-    log.warning(
-        "database unavailable: %s on %s (request %s)",
-        _type_name(exc),
-        _route(request),
-        _request_id(request),
-    )
+    _OUTAGE_LINES.log(_type_name(exc), _route(request), _request_id(request))
     detail = "The database cannot be reached right now; retry shortly."
     return problem(503, "Database unavailable", detail, {"Retry-After": RETRY_AFTER})
 
