@@ -5,7 +5,7 @@ The database is the only truth; each worker process serves an immutable snapshot
 :mod:`recommender.store.versions`). A :class:`VersionWatcher` thread per worker polls the
 committed version every second (the safety net: it also covers SQLite, a lost connection
 and a connection pooler that drops ``LISTEN``) and, on PostgreSQL, listens for the
-``NOTIFY`` every bump sends (the fast hint). When the version moved past the one served,
+``NOTIFY`` every bump sends (the fast hint). When the version is not the one served,
 it loads a new Recommender from the database (prepared answers of unchanged people carry
 over), warms it and swaps it in whole (:func:`api.state.swap_into`); requests in flight
 finish on the old one. When only keys changed (the catalogue loaded equals the one
@@ -80,7 +80,11 @@ class VersionWatcher:
         self._listener.close()
 
     def check(self) -> bool:
-        """Serve the committed data version if it moved past the one served; whether it did.
+        """Serve the committed data version if it is not the one served; whether it did.
+
+        Versions only grow, so a committed version other than the served one is newer,
+        unless the database itself was replaced (restored from a backup, created anew):
+        then it is served too.
 
         Raises
         ------
@@ -88,13 +92,13 @@ class VersionWatcher:
             The database could not be read; the served Recommender stays.
         """
         engine = self.app.state.engine
-        if data_version(engine) <= self._served_version():
+        if data_version(engine) == self._served_version():
             return False
         with CATALOGUE_WRITES:
             service = self._served()
             started = time.perf_counter()
             new = service.reloaded(engine)
-            if new.data_version is None or new.data_version <= self._served_version():
+            if new.data_version is None or new.data_version == self._served_version():
                 return False  # this worker's own change was swapped in meanwhile
             if new.catalog == service.catalog:
                 self._relabel(service, new.data_version, started)

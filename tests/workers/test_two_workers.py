@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import fresh_postgres_database
@@ -139,3 +140,42 @@ def test_a_worker_killed_and_started_again_serves_the_current_data(cluster: Clus
         poll(served_by_a, FOLLOW_SECONDS, "A serving the command line's import")
     finally:
         restarted.stop()
+
+
+def test_one_port_with_two_worker_processes_serves_a_change_from_both(cluster: Cluster) -> None:
+    """``reskill serve --workers 2``: uvicorn's own worker processes, each with its lifespan
+    and watcher; an import through the port is served by both."""
+    server = Server(cluster.url, cluster.folder / "c.log", workers=2).start()
+    try:
+        poll(
+            lambda: True if server.log().count("Application startup complete") == 2 else None,
+            60,
+            "both worker processes started",
+        )
+        renames = {
+            "E000001": "Renamed Through A",
+            "E000003": "Renamed While B Was Down",
+            "E000004": "Renamed Through Two Workers",
+        }
+        response = server.client.post(
+            "/v1/imports/org", files=bundled_csvs(renames), headers={"X-API-Key": cluster.admin}
+        )
+        assert response.status_code == 200, response.text
+
+        def every_read_new() -> bool | None:
+            for _ in range(10):  # a new connection each: any worker may answer
+                read = httpx.get(
+                    f"{server.base}/v1/employees/E000004",
+                    headers={"X-API-Key": cluster.talent},
+                    timeout=10,
+                )
+                if read.json()["name"] != "Renamed Through Two Workers":
+                    return None
+            return True
+
+        poll(every_read_new, FOLLOW_SECONDS, "every worker serving the import")
+        # One worker swapped in its route, the other followed the version.
+        swaps = [line for line in server.log().splitlines() if "serving data version" in line]
+        assert len(swaps) == 2, server.log()
+    finally:
+        server.stop()
