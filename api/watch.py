@@ -84,7 +84,8 @@ class VersionWatcher:
 
         Versions only grow, so a committed version other than the served one is newer,
         unless the database itself was replaced (restored from a backup, created anew):
-        then it is served too.
+        then it is served too. A Recommender without a version (one not loaded from the
+        database, put in place by a test or a tool) is left alone.
 
         Raises
         ------
@@ -92,13 +93,16 @@ class VersionWatcher:
             The database could not be read; the served Recommender stays.
         """
         engine = self.app.state.engine
-        if data_version(engine) == self._served_version():
+        served = self._served().data_version
+        if served is None or data_version(engine) == served:
             return False
         with CATALOGUE_WRITES:
             service = self._served()
+            if service.data_version is None:
+                return False
             started = time.perf_counter()
             new = service.reloaded(engine)
-            if new.data_version is None or new.data_version == self._served_version():
+            if new.data_version is None or new.data_version == service.data_version:
                 return False  # this worker's own change was swapped in meanwhile
             if new.catalog == service.catalog:
                 self._relabel(service, new.data_version, started)
@@ -110,10 +114,6 @@ class VersionWatcher:
     def _served(self) -> Recommender:
         service: Recommender = self.app.state.recommender
         return service
-
-    def _served_version(self) -> int:
-        version = self._served().data_version
-        return -1 if version is None else version
 
     def _relabel(self, service: Recommender, version: int, started: float) -> None:
         """Only keys (or nothing the catalogue holds) changed: keep serving, at ``version``."""
