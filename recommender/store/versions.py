@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,7 @@ _BUMP = (
 )
 _CURRENT = sa.select(data_version.c.version).where(data_version.c.id == 1)
 _NOTIFY = sa.text("SELECT pg_notify(:channel, :payload)")
+Sleep = Callable[[float], object]
 
 
 def bump(conn: sa.Connection, reason: str) -> int:
@@ -124,7 +126,7 @@ class VersionListener:
         self.enabled = engine.dialect.name == "postgresql"
         self._conn: Any = None
 
-    def wait(self, timeout: float, sleep: Any = None) -> int | None:
+    def wait(self, timeout: float, sleep: Sleep | None = None) -> int | None:
         """The newest version notified within ``timeout`` seconds, or ``None``.
 
         ``sleep(seconds)`` is called instead where nothing can be listened to (default
@@ -176,7 +178,7 @@ def _payload(text: str, newest: int | None) -> int | None:
     return version if newest is None else max(newest, version)
 
 
-def _sleep(seconds: float, sleep: Any) -> None:
+def _sleep(seconds: float, sleep: Sleep | None) -> None:
     if sleep is None:
         import time
 
