@@ -6,6 +6,12 @@ that failed validation (an import) is answered with every problem found: file, r
 field and reason. Problem bodies are rendered so that no text can break them (a lone
 surrogate becomes U+FFFD) and are never cached: some name people.
 
+A database this worker cannot reach (PostgreSQL restarted, its connections terminated, a
+network outage) is a 503 "Database unavailable" with ``Retry-After``, never a 500: the
+errors that say so are listed once, in :data:`DATABASE_UNAVAILABLE`. The engine pings a
+pooled connection before each use and replaces a dead one, so the worker recovers by
+itself once the database is back.
+
 An unexpected error is a 500 carrying the request id, and one log line naming the route
 template (``GET /v1/employees/{employee_id}``), the request id, and the exception's type
 and traceback frames (file, line, function): never the path, the query string, the
@@ -23,11 +29,14 @@ import itertools
 import json
 import logging
 import secrets
+import threading
+import time
 import traceback
 from collections.abc import Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -65,6 +74,21 @@ STATUS: list[tuple[type[ReskillError], int, str]] = [
     (ModelMissing, 503, "Model unavailable"),
     (ReskillError, 400, "Bad request"),
 ]
+
+#: SQLAlchemy errors that mean the database cannot be reached now (answered 503): a refused
+#: or lost connection, a server shutting down, a connection already closed, a lock not
+#: granted in time. Any other ``DBAPIError`` counts too when SQLAlchemy found its
+#: connection dead (``connection_invalidated``). Not SQLite's generic ``SQLITE_ERROR``
+#: (:data:`NOT_UNAVAILABLE`): it reports a bad statement, such as a missing table (a bug:
+#: 500), as an ``OperationalError`` too.
+DATABASE_UNAVAILABLE: tuple[type[sa.exc.SQLAlchemyError], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+)
+#: Driver error names (SQLite's ``sqlite_errorname``) that are never "unavailable".
+NOT_UNAVAILABLE = frozenset({"SQLITE_ERROR"})
+#: Seconds a client should wait before retrying a 503 (the ``Retry-After`` header).
+RETRY_AFTER = "2"
 
 
 def _clean(value: Any) -> Any:
@@ -153,8 +177,59 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, phrase(exc.status_code), str(exc.detail), exc.headers)
 
 
+class _OutageLines:
+    """One log line per :data:`OUTAGE_LOG_SECONDS` while the database is unreachable (an
+    outage under load would otherwise log every request), counting the 503s between."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = -OUTAGE_LOG_SECONDS
+        self._since = 0
+
+    def log(self, kind: str, route: str, rid: str) -> None:
+        with self._lock:
+            self._since += 1
+            now = time.monotonic()
+            if now - self._last < OUTAGE_LOG_SECONDS:
+                return
+            count, self._since, self._last = self._since, 0, now
+        log.warning(
+            "database unavailable: %s on %s (request %s); %d answer(s) 503 since the last line",
+            kind,
+            route,
+            rid,
+            count,
+        )
+
+
+#: Seconds between two "database unavailable" lines.
+OUTAGE_LOG_SECONDS = 5.0
+_OUTAGE_LINES = _OutageLines()
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (see :data:`DATABASE_UNAVAILABLE`)."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return False
+    return getattr(getattr(exc, "orig", None), "sqlite_errorname", None) not in NOT_UNAVAILABLE
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 for a database that cannot be reached; any other database error is unexpected."""
+    if not database_unavailable(exc):
+        return _unexpected(request, exc)
+    _OUTAGE_LINES.log(_type_name(exc), _route(request), request_id(request))
+    detail = "The database cannot be reached right now; retry shortly."
+    return problem(503, "Database unavailable", detail, {"Retry-After": RETRY_AFTER})
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    """The 500 for an error nothing else answered, logged without personal data."""
+    """The 500 for an error nothing else answered, logged without personal data (a
+    database that cannot be reached is a 503, even when it gets here)."""
+    if database_unavailable(exc):
+        return _database_error(request, exc)
     rid = request_id(request)
     log.error(
         "unhandled %s on %s (request %s)\n%s", _type_name(exc), _route(request), rid, frames(exc)
@@ -289,6 +364,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ReskillError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa.exc.DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(ContainErrors)
     logging.getLogger(SERVER_LOGGER).addFilter(_QUIET_SERVER_ERRORS)

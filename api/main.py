@@ -1,4 +1,10 @@
-"""`create_app(settings)`: the FastAPI application. The lifespan loads the Recommender once."""
+"""`create_app(settings)`: the FastAPI application.
+
+The lifespan loads the Recommender once, at the database's current data version, and
+starts the :class:`~api.watch.VersionWatcher` that keeps it there (changes made by other
+workers, replicas or the command line are loaded and swapped in within a second or two);
+it stops the watcher on shutdown. Each worker process runs its own lifespan.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from api import auth, docs, errors, limits
+from api.health import DatabaseProbe
 from api.routers import (
     audit,
     candidates,
@@ -29,6 +36,7 @@ from api.routers import (
 )
 from api.settings import Settings
 from api.state import freeze_heap, logged_progress, prepare_opportunities
+from api.watch import VersionWatcher
 from recommender import __version__
 from recommender.database import WalCheckpointer, open_database
 from recommender.database import onet_titles as read_onet_titles
@@ -97,9 +105,13 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
             freeze_heap()
         if background:
             checkpointer.start()
+        app.state.database_probe = DatabaseProbe(app.state.engine)
+        watcher = _version_watcher(app, settings)
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
             checkpointer.stop()
             app.state.engine.dispose()
 
@@ -127,6 +139,16 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(erasure.router)
     docs.install(app)
     return app
+
+
+def _version_watcher(app: FastAPI, settings: Settings) -> VersionWatcher | None:
+    """Follow the data version (started), unless polling is off or the Recommender served
+    did not come from the database at a known version (one given to :func:`create_app`)."""
+    if settings.version_poll_seconds <= 0 or app.state.recommender.data_version is None:
+        return None
+    watcher = VersionWatcher(app, settings.version_poll_seconds)
+    watcher.start()
+    return watcher
 
 
 def _warm(service: Recommender) -> None:

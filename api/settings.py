@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     opportunity lists, catalogue pages) each worker remembers, in MiB of their estimated
     size (default: the Recommender's :data:`~recommender.service.ANSWER_BYTES`, 256 MiB;
     0 remembers nothing). Each worker process holds its own: budget it per worker.
+    ``version_poll_seconds`` (``RESKILL_VERSION_POLL_SECONDS``): how often each worker reads
+    the database's data version to follow changes made elsewhere (default 1 s; on
+    PostgreSQL a notification usually wakes it sooner; 0 never follows, see
+    :mod:`api.watch`).
     """
 
     # ``wal_checkpoint_interval``: SQLite only, seconds between the background WAL
@@ -53,6 +57,7 @@ class Settings(BaseSettings):
     prepare_processes: int | None = None
     wal_checkpoint_interval: float = 1.0
     answer_cache_mb: float | None = Field(default=None, ge=0)
+    version_poll_seconds: float = Field(default=1.0, ge=0)
 
     @property
     def answer_bytes(self) -> int | None:

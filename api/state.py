@@ -4,7 +4,10 @@ Imports and erasures change what the service must answer. Each runs under
 :data:`CATALOGUE_WRITES`, so two of them never interleave their save and their
 swap, and ends with :func:`swap_recommender`: the new Recommender is warmed *before* it
 replaces the old one, so no request waits on (or sees) a half-built one; requests
-in flight finish on the old one.
+in flight finish on the old one. A change made elsewhere (another worker, another
+replica, the command line) moves the data version; this worker's
+:class:`~api.watch.VersionWatcher` then loads and swaps, under the same lock, through
+:func:`swap_into`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 
 from api.rendered import pages_of, render_prepared
 from api.settings import Settings
@@ -24,6 +27,7 @@ from recommender.service import Recommender
 __all__ = [
     "CATALOGUE_WRITES",
     "swap_recommender",
+    "swap_into",
     "current_recommender",
     "freeze_heap",
     "prepare_opportunities",
@@ -36,25 +40,39 @@ log = logging.getLogger("uvicorn.error.reskill")
 CATALOGUE_WRITES = threading.Lock()
 
 
-def swap_recommender(request: Request, new: Recommender) -> None:
+def swap_recommender(request: Request, new: Recommender, started: float | None = None) -> None:
+    """:func:`swap_into` the request's app (hold :data:`CATALOGUE_WRITES`)."""
+    swap_into(request.app, new, started)
+
+
+def swap_into(app: FastAPI, new: Recommender, started: float | None = None) -> None:
     """Warm ``new`` (unless warm-up is off) and prepare its opportunity answers (when on;
     answers of people whose record did not change carry over), then make it the one every
-    request uses.
+    request of ``app`` uses, and log one line: its data version and the seconds since
+    ``started`` (a :func:`time.perf_counter` reading: when its loading began; default now).
 
     If warming fails, ``new`` is swapped in all the same (it builds what it lacks on
     first use) and the error propagates: the data already changed, so the old one
     must not keep answering.
     """
-    settings = request.app.state.settings
+    started = time.perf_counter() if started is None else started
+    settings = app.state.settings
+    old: Recommender | None = getattr(app.state, "recommender", None)
     try:
         if settings.warm_up:
             new.warm()
         if settings.prepare_opportunities:
             prepare_opportunities(new, settings)
     finally:
-        request.app.state.recommender = new
-        if request.app.state.settings.freeze_gc:
+        app.state.recommender = new
+        if settings.freeze_gc:
             freeze_heap()
+        log.info(
+            "serving data version %s (was %s), swapped in %.2f s",
+            new.data_version,
+            None if old is None else old.data_version,
+            time.perf_counter() - started,
+        )
 
 
 def freeze_heap() -> None:

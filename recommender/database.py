@@ -17,6 +17,7 @@ from recommender.access import Principal
 from recommender.store import load_protected_attributes, make_engine, upgrade
 from recommender.store.access import find_principal
 from recommender.store.engine import WalCheckpointer
+from recommender.store.versions import VersionListener, current
 from recommender.titles.occupations import TitledOccupation
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "WalCheckpointer",
     "onet_titles",
     "load_protected_attributes",
+    "data_version",
+    "VersionListener",
+    "reachable",
 ]
 
 
@@ -49,3 +53,18 @@ def onet_titles(directory: Path) -> Iterator[TitledOccupation]:
     from recommender.ingest.onet import load_onet_titles
 
     yield from load_onet_titles(directory)
+
+
+def data_version(engine: sa.Engine) -> int:
+    """The committed data version (see :mod:`recommender.store.versions`)."""
+    return current(engine)
+
+
+def reachable(engine: sa.Engine) -> bool:
+    """Whether the database answers ``SELECT 1`` now (on a pooled connection, pinged)."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").scalar()
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True

@@ -6,7 +6,8 @@ and API keys, removes them from stored shortlists and published reports, replace
 their id in the access log by a random tombstone, logs the erasure itself as an
 access-log row that carries the tombstone, never the id, and records a salted digest
 of the id with the same tombstone in ``erased_employees``, so that no later import
-brings them back (until an explicit :func:`recommender.store.erasures.rehire`). Either
+brings them back (until an explicit :func:`recommender.store.erasures.rehire`), and it
+bumps the data version, so every worker swaps in a catalogue without them. Either
 all of it commits or none of it does. Then, on SQLite, it empties the write-ahead log
 (which still holds the pages written before), and it deletes the vector of their
 profile text from the on-disk embedding cache.
@@ -40,6 +41,7 @@ from recommender.errors import UnknownEmployee
 from recommender.store.access import log_access
 from recommender.store.engine import write_transaction
 from recommender.store.erasures import forget_person, record_erasure, scrub_sqlite
+from recommender.store.versions import bump
 
 __all__ = ["ErasureReceipt", "erase_employee", "without_employee", "purge_profiles"]
 
@@ -63,6 +65,9 @@ class ErasureReceipt:
     vectors_purged : int
         Profile vectors deleted from the embedding cache (0 without a cache, or when
         the vector was not cached).
+    data_version : int
+        The data version the erasure committed (:func:`recommender.store.versions.bump`):
+        the version just before it is ``data_version - 1``.
     """
 
     tombstone: str
@@ -70,6 +75,7 @@ class ErasureReceipt:
     log_rows_tombstoned: int
     shortlist_entries_removed: int | None
     vectors_purged: int
+    data_version: int = 0
 
 
 def erase_employee(
@@ -129,6 +135,7 @@ def erase_employee(
         forgotten = forget_person(conn, employee_id)  # raises (rolls back) for nobody
         tombstone = forgotten.tombstones[employee_id]  # the erasure's own row names them
         record_erasure(conn, employee_id, tombstone)
+        version = bump(conn, "erasure")
     scrub_sqlite(engine)
     purged = purge_profiles(cache, texts | set(forgotten.profiles))
     return ErasureReceipt(
@@ -137,6 +144,7 @@ def erase_employee(
         forgotten.log_rows_tombstoned - 1,
         forgotten.shortlist_entries_removed,
         purged,
+        version,
     )
 
 

@@ -94,6 +94,9 @@ class Recommender:
     answer_bytes : int, optional
         The most bytes of remembered answers (default :data:`ANSWER_BYTES`; see
         :meth:`_memo`).
+    data_version : int, optional
+        The data version (:mod:`recommender.store.versions`) ``catalog`` was loaded at;
+        ``None`` for a catalogue that did not come from a database.
     """
 
     def __init__(
@@ -104,8 +107,10 @@ class Recommender:
         onet_titles: Sequence[TitledOccupation] = (),
         engine: sa.Engine | None = None,
         answer_bytes: int | None = None,
+        data_version: int | None = None,
     ) -> None:
         self.catalog = catalog
+        self.data_version = data_version
         self.encoder = encoder
         self.onet_titles = tuple(onet_titles)
         self.engine = engine
@@ -123,21 +128,24 @@ class Recommender:
         onet_titles: Sequence[TitledOccupation] = (),
         answer_bytes: int | None = None,
     ) -> Recommender:
-        """Migrate the database behind ``engine`` to head and load its whole catalogue."""
-        from recommender.store import load_catalog, upgrade
+        """Migrate the database behind ``engine`` to head and load its whole catalogue (and
+        the data version it is, read in the same snapshot)."""
+        from recommender.store import load_versioned_catalog, upgrade
 
         upgrade(engine)
+        catalog, version = load_versioned_catalog(engine)
         return cls(
-            load_catalog(engine),
+            catalog,
             encoder=encoder,
             onet_titles=onet_titles,
             engine=engine,
             answer_bytes=answer_bytes,
+            data_version=version,
         )
 
-    def with_catalog(self, catalog: Catalog) -> Recommender:
-        """A new Recommender over ``catalog`` with the same encoder, O*NET titles and
-        answer budget (its memory of answers starts empty).
+    def with_catalog(self, catalog: Catalog, *, data_version: int | None = None) -> Recommender:
+        """A new Recommender over ``catalog`` (at ``data_version``) with the same encoder,
+        O*NET titles and answer budget (its memory of answers starts empty).
 
         Prepared opportunity answers carry over for people whose record did not change,
         when the roles, skills and courses did not either.
@@ -148,15 +156,18 @@ class Recommender:
             onet_titles=self.onet_titles,
             engine=self.engine,
             answer_bytes=self._answers.max_bytes,
+            data_version=data_version,
         )
         new.prepared_opportunities = self.prepared_opportunities.carried_to(self.catalog, catalog)
         return new
 
     def reloaded(self, engine: sa.Engine) -> Recommender:
-        """A new Recommender over what the database holds now (after an import or erasure)."""
-        from recommender.store import load_catalog
+        """A new Recommender over what the database holds now (after an import or erasure),
+        at the data version it was read at."""
+        from recommender.store import load_versioned_catalog
 
-        return self.with_catalog(load_catalog(engine))
+        catalog, version = load_versioned_catalog(engine)
+        return self.with_catalog(catalog, data_version=version)
 
     def for_principal(
         self,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from api.auth import require
 from api.deps import PagingDep, RecommenderDep, page_of
+from api.errors import RETRY_AFTER
+from api.health import DatabaseProbe
 from api.schemas import CourseOut, Health, Page, RoleOut, RoleSummary, SkillOut
 from recommender import __version__
 from recommender.access import Action
@@ -25,10 +28,19 @@ CatalogRead = [require(Action.CATALOG_READ)]
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-@router.get("/health", response_model=Health)
-async def health() -> Health:
-    """Public (no key): status and version only."""
-    return Health(status="ok", version=__version__)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database is unreachable"}},
+)
+async def health(request: Request) -> Health | JSONResponse:
+    """Public (no key): status and version only. ``"degraded"`` with 503 while this
+    worker cannot reach the database (checked at most once a second, see :mod:`api.health`)."""
+    probe: DatabaseProbe | None = getattr(request.app.state, "database_probe", None)
+    if probe is None or await probe.reachable():
+        return Health(status="ok", version=__version__)
+    body = Health(status="degraded", version=__version__).model_dump()
+    return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
 
 
 @router.get("/roles", response_model=Page[RoleSummary], dependencies=CatalogRead)

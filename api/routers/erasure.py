@@ -3,12 +3,15 @@
 The database forgets them in one transaction (record, skills, certifications,
 protected attributes, their keys, their shortlist entries; their id in the access
 log becomes a tombstone, and the erasure is logged under that tombstone), their
-profile vector leaves the embedding cache, and a Recommender without them is
-swapped in. See :mod:`recommender.erasure`.
+profile vector leaves the embedding cache, the data version moves, and a Recommender
+without them is swapped in (other workers follow the version; none of them answers
+about the person meanwhile: every read is logged from the stored row first). See
+:mod:`recommender.erasure`.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -34,8 +37,14 @@ EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
 def erase(employee_id: EmployeeId, request: Request, gate: GateDep) -> None:
     """Erase a person everywhere reskill keeps them; the access log keeps a tombstone."""
     with CATALOGUE_WRITES:
-        gate.erase(employee_id)
+        started = time.perf_counter()
+        receipt = gate.erase(employee_id)
         service = current_recommender(request)
-        swap_recommender(
-            request, service.with_catalog(without_employee(service.catalog, employee_id))
+        # The served catalogue less this person is the erasure's version only if it was the
+        # version just before; else keep the old label, so the watcher loads the database.
+        follows = service.data_version == receipt.data_version - 1
+        version = receipt.data_version if follows else service.data_version
+        new = service.with_catalog(
+            without_employee(service.catalog, employee_id), data_version=version
         )
+        swap_recommender(request, new, started)

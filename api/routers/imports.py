@@ -5,7 +5,8 @@ of ``data/COLUMNS.md`` under their own names (``skills.csv``, ``employees.csv`` 
 or one ``.xlsx`` workbook, and optionally a ``partial`` field. File names are metadata only. The upload is validated as
 ``reskill import org`` validates a folder; any problem is a 422 listing every problem
 (file, row, field, reason) and nothing is saved. Otherwise it is saved in one
-transaction, and when anything changed the service is reloaded and swapped. Files with
+transaction (bumping the data version), and when anything changed this worker reloads
+and swaps its service at once (other workers follow the version). Files with
 employees are a snapshot: stored employees they omit are removed, unless ``partial`` is
 true. Erased people are left out and counted (see :mod:`recommender.imports`).
 At most 20 MiB per request (413 beyond, see :mod:`api.limits`).
@@ -13,6 +14,7 @@ At most 20 MiB per request (413 beyond, see :mod:`api.limits`).
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -147,5 +149,7 @@ def import_org(
         cache = encoder if isinstance(encoder, CachedEncoder) else None
         outcome = import_upload(engine, parts, partial=partial, cache=cache)
         if outcome.changed:
-            swap_recommender(request, current_recommender(request).reloaded(engine))
+            started = time.perf_counter()
+            new = current_recommender(request).reloaded(engine)
+            swap_recommender(request, new, started)
     return ImportOut.from_domain(outcome)

@@ -16,7 +16,18 @@ def serve(
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes on this one port. Each loads the data, follows the "
+            "database's data version (a change made through one worker, another replica or "
+            "the command line is served by all within a second or two) and holds its own "
+            "memory. SQLite allows several workers on one file (WAL), but PostgreSQL is the "
+            "production database.",
+        ),
+    ] = 1,
     access_log: Annotated[
         bool,
         typer.Option(
@@ -26,7 +37,16 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the HTTP API (run `reskill init` first to load data)."""
+    """Serve the HTTP API (run `reskill init` first to load data).
+
+    Replicas behind a load balancer: run `reskill serve --database-url
+    postgresql+psycopg://...` on each host; they all serve the one database.
+    The load balancer needs only GET /v1/health: 200 "ok", or 503 "degraded"
+    while that replica cannot reach the database.
+
+    Under gunicorn (not installed with reskill):
+    gunicorn -k uvicorn.workers.UvicornH11Worker -w N 'api.main:create_app()'
+    """
     import uvicorn
 
     ensure_sqlite_parent(database_url)

@@ -14,6 +14,7 @@ from recommender.store.repository import (
     entity_counts,
     load_catalog,
     load_protected_attributes,
+    load_versioned_catalog,
     save_catalog,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "TableCounts",
     "save_catalog",
     "load_catalog",
+    "load_versioned_catalog",
     "load_protected_attributes",
     "content_fingerprint",
     "delete_employee",

@@ -46,6 +46,7 @@ from recommender.errors import InvalidInput, UnknownEmployee
 from recommender.store.engine import SQLITE_BUSY_TIMEOUT_MS, DriverStatement, write_transaction
 from recommender.store.group_commit import group_commit
 from recommender.store.schema import employees, metadata
+from recommender.store.versions import bump
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,8 @@ def create_key(
     label: str | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedKey:
-    """Issue a key for ``role``; only the digest of its secret is stored.
+    """Issue a key for ``role``; only the digest of its secret is stored. Bumps the data
+    version.
 
     Parameters
     ----------
@@ -218,6 +220,7 @@ def create_key(
                 expires_at=expires_at,
             )
         )
+        bump(conn, "key created")
     return key
 
 
@@ -398,13 +401,16 @@ def list_keys(engine: sa.Engine) -> list[KeyRecord]:
 
 
 def revoke_key(engine: sa.Engine, key_id: str) -> bool:
-    """Revoke a key at once; ``False`` if no such key is active."""
+    """Revoke a key at once (every worker looks keys up per request); ``False`` if no such
+    key is active. A revocation bumps the data version."""
     with write_transaction(engine) as conn:
         result = conn.execute(
             sa.update(api_keys)
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC))
         )
+        if result.rowcount:
+            bump(conn, "key revoked")
     return bool(result.rowcount)
 
 

@@ -25,7 +25,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,7 +81,10 @@ def make_engine(url: str, *, background_checkpoints: bool = False) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, background_checkpoints)
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    # A database that cannot be reached fails a connection attempt within seconds (an
+    # answer the service turns into 503) instead of leaving the request waiting.
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 5}
+    return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_engine(url: sa.URL, background_checkpoints: bool) -> sa.Engine:
@@ -291,29 +294,43 @@ class DriverStatement:
     def first(self, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a query (a plain tuple), or ``None``."""
         params = self.params(values)
-        conn = self.engine.raw_connection()
+        conn = self._checkout()
         try:
-            cursor = conn.cursor()
-            try:
-                with self._wrapped(params):
+            with self._wrapped(params, conn):
+                cursor = conn.cursor()
+                try:
                     cursor.execute(self.sql, params)
                     row = cursor.fetchone()
-            finally:
-                cursor.close()
+                finally:
+                    cursor.close()
         finally:
             conn.close()  # back to the pool, which rolls back what a read left open
         return None if row is None else tuple(row)
 
-    @contextmanager
-    def _wrapped(self, params: Any) -> Iterator[None]:
-        """Driver errors raised as SQLAlchemy's, as from ``Connection.execute`` (without the
-        parameters in the message: they name people)."""
+    def _checkout(self) -> Any:
+        """A pooled DBAPI connection (pinged first on PostgreSQL); a failure to connect
+        raised as SQLAlchemy's ``OperationalError``, as ``Engine.connect`` raises it."""
         error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            return self.engine.raw_connection()
+        except error as exc:
+            raise sa.exc.DBAPIError.instance(None, None, exc, error) from exc
+
+    @contextmanager
+    def _wrapped(self, params: Any, conn: Any) -> Iterator[None]:
+        """Driver errors raised as SQLAlchemy's, as from ``Connection.execute`` (without the
+        parameters in the message: they name people). A connection the error shows to be
+        dead is invalidated, so the pool never hands it out again."""
+        dialect = self.engine.dialect
+        error = dialect.loaded_dbapi.Error
         try:
             yield
         except error as exc:
+            lost = dialect.is_disconnect(exc, conn.dbapi_connection, None)
+            if lost:
+                conn.invalidate(exc)
             raise sa.exc.DBAPIError.instance(
-                self.sql, params, exc, error, hide_parameters=True
+                self.sql, params, exc, error, hide_parameters=True, connection_invalidated=lost
             ) from exc
 
     def commit_each(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -325,34 +342,39 @@ class DriverStatement:
         params = [self.params(r) for r in rows]
         sqlite = self.engine.dialect.name == "sqlite"
         with _write_lock(self.engine) if sqlite else nullcontext():
-            conn = self.engine.raw_connection()
+            conn = self._checkout()
             try:
-                cursor = conn.cursor()
-                try:
-                    # The SQLite driver leaves transactions to us (_configure_sqlite_connection).
-                    if sqlite:
-                        cursor.execute(_BEGIN_STATEMENTS["immediate"])
-                    try:
-                        counts = []
-                        with self._wrapped(params):
-                            for one in params:
-                                cursor.execute(self.sql, one)
-                                counts.append(cursor.rowcount)
-                    except BaseException:
-                        if sqlite:
-                            cursor.execute("ROLLBACK")
-                        else:
-                            conn.rollback()
-                        raise
-                    if sqlite:
-                        cursor.execute("COMMIT")
-                    else:
-                        conn.commit()
-                finally:
-                    cursor.close()
+                with self._wrapped(params, conn):
+                    return self._run_each(conn, params, sqlite)
             finally:
-                conn.close()
-        return counts
+                conn.close()  # an invalidated connection is discarded, not pooled
+
+    def _run_each(self, conn: Any, params: list[Any], sqlite: bool) -> list[int]:
+        cursor = conn.cursor()
+        try:
+            # The SQLite driver leaves transactions to us (_configure_sqlite_connection).
+            if sqlite:
+                cursor.execute(_BEGIN_STATEMENTS["immediate"])
+            try:
+                counts = []
+                for one in params:
+                    cursor.execute(self.sql, one)
+                    counts.append(cursor.rowcount)
+            except BaseException:
+                with suppress(Exception):  # a lost connection cannot roll back: it is gone
+                    if sqlite:
+                        cursor.execute("ROLLBACK")
+                    else:
+                        conn.rollback()
+                raise
+            if sqlite:
+                cursor.execute("COMMIT")
+            else:
+                conn.commit()
+            return counts
+        finally:
+            with suppress(Exception):
+                cursor.close()
 
 
 def _alembic_config(conn: sa.Connection) -> Config:

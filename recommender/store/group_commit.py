@@ -9,6 +9,12 @@ hands each caller its own row counts. Under load the batches grow by themselves,
 cost of a commit and of waking the waiters is shared; alone, a caller waits for one
 transaction as before.
 
+Every batch takes a connection from the engine's pool (pinged first on PostgreSQL), and
+a connection found dead is invalidated (:class:`~recommender.store.engine.DriverStatement`):
+while the database is unreachable each caller gets SQLAlchemy's ``OperationalError``, and
+once it is back the next batch commits on a new connection. The writer thread itself
+never dies of a failed batch.
+
 Each caller's rows commit together or not at all: when a batch fails, the writer rolls it
 back and runs each caller's rows in a transaction of their own, so one caller's bad rows
 (a value the database refuses) fail that caller only.
@@ -22,6 +28,7 @@ longer used can be collected).
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import weakref
 from collections import defaultdict
@@ -35,6 +42,8 @@ import sqlalchemy as sa
 from recommender.store.engine import DriverStatement
 
 __all__ = ["GroupCommit", "group_commit"]
+
+log = logging.getLogger(__name__)
 
 #: Seconds an idle writer thread waits for rows before it ends.
 IDLE_SECONDS = 5.0
@@ -112,8 +121,11 @@ class GroupCommit:
                     self._writer = None
                     return
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            self._write(batch)
-            self._hand_back(batch)
+            try:
+                self._write(batch)
+                self._hand_back(batch)
+            except Exception:  # the writer must outlive any one batch, or every caller waits
+                log.exception("group commit: a batch could not be handed back")
 
     def _write(self, batch: list[_Job]) -> None:
         self.batches += 1

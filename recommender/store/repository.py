@@ -54,12 +54,14 @@ from recommender.errors import InvalidCatalog, Problem
 from recommender.store import schema
 from recommender.store.engine import write_transaction
 from recommender.store.erasures import Forgotten, erased_among, forget_people
+from recommender.store.versions import bump, current
 
 __all__ = [
     "TableCounts",
     "SaveResult",
     "save_catalog",
     "load_catalog",
+    "load_versioned_catalog",
     "load_protected_attributes",
     "content_fingerprint",
     "delete_employee",
@@ -478,7 +480,8 @@ def save_catalog(
     -------
     SaveResult
         ``changed=False`` (and no ``import_runs`` row) when the database
-        already held exactly this content.
+        already held exactly this content. A save that changed anything bumps the
+        data version (:func:`recommender.store.versions.bump`) in its transaction.
 
     Raises
     ------
@@ -523,6 +526,7 @@ def save_catalog(
         if changed:
             content = _content_hash((entities for _, entities in groups), protected_rows)
             run_id = _record_run(conn, kind, source, content, tables, started)
+            bump(conn, f"save {kind}")  # last: the version row stays locked until commit
     return SaveResult(
         changed,
         MappingProxyType(tables),
@@ -699,10 +703,33 @@ def load_catalog(
         Load employees too (default); skills and courses are always loaded.
     """
     with _snapshot(engine) as conn, conn.begin():
-        skills = _load_skills(conn)
-        roles = _load_roles(conn, role_sources)
-        courses = _load_courses(conn)
-        employees = _load_employees(conn) if include_employees else []
+        return _read_catalog(conn, role_sources, include_employees)
+
+
+def load_versioned_catalog(engine: sa.Engine) -> tuple[Catalog, int]:
+    """The whole saved catalogue and the data version it is (read in one snapshot).
+
+    Examples
+    --------
+    >>> from recommender.store import make_engine, upgrade
+    >>> engine = make_engine("sqlite://")
+    >>> upgrade(engine)
+    >>> catalog, version = load_versioned_catalog(engine)
+    >>> len(catalog.employees), version
+    (0, 1)
+    """
+    with _snapshot(engine) as conn, conn.begin():
+        version = current(conn)
+        return _read_catalog(conn, None, True), version
+
+
+def _read_catalog(
+    conn: sa.Connection, role_sources: Collection[RoleSource] | None, include_employees: bool
+) -> Catalog:
+    skills = _load_skills(conn)
+    roles = _load_roles(conn, role_sources)
+    courses = _load_courses(conn)
+    employees = _load_employees(conn) if include_employees else []
     return Catalog.from_items(skills, roles, courses, employees)
 
 
@@ -746,10 +773,13 @@ def delete_employee(engine: sa.Engine, employee_id: str) -> bool:
     Returns
     -------
     bool
-        ``True`` if the employee existed.
+        ``True`` if the employee existed (the data version was then bumped).
     """
     with write_transaction(engine) as conn:
-        return bool(forget_people(conn, [employee_id]).people)
+        removed = bool(forget_people(conn, [employee_id]).people)
+        if removed:
+            bump(conn, "employee removed")
+        return removed
 
 
 def entity_counts(engine: sa.Engine) -> dict[str, int]:

@@ -271,6 +271,7 @@ def test_the_receipt_counts_what_was_removed_and_earlier_reads_get_the_tombstone
         "employee_skills": 2,
         "employee_certifications": 1,
         "api_keys": 1,
+        "prepared_answers": 0,
         "employees": 1,
     }
     assert receipt.log_rows_tombstoned == 1 and receipt.shortlist_entries_removed == 0

@@ -101,6 +101,7 @@ def test_forget_people_removes_every_row_naming_them_and_tombstones_the_log(
         "employee_skills": 2,
         "employee_certifications": 2,
         "api_keys": 1,
+        "prepared_answers": 0,
         "employees": 1,
     }
     assert forgotten.people == 1 and forgotten.ids == ("E1",)

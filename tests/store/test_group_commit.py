@@ -34,11 +34,21 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 
 
 def test_concurrent_reads_share_transactions_and_each_caller_gets_its_own_rows(
-    engine: sa.Engine,
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writer = group_commit(engine, _INSERT_READ)
     before = writer.batches
     answers: dict[int, tuple[str, ...]] = {}
+    # Count callers as they queue: the writer may take the first few before the others
+    # arrive (then waits on the lock with them), so the queue alone may never hold 19.
+    queued: list[object] = []
+    enqueue = writer._enqueue
+
+    def counted(job: object) -> None:
+        queued.append(job)
+        enqueue(job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer, "_enqueue", counted)
     # While the write lock is held, 20 callers queue up: the writer then takes them together.
     with write_transaction(engine):
         threads = [
@@ -59,7 +69,7 @@ def test_concurrent_reads_share_transactions_and_each_caller_gets_its_own_rows(
         ]
         for thread in threads:
             thread.start()
-        while len(writer._queue) < 19:  # one may already be waiting on the lock
+        while len(queued) < 20:
             threading.Event().wait(0.01)
     for thread in threads:
         thread.join()
@@ -87,7 +97,8 @@ def test_one_callers_bad_rows_fail_that_caller_only(engine: sa.Engine) -> None:
         bad = threading.Thread(target=read, args=("bad", "r" * 65))  # longer than the column
         good.start(), bad.start()
         writer = group_commit(engine, _INSERT_READ)
-        while len(writer._queue) < 1:
+        # Until one queues, or both were written already (no lock holds the writer here).
+        while not writer._queue and (good.is_alive() or bad.is_alive()):
             threading.Event().wait(0.01)
     good.join(), bad.join()
     assert outcome["good"] == ("E1",)
