@@ -23,7 +23,7 @@ serve: $(STAMP)
 	$(BIN)/reskill serve
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check recommender api tests bench

@@ -28,6 +28,9 @@ __all__ = [
     "PUBLIC_ROUTES",
     "AuthError",
     "authenticate",
+    "permit",
+    "presented_key",
+    "principal_for",
     "require",
     "PrincipalDep",
     "request_id",
@@ -66,6 +69,32 @@ def _engine(request: Request) -> sa.Engine:
 _KEY_LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reskill-keys")
 
 
+def _token(bearer: HTTPAuthorizationCredentials | None, api_key: str | None) -> str:
+    token = bearer.credentials if bearer is not None else api_key
+    if not token:
+        raise _unauthorized("This endpoint needs an API key (Authorization: Bearer <key>).")
+    return token.strip()
+
+
+def principal_for(engine: sa.Engine, token: str) -> Principal:
+    """The :class:`Principal` a presented key stands for; raises a 401 :class:`AuthError`.
+
+    Database work: call it off the event loop (as :func:`authenticate` and
+    :class:`api.deps.OneTrip` do).
+    """
+    principal = principal_of(engine, token)
+    if principal is None:
+        raise _unauthorized("The API key is invalid, expired or revoked.", "invalid_token")
+    return principal
+
+
+def permit(principal: Principal, action: Action) -> Principal:
+    """``principal``, if its role allows ``action``; else a 403 :class:`AuthError`."""
+    if not principal.may(action):
+        raise AuthError(403, "Forbidden", str(Forbidden(principal.role, action.value)))
+    return principal
+
+
 async def authenticate(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -77,17 +106,25 @@ async def authenticate(
     never waits on the database (a held write lock, a slow connection), and a thread
     pool full of writers waiting for a lock never delays it.
     """
-    token = bearer.credentials if bearer is not None else api_key
-    if not token:
-        raise _unauthorized("This endpoint needs an API key (Authorization: Bearer <key>).")
+    token = _token(bearer, api_key)
     loop = asyncio.get_running_loop()
-    principal = await loop.run_in_executor(
-        _KEY_LOOKUPS, principal_of, _engine(request), token.strip()
-    )
-    if principal is None:
-        raise _unauthorized("The API key is invalid, expired or revoked.", "invalid_token")
+    principal = await loop.run_in_executor(_KEY_LOOKUPS, principal_for, _engine(request), token)
     request.state.principal = principal
     return principal
+
+
+async def presented_key(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> str:
+    """The key as presented, not yet looked up (a 401 if there is none).
+
+    For the routes that read one person: they authenticate in the same trip off the event
+    loop as their read and its log (:class:`api.deps.OneTrip`), one hand-over instead of
+    two. The route-walking test counts this dependency as authentication only because
+    ``OneTrip`` is the one way to use it.
+    """
+    return _token(bearer, api_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
@@ -101,9 +138,7 @@ def require(action: Action) -> Any:
     """
 
     async def permitted(principal: PrincipalDep) -> Principal:
-        if not principal.may(action):
-            raise AuthError(403, "Forbidden", str(Forbidden(principal.role, action.value)))
-        return principal
+        return permit(principal, action)
 
     permitted.__name__ = f"require_{action.name.lower()}"
     return Depends(permitted)

@@ -255,7 +255,6 @@ def request_id(request: Request) -> str:
     return existing
 
 
-
 def _route(request: Request) -> str:
     """``"METHOD /path/{param}"``: the matched route's template, never the path it matched."""
     method = request.method if request.method in _METHODS else "OTHER"

@@ -80,9 +80,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         # One engine serves the catalogue load, API keys and the access log. On SQLite a
         # thread checkpoints the WAL, so no request's commit waits for a checkpoint's fsync.
         background = settings.wal_checkpoint_interval > 0
-        app.state.engine = open_database(
-            settings.database_url, background_checkpoints=background
-        )
+        app.state.engine = open_database(settings.database_url, background_checkpoints=background)
         checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine,

@@ -169,9 +169,7 @@ class RecruiterShortlistOut(_StoredBase):
     candidates: list[RecruiterCandidateOut]
 
 
-ShortlistBody = Annotated[
-    StoredShortlistOut | RecruiterShortlistOut, Field(discriminator="view")
-]
+ShortlistBody = Annotated[StoredShortlistOut | RecruiterShortlistOut, Field(discriminator="view")]
 
 
 # -- mapping -----------------------------------------------------------------------------

@@ -25,14 +25,14 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
-from api.deps import NO_STORE_HEADERS, GateDep, NoStore, RecommenderDep
+from api.deps import NO_STORE_HEADERS, GateDep, NoStore, OneTripDep, RecommenderDep
 from api.rendered import pages_of, render
 from api.schemas_pathways import OpportunitiesOut, PathwayOut
 from recommender.access import Action
 from recommender.candidates.precompute import is_prepared_question
+from recommender.gate import Gate
 from recommender.pathways import Objective
 from recommender.service import Recommender
 
@@ -50,22 +50,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _page(
-    service: Recommender, employee_id: str, limit: int, include_unviable: bool
-) -> bytes:
-    """The response body: the first page as rendered ahead (or rendered now and kept), any
-    other question read from memory, or planned and rendered in the worker pool (the event
-    loop stays free)."""
+def _page(service: Recommender, employee_id: str, limit: int, include_unviable: bool) -> bytes:
+    """The response body: the first page as rendered ahead (or rendered now and kept), or
+    any other question planned and rendered now (in the request's worker thread)."""
     today = date.today()
     first_page = is_prepared_question(limit, include_unviable)
     pages = pages_of(service)
     body = pages.get(employee_id, today) if first_page else None
     if body is None:
-        answer = partial(_rendered, service, employee_id, limit, include_unviable, today)
-        if service.has_opportunities(employee_id, limit, include_unviable=include_unviable):
-            body = answer()
-        else:
-            body = await run_in_threadpool(answer)
+        body = _rendered(service, employee_id, limit, include_unviable, today)
         if first_page:
             pages.put(employee_id, today, body)
     return body
@@ -83,7 +76,6 @@ def _rendered(
 @router.get(
     "/employees/{employee_id}/opportunities",
     response_model=OpportunitiesOut,
-    dependencies=PathwayRead,
     responses={
         **NOT_FOUND,
         422: {"description": "Invalid parameters, or the person opted out of matching"},
@@ -91,18 +83,21 @@ def _rendered(
 )
 async def get_opportunities(
     employee_id: EmployeeId,
-    gate: GateDep,
+    trip: OneTripDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     include_unviable: bool = False,
 ) -> Response:
     """Roles the person could move to, best first, each with its cheapest training plan.
 
-    ``async``: a page kept in memory is sent from the loop, planning runs in the worker
-    pool, and the access-log commit is awaited without blocking the loop."""
-    page = partial(_page, gate.service, employee_id, limit, include_unviable)
-    body = await gate.read_person_async(Action.PATHWAYS_READ, employee_id, page)
-    # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response,
-    # so the no-store header NoStore puts on its own response is set here too.
+    The key's lookup, the page (kept in memory, or planned now), and its log row's commit
+    make one trip off the event loop (:class:`api.deps.OneTrip`)."""
+
+    def page(gate: Gate) -> bytes:
+        answer = partial(_page, gate.service, employee_id, limit, include_unviable)
+        return gate.read_person(Action.PATHWAYS_READ, employee_id, answer)
+
+    body = await trip(Action.PATHWAYS_READ, page)
+    # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response.
     return Response(body, media_type="application/json", headers=NO_STORE_HEADERS)
 
 

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
-from api.auth import PUBLIC_ROUTES, authenticate
+from api.auth import PUBLIC_ROUTES, authenticate, presented_key
 from api.main import create_app
 from api.settings import Settings
 from recommender.access import Action, Role, allows
@@ -49,7 +49,12 @@ def _token(engine: sa.Engine, role: Role) -> str:
 
 
 def _needs_authentication(dependant: Dependant) -> bool:
-    return any(d.call is authenticate or _needs_authentication(d) for d in dependant.dependencies)
+    """Looks the key up before the handler runs (``authenticate``), or hands it to
+    ``api.deps.OneTrip``, whose one way to run anything authenticates first."""
+    return any(
+        d.call in (authenticate, presented_key) or _needs_authentication(d)
+        for d in dependant.dependencies
+    )
 
 
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
