@@ -18,6 +18,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# pytest-xdist's workers run with COLUMNS=80, and a rich Console created when its module is
+# imported keeps that width for good: the CLI's tables would wrap under `make test` (which
+# runs on every core) while tests that ask for a wide terminal (env COLUMNS=200) expect
+# them whole. Without COLUMNS, rich reads it at print time, as in a user's shell.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
 
 REPO = Path(__file__).resolve().parent.parent
 ONET_DIR = Path(os.environ.get("RESKILL_TEST_ONET_DIR", REPO.parent / "shared" / "onet"))
