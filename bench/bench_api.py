@@ -51,7 +51,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,23 +266,27 @@ def serve(
     timeout: float,
     workers: int = 1,
     env: dict[str, str] | None = None,
+    watch: Callable[[int], None] | None = None,
 ) -> Iterator[Served]:
-    """``reskill serve --workers N`` on a free port, up once every worker has started."""
+    """``reskill serve --workers N`` on a free port, up once every worker has started;
+    ``watch(pid)`` is called as soon as the process exists."""
     port = free_port()
     command = [sys.executable, "-m", "recommender.cli", "serve"]
     command += ["--database-url", database_url, "--port", str(port), "--workers", str(workers)]
-    with _served(command, port, "/v1/health", log, timeout, workers, env) as up:
+    with _served(command, port, "/v1/health", log, timeout, workers, env, watch) as up:
         yield up
 
 
 @contextmanager
-def serve_bare(log: Path, workers: int = 1) -> Iterator[Served]:
+def serve_bare(
+    log: Path, workers: int = 1, watch: Callable[[int], None] | None = None
+) -> Iterator[Served]:
     """``bench/_bare_app.py`` under uvicorn, set up as ``reskill serve`` sets up its own."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent)]
     command += ["_bare_app:app", "--port", str(port), "--loop", "asyncio", "--no-access-log"]
     command += ["--workers", str(workers)]
-    with _served(command, port, "/bare", log, 60, workers) as up:
+    with _served(command, port, "/bare", log, 60, workers, None, watch) as up:
         yield up
 
 
@@ -299,6 +303,7 @@ def _served(
     timeout: float,
     workers: int = 1,
     env: dict[str, str] | None = None,
+    watch: Callable[[int], None] | None = None,
 ) -> Iterator[Served]:
     """Run ``command`` until ``probe`` answers 200 and ``workers`` workers have logged their
     start; yield the base URL, the seconds it took and the process id."""
@@ -306,6 +311,8 @@ def _served(
     start = time.perf_counter()
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_env(env))
+    if watch is not None:
+        watch(server.pid)
     try:
         while True:
             if server.poll() is not None:

@@ -106,7 +106,8 @@ class Stepping:
     total_s: float  # build plus all-pairs shortest paths (networkx)
     reachable: int  # ordered pairs with a path
     pairs: int  # ordered pairs of distinct roles
-    path_times: list[float]  # seconds of single paths with per-hop plans
+    picked: list[tuple[str, str]]  # the reachable pairs whose single paths were timed
+    path_times: list[float]  # seconds of each picked path with per-hop plans
 
 
 def time_stepping(catalog: Catalog, sample: int) -> Stepping:
@@ -122,7 +123,7 @@ def time_stepping(catalog: Catalog, sample: int) -> Stepping:
     reachable = sorted((a, b) for a, found in routes.items() for b in found if a != b)
     picked = reachable[:: max(1, len(reachable) // sample)][:sample]
     times = [_timed(lambda a=a, b=b: stones.shortest_path(a, b)) for a, b in picked]
-    return Stepping(stones.graph, built, total, len(reachable), n * (n - 1), times)
+    return Stepping(stones.graph, built, total, len(reachable), n * (n - 1), picked, times)
 
 
 def bench_stepping(catalog: Catalog, table: Table, sample: int) -> None:
