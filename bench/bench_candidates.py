@@ -91,10 +91,11 @@ def _catalog(n: int, seed: int) -> Catalog:
 
 
 def _vectors(
-    catalog: Catalog, sample: int, cache_dir: Path, rng: np.random.Generator
+    catalog: Catalog, sample: int, cache_dir: Path, rng: np.random.Generator, bf16: bool = False
 ) -> tuple[np.ndarray, CachedEncoder, float | None]:
     """Real vectors for the first ``sample`` profiles, tiled with jitter to every employee."""
-    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(cache_dir))
+    model = SentenceTransformerEncoder(bf16=bf16)
+    encoder = CachedEncoder(model, EmbeddingCache(cache_dir))
     ids = CandidateIndex.eligible_ids(catalog)
     texts = [profile_text(catalog, catalog.employees[i]) for i in ids[:sample]]
     seconds, real = _timed(lambda: encoder.encode(texts))
@@ -117,13 +118,14 @@ class Built:
     fit_s: float
 
 
-def build_index(n: int, seed: int, sample: int, cache_dir: Path) -> Built:
-    """Generate ``n`` employees, embed ``sample`` profiles for real, tile, fit the index."""
+def build_index(n: int, seed: int, sample: int, cache_dir: Path, bf16: bool = False) -> Built:
+    """Generate ``n`` employees, embed ``sample`` profiles for real (``bf16``: under
+    bfloat16 autocast), tile, fit the index."""
     rng = np.random.default_rng(seed)
     generate_s, catalog = _timed(lambda: _catalog(n, seed))
     assert isinstance(catalog, Catalog)
     encode_s, (vectors, encoder, rate) = _timed(  # type: ignore[misc]
-        lambda: _vectors(catalog, sample, cache_dir, rng)
+        lambda: _vectors(catalog, sample, cache_dir, rng, bf16)
     )
     fit_s, index = _timed(
         lambda: CandidateIndex().fit(
