@@ -69,10 +69,11 @@ def database(url: str | None) -> str:
     """``SQLite (...)`` or the PostgreSQL URL without user name and password."""
     if url is None:
         return "SQLite (a fresh file per measure in a temporary directory)"
-    bare = sa.make_url(url).set(username=None, password=None)
-    return (
-        f"PostgreSQL {bare.render_as_string(hide_password=True)} (a scratch database per measure)"
+    given = sa.make_url(url)  # set(username=None) would keep the name: build it anew
+    bare = sa.URL.create(
+        given.drivername, host=given.host, port=given.port, database=given.database
     )
+    return f"PostgreSQL {bare.render_as_string()} (a scratch database per measure)"
 
 
 def wrk_version() -> str | None:

@@ -192,7 +192,10 @@ def transitions(plan: Plan, report: Report) -> None:
     cache = EmbeddingCache(plan.cache_dir)
     out = plan.work / "transitions.tsv"
     before = len(cache)
-    progress("transitions: reskill transitions over every occupation, twice (first, warm)")
+    progress(
+        "transitions: reskill transitions over every occupation, twice (a first run on a "
+        "cold cache encodes about 19,000 texts for all of O*NET: minutes)"
+    )
     first = run(folder, plan.cache_dir, out)
     encoded = len(cache) - before
     warm = run(folder, plan.cache_dir, out)
