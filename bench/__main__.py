@@ -16,6 +16,7 @@ Usage::
     python -m bench --employees 10000 --only api --workers 1,2
     python -m bench --database-url postgresql+psycopg://postgres@127.0.0.1/test
     python -m bench --employees 100000               # opt-in: encodes 100,000 profiles once
+    python -m bench --show bench/results/FILE.json --format markdown   # a saved run's table
 
 Exit status: 0 when every section ran (whatever the timings), 1 when one raised; its
 error is in the table's notes and the JSON, and the other sections still ran. A missing
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import socket
 import sys
@@ -119,6 +121,9 @@ def parser() -> argparse.ArgumentParser:
         "1.7x faster; the vectors are cached under the same model either way)",
     )
     p.add_argument("--format", choices=("text", "markdown"), default="text")
+    p.add_argument(
+        "--show", type=Path, metavar="JSON", help="print a results file's table; measure nothing"
+    )
     p.add_argument("--keep", type=Path, help="keep databases and server logs in this folder")
     return p
 
@@ -193,6 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bench._report import Report, print_markdown, print_text
     from bench._suite import progress, run
 
+    console = Console(width=None if sys.stdout.isatty() else 220)
+    show = print_markdown if args.format == "markdown" else print_text
+    if args.show:
+        show(Report.from_json(json.loads(args.show.read_text(encoding="utf-8"))), console)
+        return 0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="reskill-bench-") as tmp:
         work = args.keep or Path(tmp)
@@ -212,8 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.conditions["seconds"] = round(time.perf_counter() - started, 1)
     path = args.json or default_json(plan.quick)
     report.write_json(path)
-    console = Console(width=None if sys.stdout.isatty() else 220)
-    (print_markdown if args.format == "markdown" else print_text)(report, console)
+    show(report, console)
     print(f"results: {path}", file=sys.stderr)
     return 1 if report.errors else 0
 

@@ -64,6 +64,13 @@ class Report:
             "errors": self.errors,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """The report a results file holds (``ratio`` is recomputed)."""
+        fields = ("section", "name", "value", "unit", "baseline", "baseline_value", "note", "extra")
+        rows = [Row(**{k: r[k] for k in fields if k in r}) for r in data["rows"]]
+        return cls(data["conditions"], rows, data.get("skipped", []), data.get("errors", []))
+
     def write_json(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.to_json(), indent=2, allow_nan=False, default=str)
