@@ -194,20 +194,22 @@ def transitions(plan: Plan, report: Report) -> None:
     before = len(cache)
     progress(
         "transitions: reskill transitions over every occupation, twice (a first run on a "
-        "cold cache encodes about 19,000 texts for all of O*NET: minutes)"
+        "cold cache encodes about 37,000 texts for all of O*NET: many minutes)"
     )
     first = run(folder, plan.cache_dir, out)
     encoded = len(cache) - before
     warm = run(folder, plan.cache_dir, out)
+    again = len(cache) - before - encoded  # other processes sharing the cache count too
     sources = len({line.split("\t", 1)[0] for line in out.read_text().splitlines()[1:]})
     process = bare.reading_process(folder, ONET_REQUIRED_FILES + ONET_OPTIONAL_FILES, _env())
     what = "bare python process: import pandas, read the same O*NET files"
     name = f"transitions for all {sources:,} occupations (whole reskill process)"
-    extra = {"first_run_s": first, "encoded_by_first_run": encoded}
-    row = Row("transitions", f"{name}, warm cache", warm, "s", what, process, "bf16", extra)
+    extra = {"first_run_s": first, "cache_rows_added": {"first_run": encoded, "warm_run": again}}
+    note = "bf16" + (f"; the cache grew by {again:,} rows meanwhile" if again else "")
+    row = Row("transitions", f"{name}, warm cache", warm, "s", what, process, note, extra)
     report.add(row)
     if encoded:  # the first run was (partly) cold
-        note = f"{encoded:,} texts encoded now (bf16)"
+        note = f"the cache grew by {encoded:,} rows (bf16)"
         report.add(Row("transitions", f"{name}, first run", first, "s", what, process, note))
 
 
