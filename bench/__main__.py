@@ -81,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--shortlist-employees",
         type=_sizes,
-        help="in-process shortlist sizes, 1,000 real profile vectors tiled "
+        help="in-process shortlist sizes, 250 real profile vectors (bf16) tiled "
         "(default 10000,100000; quick 200)",
     )
     p.add_argument("--workers", type=_sizes, help="API worker counts (default 1,2; quick 1)")
@@ -189,6 +189,8 @@ def default_json(quick: bool) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.database_url and not args.database_url.startswith("postgresql"):
+        parser().error("--database-url names a PostgreSQL server; SQLite is the default")
     # Offline, and no model-loading progress bars between the progress lines.
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
         os.environ.setdefault(name, "1")
