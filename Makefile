@@ -30,6 +30,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy recommender api
 
+# Every benchmark, one table with bare baselines and a JSON copy in bench/results/ (python -m bench
+# --help); the API rows need Debian's wrk.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 # Load benchmark of the HTTP API (not run in CI): needs Debian's wrk (apt-get install -y wrk).
 .PHONY: bench-api
 bench-api: $(STAMP)

@@ -27,6 +27,8 @@ How it is measured
   **warm** (the same query repeated ``--repeats`` times). Only the catalogue-wide memos
   (the planner's first reachers, transition scores of roles already asked) carry over
   from one role's cold query to the next.
+
+``python -m bench`` calls :func:`build_index` and :func:`time_shortlists` for its rows.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +46,7 @@ from rich.table import Table
 
 from recommender.candidates import (
     CandidateIndex,
+    Shortlist,
     hard_to_fill_view,
     mobility_options,
     profile_text,
@@ -87,10 +91,11 @@ def _catalog(n: int, seed: int) -> Catalog:
 
 
 def _vectors(
-    catalog: Catalog, sample: int, cache_dir: Path, rng: np.random.Generator
+    catalog: Catalog, sample: int, cache_dir: Path, rng: np.random.Generator, bf16: bool = False
 ) -> tuple[np.ndarray, CachedEncoder, float | None]:
     """Real vectors for the first ``sample`` profiles, tiled with jitter to every employee."""
-    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(cache_dir))
+    model = SentenceTransformerEncoder(bf16=bf16)
+    encoder = CachedEncoder(model, EmbeddingCache(cache_dir))
     ids = CandidateIndex.eligible_ids(catalog)
     texts = [profile_text(catalog, catalog.employees[i]) for i in ids[:sample]]
     seconds, real = _timed(lambda: encoder.encode(texts))
@@ -99,6 +104,67 @@ def _vectors(
     tiled = np.resize(base, (len(ids), base.shape[1]))
     tiled += rng.normal(0, 0.02, tiled.shape).astype(np.float32)
     return tiled, encoder, rate
+
+
+@dataclass(frozen=True)
+class Built:
+    """A fitted index over ``n`` generated employees and what building it took."""
+
+    index: CandidateIndex
+    vectors: np.ndarray  # (n eligible, 384) float32: the tiled profile vectors it holds
+    generate_s: float
+    encode_s: float  # encoding the sample (from the cache when warm) and tiling
+    encode_rate: float | None  # profiles/s when the whole sample was encoded now, else None
+    fit_s: float
+
+
+def build_index(n: int, seed: int, sample: int, cache_dir: Path, bf16: bool = False) -> Built:
+    """Generate ``n`` employees, embed ``sample`` profiles for real (``bf16``: under
+    bfloat16 autocast), tile, fit the index."""
+    rng = np.random.default_rng(seed)
+    generate_s, catalog = _timed(lambda: _catalog(n, seed))
+    assert isinstance(catalog, Catalog)
+    encode_s, (vectors, encoder, rate) = _timed(  # type: ignore[misc]
+        lambda: _vectors(catalog, sample, cache_dir, rng, bf16)
+    )
+    fit_s, index = _timed(
+        lambda: CandidateIndex().fit(
+            catalog, CoverageJudge(catalog), encoder, employee_vectors=vectors
+        )
+    )
+    assert isinstance(index, CandidateIndex)
+    return Built(index, vectors, generate_s, encode_s, rate, fit_s)
+
+
+@dataclass(frozen=True)
+class ShortlistTimes:
+    """Seconds of shortlists for each hard-to-fill role (see the module's docstring)."""
+
+    first_stage: list[float]  # lower-bound hours, warm, ``repeats`` per role
+    cold: dict[str, tuple[float, Shortlist]]  # first refined query of each role
+    warm: dict[str, list[float]]  # the refined query again, ``repeats`` per role
+
+
+def hard_roles(index: CandidateIndex) -> list[str]:
+    """The organisation's hard-to-fill roles, sorted."""
+    roles = index.catalog_.roles.values()
+    return sorted(r.id for r in roles if r.hard_to_fill and r.source == RoleSource.ORG)
+
+
+def time_shortlists(index: CandidateIndex, limit: int, repeats: int) -> ShortlistTimes:
+    roles = hard_roles(index)
+    cold = {role: _timed(lambda role=role: shortlist(index, role, limit)) for role in roles}
+    warm = {
+        role: _repeat(lambda role=role: shortlist(index, role, limit), repeats) for role in roles
+    }
+    first = [
+        seconds
+        for role in roles
+        for seconds in _repeat(
+            lambda role=role: shortlist(index, role, limit, exact_hours=False), repeats
+        )
+    ]
+    return ShortlistTimes(first, cold, warm)  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -112,34 +178,24 @@ def main() -> None:
         "--cache-dir", type=Path, default=Path.home() / ".cache" / "reskill" / "embeddings"
     )
     args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
 
     setup = Table(title=f"Setup ({args.n:,} generated employees)")
     for column in ("step", "seconds", "note"):
         setup.add_column(column)
-    seconds, catalog = _timed(lambda: _catalog(args.n, args.seed))
-    assert isinstance(catalog, Catalog)
-    setup.add_row("generate employees + catalogue", f"{seconds:.1f}", "")
-    seconds, (vectors, encoder, rate) = _timed(  # type: ignore[misc]
-        lambda: _vectors(catalog, args.sample, args.cache_dir, rng)
-    )
+    built = build_index(args.n, args.seed, args.sample, args.cache_dir)
+    setup.add_row("generate employees + catalogue", f"{built.generate_s:.1f}", "")
+    rate = built.encode_rate
     note = (
         f"{rate:.1f} profiles/s cold; {args.n:,} profiles cold ~ {args.n / rate / 60:.0f} min "
         "(extrapolated)"
         if rate
         else "sample was cached: throughput not measured this run"
     )
-    setup.add_row(f"encode {args.sample:,} real profiles, tile to n", f"{seconds:.1f}", note)
-    seconds, index = _timed(
-        lambda: CandidateIndex().fit(
-            catalog, CoverageJudge(catalog), encoder, employee_vectors=vectors
-        )
-    )
-    assert isinstance(index, CandidateIndex)
-    setup.add_row("fit index (levels, bounds, similarity)", f"{seconds:.1f}", "")
+    setup.add_row(f"encode {args.sample:,} real profiles, tile to n", f"{built.encode_s:.1f}", note)
+    setup.add_row("fit index (levels, bounds, similarity)", f"{built.fit_s:.1f}", "")
     console.print(setup)
-    _memory(index)
-    _queries(index, args.limit, args.repeats)
+    _memory(built.index)
+    _queries(built.index, args.limit, args.repeats)
 
 
 def _memory(index: CandidateIndex) -> None:
@@ -154,27 +210,18 @@ def _memory(index: CandidateIndex) -> None:
 
 
 def _queries(index: CandidateIndex, limit: int, repeats: int) -> None:
-    roles = sorted(
-        r.id for r in index.catalog_.roles.values() if r.hard_to_fill and r.source == RoleSource.ORG
-    )
+    roles = hard_roles(index)
     table = Table(title=f"Queries over {len(index):,} employees ({len(roles)} hard-to-fill roles)")
     for column in ("query", "median ms", "p95 ms", "max ms", "note"):
         table.add_column(column)
-    cold = {role: _timed(lambda role=role: shortlist(index, role, limit)) for role in roles}
-    warm = {
-        role: _repeat(lambda role=role: shortlist(index, role, limit), repeats) for role in roles
-    }
-    first = [
-        seconds
-        for role in roles
-        for seconds in _repeat(
-            lambda role=role: shortlist(index, role, limit, exact_hours=False), repeats
-        )
-    ]
+    times = time_shortlists(index, limit, repeats)
+    cold, warm = times.cold, times.warm
     results = [result for _, result in cold.values()]
-    plans = statistics.median(r.exact_plans for r in results)  # type: ignore[attr-defined]
-    certified = sum(bool(r.certified) for r in results)  # type: ignore[attr-defined]
-    table.add_row(f"shortlist top {limit}, first stage (lower-bound hours)", *_ms(first), "warm")
+    plans = statistics.median(r.exact_plans for r in results)
+    certified = sum(bool(r.certified) for r in results)
+    table.add_row(
+        f"shortlist top {limit}, first stage (lower-bound hours)", *_ms(times.first_stage), "warm"
+    )
     table.add_row(
         f"shortlist top {limit}, refined (exact), cold",
         *_ms([seconds for seconds, _ in cold.values()]),
@@ -197,7 +244,7 @@ def _queries(index: CandidateIndex, limit: int, repeats: int) -> None:
     _per_role(cold, warm)
 
 
-def _per_role(cold: dict[str, tuple[float, object]], warm: dict[str, list[float]]) -> None:
+def _per_role(cold: dict[str, tuple[float, Shortlist]], warm: dict[str, list[float]]) -> None:
     table = Table(title="Refined (exact) shortlist per hard-to-fill role")
     for column in ("role", "cold ms", "warm ms (median)", "exact plans", "certified"):
         table.add_column(column)
@@ -206,8 +253,8 @@ def _per_role(cold: dict[str, tuple[float, object]], warm: dict[str, list[float]
             role,
             f"{seconds * 1e3:.1f}",
             f"{statistics.median(warm[role]) * 1e3:.1f}",
-            str(result.exact_plans),  # type: ignore[attr-defined]
-            str(result.certified),  # type: ignore[attr-defined]
+            str(result.exact_plans),
+            str(result.certified),
         )
     console.print(table)
 

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/bench_onet_import.py [--onet ../shared/onet] [--postgres URL]
 Prints the median of --repeat runs for each step (a fresh database per run).
+``python -m bench`` calls :func:`time_parse` and :func:`time_save` for its O*NET rows.
 """
 
 from __future__ import annotations
@@ -12,31 +13,52 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from recommender.catalog import Catalog
 from recommender.ingest.onet import load_onet
 from recommender.store import make_engine, save_catalog, upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def timed(step: Callable[[], object]) -> tuple[float, object]:
+def timed(step: Callable[[], object]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = step()
     return time.perf_counter() - start, result
 
 
-def save_once(url: str, catalog: object) -> float:
+def time_parse(onet: Path, repeat: int) -> tuple[list[float], Catalog]:
+    """Seconds of each of ``repeat`` parses of the O*NET folder, and the catalogue parsed."""
+    times, catalog = [], None
+    for _ in range(repeat):
+        seconds, catalog = timed(lambda: load_onet(onet))
+        times.append(seconds)
+    assert isinstance(catalog, Catalog)
+    return times, catalog
+
+
+def time_save(url: str, catalog: Catalog) -> tuple[float, float]:
+    """Seconds to save ``catalog`` into the empty database at ``url`` (migrated first), and
+    to save it again unchanged (which writes nothing)."""
     engine = make_engine(url)
     upgrade(engine)
-    seconds, _ = timed(lambda: save_catalog(engine, catalog, kind="onet", source="bench"))  # type: ignore[arg-type]
-    again, result = timed(lambda: save_catalog(engine, catalog, kind="onet", source="bench"))  # type: ignore[arg-type]
-    assert not result.changed  # type: ignore[attr-defined]
-    engine.dispose()
+    try:
+        seconds, _ = timed(lambda: save_catalog(engine, catalog, kind="onet", source="bench"))
+        again, result = timed(lambda: save_catalog(engine, catalog, kind="onet", source="bench"))
+        assert not result.changed
+    finally:
+        engine.dispose()
+    return seconds, again
+
+
+def save_once(url: str, catalog: Catalog) -> float:
+    seconds, again = time_save(url, catalog)
     print(f"    save {seconds:6.2f} s, idempotent re-save {again:6.2f} s")
     return seconds
 
 
-def save_postgres_once(admin_url: str, catalog: object) -> float:
+def save_postgres_once(admin_url: str, catalog: Catalog) -> float:
     """Save into a fresh PostgreSQL database, dropped afterwards."""
     import uuid
 
@@ -65,13 +87,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    parse_times = []
-    for _ in range(args.repeat):
-        seconds, catalog = timed(lambda: load_onet(args.onet))
-        parse_times.append(seconds)
+    parse_times, catalog = time_parse(args.onet, args.repeat)
     print(
         f"parse O*NET ({len(catalog.roles)} occupations): median {statistics.median(parse_times):.2f} s"
-    )  # type: ignore[attr-defined]
+    )
 
     rows = [("parse", statistics.median(parse_times))]
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,7 +13,8 @@ Each employee is planned toward a hard-to-fill role other than their own, taken
 round-robin so every target is exercised. Times are wall-clock per call with the
 catalogue loaded and the :class:`~recommender.pathways.Planner` built once, as the
 service does. Moves are judged by :class:`~recommender.pathways.CoverageJudge`
-until the transition model is wired in.
+(as the service does). ``python -m bench`` calls :func:`time_plans` and
+:func:`time_stepping` for its rows.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import itertools
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -67,28 +69,50 @@ def _learners(catalog: Catalog, limit: int) -> list[tuple[str, LearnerProfile]]:
     return [(r, role_profile(catalog, r)) for r in sorted(catalog.roles)[:limit]]
 
 
-def bench_plans(catalog: Catalog, limit: int, table: Table) -> None:
+def time_plans(catalog: Catalog, limit: int) -> dict[Objective, list[float]]:
+    """Seconds of each plan, per objective, for up to ``limit`` learners toward a
+    hard-to-fill role other than their own (round-robin)."""
     planner = Planner(catalog)
     targets = sorted(r.id for r in catalog.roles.values() if r.hard_to_fill) or sorted(
         catalog.roles
     )
-    learners = _learners(catalog, limit)
     pairs = []
     cycle = itertools.cycle(targets)
-    for _, profile in learners:
+    for _, profile in _learners(catalog, limit):
         target = next(cycle)
         if target == profile.role_id:
             target = next(cycle)
         pairs.append((profile, target))
-    for objective in Objective:
-        times = [_timed(lambda p=p, t=t, o=objective: planner.plan(p, t, o)) for p, t in pairs]
-        kind = "employee" if catalog.employees else "role profile"
+    return {
+        objective: [_timed(lambda p=p, t=t, o=objective: planner.plan(p, t, o)) for p, t in pairs]
+        for objective in Objective
+    }
+
+
+def bench_plans(catalog: Catalog, limit: int, table: Table) -> None:
+    kind = "employee" if catalog.employees else "role profile"
+    for objective, times in time_plans(catalog, limit).items():
         table.add_row(
             f"plan {kind} -> role ({objective})", str(len(times)), *_ms(times), "50 ms median"
         )
 
 
-def bench_stepping(catalog: Catalog, table: Table, sample: int) -> None:
+@dataclass(frozen=True)
+class Stepping:
+    """What :func:`time_stepping` measured."""
+
+    graph: nx.DiGraph  # the weighted role graph of viable moves
+    build_s: float  # judging every move, building the graph
+    total_s: float  # build plus all-pairs shortest paths (networkx)
+    reachable: int  # ordered pairs with a path
+    pairs: int  # ordered pairs of distinct roles
+    picked: list[tuple[str, str]]  # the reachable pairs whose single paths were timed
+    path_times: list[float]  # seconds of each picked path with per-hop plans
+
+
+def time_stepping(catalog: Catalog, sample: int) -> Stepping:
+    """Build the stepping-stone graph, find paths between all pairs of roles, then time
+    ``sample`` single paths with their per-hop plans."""
     judge = CoverageJudge(catalog)
     start = time.perf_counter()
     stones = SteppingStones.build(catalog, judge)
@@ -96,28 +120,34 @@ def bench_stepping(catalog: Catalog, table: Table, sample: int) -> None:
     routes = dict(nx.all_pairs_dijkstra_path(stones.graph, weight="weight"))
     total = time.perf_counter() - start
     n = len(catalog.roles)
-    connected = sum(len(found) - 1 for found in routes.values())
+    reachable = sorted((a, b) for a, found in routes.items() for b in found if a != b)
+    picked = reachable[:: max(1, len(reachable) // sample)][:sample]
+    times = [_timed(lambda a=a, b=b: stones.shortest_path(a, b)) for a, b in picked]
+    return Stepping(stones.graph, built, total, len(reachable), n * (n - 1), picked, times)
+
+
+def bench_stepping(catalog: Catalog, table: Table, sample: int) -> None:
+    found = time_stepping(catalog, sample)
     table.add_row(
-        f"build role graph ({stones.graph.number_of_edges()} viable edges)",
+        f"build role graph ({found.graph.number_of_edges()} viable edges)",
         "1",
-        f"{built * 1e3:.0f}",
+        f"{found.build_s * 1e3:.0f}",
         "",
         "",
         "",
     )
     table.add_row(
-        f"all-pairs paths, incl. build ({connected} of {n * (n - 1)} pairs reachable)",
+        f"all-pairs paths, incl. build ({found.reachable} of {found.pairs} pairs reachable)",
         "1",
-        f"{total * 1e3:.0f}",
+        f"{found.total_s * 1e3:.0f}",
         "",
         "",
         "10 s",
     )
-    reachable = sorted((a, b) for a, found in routes.items() for b in found if a != b)
-    picked = reachable[:: max(1, len(reachable) // sample)][:sample]
-    times = [_timed(lambda a=a, b=b: stones.shortest_path(a, b)) for a, b in picked]
-    if times:
-        table.add_row("one path with per-hop plans", str(len(times)), *_ms(times), "")
+    if found.path_times:
+        table.add_row(
+            "one path with per-hop plans", str(len(found.path_times)), *_ms(found.path_times), ""
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

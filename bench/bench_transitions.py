@@ -8,6 +8,7 @@ timings include Python start-up, loading O*NET, the model and, when cold, the en
 The load average is printed beside each timing: the machine is shared, and a busy host
 can slow a run twofold.
 Targets: cold < 120 s, warm < 20 s (2-core machine).
+``python -m bench`` calls :func:`run` for its transitions row.
 """
 
 from __future__ import annotations
@@ -16,19 +17,23 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RESKILL = REPO / ".venv" / "bin" / "reskill"
+#: This checkout's ``reskill``, run by the interpreter running the benchmark.
+RESKILL = [sys.executable, "-m", "recommender.cli"]
 
 
 def run(onet: Path, cache: Path, out: Path) -> float:
+    """Seconds of one ``reskill transitions`` process over ``onet`` with the cache ``cache``."""
     start = time.perf_counter()
-    subprocess.run(
+    path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+    done = subprocess.run(
         [
-            str(RESKILL),
+            *RESKILL,
             "transitions",
             "--onet",
             str(onet),
@@ -39,10 +44,17 @@ def run(onet: Path, cache: Path, out: Path) -> float:
             "--cache-dir",
             str(cache),
         ],
-        check=True,
         capture_output=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+        text=True,
+        env={
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "PYTHONPATH": path,
+        },
     )
+    if done.returncode:
+        raise RuntimeError(f"reskill transitions exited {done.returncode}:\n{done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
