@@ -38,12 +38,14 @@ from api.settings import Settings
 from api.state import freeze_heap, logged_progress, prepare_opportunities
 from api.watch import VersionWatcher
 from recommender import __version__
-from recommender.database import WalCheckpointer, open_database
+from recommender.database import WalCheckpointer, database_vectors, open_database
 from recommender.database import onet_titles as read_onet_titles
 from recommender.service import Recommender
 from recommender.titles.occupations import TitledOccupation
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from recommender.embeddings import Encoder
 
 # A child of uvicorn's logger, so `reskill serve` prints it with the server's own lines.
@@ -51,17 +53,35 @@ log = logging.getLogger("uvicorn.error.reskill")
 
 
 @functools.lru_cache(maxsize=4)
-def _encoder(model: Path | None, cache: Path | None) -> Encoder:
+def _model(model: Path | None) -> Encoder:
     """One loaded model per process, whatever the number of apps (tests build many)."""
-    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+    from recommender.embeddings import SentenceTransformerEncoder
 
-    encoder = SentenceTransformerEncoder(None if model is None else str(model))
-    return encoder if cache is None else CachedEncoder(encoder, EmbeddingCache(cache))
+    return SentenceTransformerEncoder(None if model is None else str(model))
 
 
-def service_encoder(settings: Settings) -> Encoder | None:
-    """The sentence-transformers encoder the settings ask for, or None when embeddings are off."""
-    return _encoder(settings.model, settings.embedding_cache) if settings.embeddings else None
+@functools.lru_cache(maxsize=4)
+def _disk_cached(model: Path | None, cache: Path) -> Encoder:
+    from recommender.embeddings import CachedEncoder, EmbeddingCache
+
+    return CachedEncoder(_model(model), EmbeddingCache(cache))
+
+
+def service_encoder(settings: Settings, engine: sa.Engine | None = None) -> Encoder | None:
+    """The sentence-transformers encoder the settings ask for, or None when embeddings are off.
+
+    With ``engine`` (the service's database) its vectors are the database's
+    ``text_vectors``, shared by every worker and replica; without one, the on-disk cache
+    of ``embedding_cache`` (if set)."""
+    if not settings.embeddings:
+        return None
+    if engine is not None:
+        from recommender.embeddings import CachedEncoder
+
+        return CachedEncoder(_model(settings.model), database_vectors(engine))
+    if settings.embedding_cache is None:
+        return _model(settings.model)
+    return _disk_cached(settings.model, settings.embedding_cache)
 
 
 def onet_titles(settings: Settings) -> tuple[TitledOccupation, ...]:
@@ -84,7 +104,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine,
-            encoder=service_encoder(settings),
+            encoder=service_encoder(settings, app.state.engine),
             onet_titles=onet_titles(settings),
             answer_bytes=settings.answer_bytes,
         )
