@@ -1,6 +1,8 @@
 """`create_app(settings)`: the FastAPI application.
 
-The lifespan loads the Recommender once, at the database's current data version, and
+The lifespan loads the Recommender once, at the database's current data version, makes it
+ready (:func:`api.state.make_ready`: vectors and first pages loaded from the database when
+that version was prepared, else prepared into it by the first worker to take its lock), and
 starts the :class:`~api.watch.VersionWatcher` that keeps it there (changes made by other
 workers, replicas or the command line are loaded and swapped in within a second or two);
 it stops the watcher on shutdown. Each worker process runs its own lifespan.
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ from api.routers import (
     text,
 )
 from api.settings import Settings
-from api.state import freeze_heap, logged_progress, prepare_opportunities
+from api.state import freeze_heap, make_ready
 from api.watch import VersionWatcher
 from recommender import __version__
 from recommender.database import WalCheckpointer, database_vectors, open_database
@@ -110,10 +111,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         )
         loop = asyncio.get_running_loop()
         log.info("event loop: %s (%s)", type(loop).__module__.split(".")[0], type(loop).__name__)
-        if settings.warm_up:
-            _warm(app.state.recommender)
-        if settings.prepare_opportunities:
-            prepare_opportunities(app.state.recommender, settings)
+        make_ready(app.state.recommender, settings)
         if settings.request_threads is not None:
             _set_torch_threads(settings.request_threads)
         # Few worker threads: on two cores more threads only fight over the GIL and the
@@ -167,13 +165,6 @@ def _version_watcher(app: FastAPI, settings: Settings) -> VersionWatcher | None:
     watcher = VersionWatcher(app, settings.version_poll_seconds)
     watcher.start()
     return watcher
-
-
-def _warm(service: Recommender) -> None:
-    """Build the indexes before the first request, logging progress of the profile embedding."""
-    started = time.perf_counter()
-    service.warm(logged_progress("embedding profiles"))
-    log.info("ready in %.1f s", time.perf_counter() - started)
 
 
 def _set_torch_threads(threads: int) -> None:
