@@ -116,5 +116,3 @@ class PathwayOut(Schema):
             stepping_stones=[RolePathOut.from_domain(p) for p in answer.paths],
             stepping_stones_note=answer.note,
         )
-
-

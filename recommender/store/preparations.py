@@ -232,7 +232,9 @@ def forget_before(engine: sa.Engine, version: int) -> int:
     """Delete the pages and preparations of every version older than ``version`` (no
     worker loads them again: workers load the current version); return the pages deleted."""
     with write_transaction(engine) as conn:
-        pages = conn.execute(sa.delete(prepared_answers).where(prepared_answers.c.version < version))
+        pages = conn.execute(
+            sa.delete(prepared_answers).where(prepared_answers.c.version < version)
+        )
         conn.execute(sa.delete(preparations).where(preparations.c.version < version))
     return int(pages.rowcount)
 
@@ -273,7 +275,9 @@ def store_pages(engine: sa.Engine, version: int, pages: Sequence[tuple[str, date
             if e in present
         ]
         for start in range(0, len(rows), _PAGE_ROWS):
-            insert = _dialect_insert(conn, prepared_answers).values(rows[start : start + _PAGE_ROWS])
+            insert = _dialect_insert(conn, prepared_answers).values(
+                rows[start : start + _PAGE_ROWS]
+            )
             conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=[prepared_answers.c.version, prepared_answers.c.employee_id],
