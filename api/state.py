@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request
 from api.rendered import pages_of, render_prepared
 from api.settings import Settings
 from recommender.embeddings import CachedEncoder
-from recommender.preparation import Turn, is_prepared, prepare, prepared_pages, preparation_turn
+from recommender.preparation import Turn, is_prepared, preparation_turn, prepare, prepared_pages
 from recommender.service import Recommender
 
 __all__ = [

@@ -46,7 +46,7 @@ import sqlalchemy as sa
 
 from recommender.embeddings import FloatMatrix
 from recommender.store.engine import write_transaction
-from recommender.store.schema import employees, prepared_answers, preparations, text_vectors
+from recommender.store.schema import employees, preparations, prepared_answers, text_vectors
 from recommender.store.vectors import CHUNK, INSERT_ROWS, STORED, text_hash
 
 __all__ = [
