@@ -130,8 +130,8 @@ class VersionWatcher:
         first), and a worker starting on it loads instead of preparing."""
         was, service.data_version = service.data_version, version
         carried = -1
-        if was is not None and self.app.state.settings.prepare_opportunities:
-            carried = carry_preparation(self.app.state.engine, was, version)
+        if self.app.state.settings.prepare_opportunities:
+            carried = carry_preparation(self.app.state.engine, service)
         log.info(
             "serving data version %d (was %s), catalogue unchanged, checked in %.2f s%s",
             version,

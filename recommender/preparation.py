@@ -13,7 +13,10 @@ worker whether to load, to prepare, or (another preparer still busy) to serve wi
 For the :class:`~recommender.service.Recommender`'s data version, under
 :func:`~recommender.store.preparations.claim` (the caller holds it):
 
-1. records the preparation (``preparations``, ``finished_at`` empty);
+1. copies the last finished preparation if it was made from the same catalogue (a data
+   version that only moved for a key created or revoked answers the same; see
+   :func:`catalogue_fingerprint`), else records the preparation (``preparations``,
+   ``finished_at`` empty);
 2. encodes every rankable person's profile text not yet in ``text_vectors``, in batches of
    fixed composition (the distinct texts sorted, cut every ``batch_size``), one transaction
    per batch;
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,8 +45,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from recommender import __version__
 from recommender.candidates.index import CandidateIndex, profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.catalog import Catalog
 from recommender.embeddings import CachedEncoder
 from recommender.errors import InvalidInput
 from recommender.pages import pack, render
@@ -72,6 +78,7 @@ __all__ = [
     "is_prepared",
     "prepared_pages",
     "carry_preparation",
+    "catalogue_fingerprint",
     "claim",
 ]
 
@@ -174,12 +181,15 @@ def prepare(
     if service.data_version is None:
         raise InvalidInput("only data loaded from a database, at a data version, is prepared")
     run = _Run(engine, service, service.data_version, batch_size, today or date.today(), progress)
+    fingerprint = catalogue_fingerprint(service.catalog)
     try:
         run.check()
         eligible = CandidateIndex.eligible_ids(service.catalog)
+        carry(engine, run.version, fingerprint)  # the same catalogue prepared before: copied
         row = begin(engine, run.version, len(eligible))
         _vectors(run, eligible)
         if row.finished and stored_people(engine, run.version, run.today) >= set(eligible):
+            forget_before(engine, run.version)
             return Prepared(run.version, row.people, run.vectors, 0, True)  # nothing to do
         run.check()
         _indexes(service)
@@ -188,7 +198,7 @@ def prepare(
     except _Superseded:
         people = len(stored_people(engine, run.version, run.today))
         return Prepared(run.version, people, run.vectors, run.pages, False, superseded=True)
-    people = finish(engine, run.version)
+    people = finish(engine, run.version, fingerprint)
     forget_before(engine, run.version)
     return Prepared(run.version, people, run.vectors, run.pages, True)
 
@@ -328,9 +338,35 @@ def prepared_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple
     yield from read_pages(engine, version, day)
 
 
-def carry_preparation(engine: sa.Engine, old: int, new: int) -> int:
-    """``new`` answers as ``old`` did (only keys, or nothing the catalogue holds, changed):
-    copy ``old``'s finished preparation to ``new`` unless someone prepares or prepared it.
-    Returns the pages copied, or -1 when nothing was copied."""
-    with claim(engine, new) as mine:
-        return carry(engine, old, new) if mine else -1
+def carry_preparation(engine: sa.Engine, service: Recommender) -> int:
+    """Copy the last finished preparation to ``service``'s data version if it was prepared
+    from the same catalogue (only keys, or nothing the answers read, changed since) and
+    nobody prepares or prepared this version; returns the pages copied, or -1."""
+    if service.data_version is None:
+        return -1
+    with claim(engine, service.data_version) as mine:
+        if not mine:
+            return -1
+        return carry(engine, service.data_version, catalogue_fingerprint(service.catalog))
+
+
+def catalogue_fingerprint(catalog: Catalog) -> str:
+    """A SHA-256 of everything in ``catalog`` (roles, skills, courses, employees) and of this
+    code's version: two data versions with the same fingerprint have the same answers.
+
+    Examples
+    --------
+    >>> catalogue_fingerprint(Catalog()) == catalogue_fingerprint(Catalog())
+    True
+    """
+    digest = hashlib.sha256(f"reskill {__version__}\n".encode())
+    for kind, entities in (
+        ("skills", catalog.skills),
+        ("roles", catalog.roles),
+        ("courses", catalog.courses),
+        ("employees", catalog.employees),
+    ):
+        digest.update(f"{kind}\t{len(entities)}\n".encode())
+        for key in sorted(entities):
+            digest.update(repr(entities[key]).encode("utf-8", "backslashreplace") + b"\n")
+    return digest.hexdigest()

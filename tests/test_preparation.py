@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from recommender.access import Role
 from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.pages import render, unpack
 from recommender.preparation import Prepared, Progress, claim, is_prepared, prepare
-from recommender.store import make_engine, schema, write_transaction
+from recommender.store import delete_employee, make_engine, schema, write_transaction
+from recommender.store.access import create_key
 from recommender.store.preparations import preparation, store_pages
 from recommender.store.vectors import text_hash
 from recommender.store.versions import bump, current
@@ -227,3 +229,21 @@ def test_the_vector_of_each_profile_is_stored_once_under_its_hash(engine: sa.Eng
             ).scalars()
         )
     assert profiles <= stored and outcome.vectors_encoded == len(profiles)
+
+
+def test_a_version_that_moved_only_for_a_key_copies_the_last_preparation(
+    engine: sa.Engine, database_url: str
+) -> None:
+    first = run(engine)
+    before = prepared_rows(database_url)["prepared_answers"]
+    create_key(engine, Role.TALENT)  # bumps the data version; no answer changes
+    carried = run(engine)
+    assert carried.version == first.version + 1 and carried.finished
+    assert (carried.pages_rendered, carried.vectors_encoded) == (0, 0)
+    after = prepared_rows(database_url)["prepared_answers"]
+    assert [r[1:] for r in after] == [r[1:] for r in before]  # the same pages, copied
+    assert {r[0] for r in after} == {carried.version}  # the old version's went
+    # A change to the data is prepared anew (a leaver: one page fewer).
+    assert delete_employee(engine, after[0][1])
+    changed = run(engine)
+    assert changed.pages_rendered == changed.people == carried.people - 1

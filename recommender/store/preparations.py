@@ -46,11 +46,18 @@ import sqlalchemy as sa
 
 from recommender.embeddings import FloatMatrix
 from recommender.store.engine import write_transaction
-from recommender.store.schema import employees, preparations, prepared_answers, text_vectors
+from recommender.store.schema import (
+    employees,
+    preparations,
+    prepared_answers,
+    settings,
+    text_vectors,
+)
 from recommender.store.vectors import CHUNK, INSERT_ROWS, STORED, text_hash
 
 __all__ = [
     "PREPARE_LOCK",
+    "FINGERPRINT_SETTING",
     "PreparationRow",
     "claim",
     "preparation",
@@ -64,6 +71,11 @@ __all__ = [
     "forget_before",
 ]
 
+#: The ``reskill_settings`` row naming the last finished preparation and the fingerprint of
+#: the catalogue it was prepared from (``"<version>:<sha256>"``): a later data version with
+#: the same fingerprint (a key was created, say) answers the same, so its preparation is
+#: copied (:func:`carry`) instead of computed.
+FINGERPRINT_SETTING = "prepared_fingerprint"
 #: The first key of the PostgreSQL advisory lock of a preparation ("RSKP"); the second is
 #: the data version.
 PREPARE_LOCK = 0x52534B50
@@ -212,8 +224,9 @@ def begin(engine: sa.Engine, version: int, people: int) -> PreparationRow:
     return row
 
 
-def finish(engine: sa.Engine, version: int) -> int:
-    """Mark ``version`` prepared now, counting its stored pages; return the count."""
+def finish(engine: sa.Engine, version: int, fingerprint: str) -> int:
+    """Mark ``version`` prepared now, counting its stored pages, and record the fingerprint
+    of the catalogue it was prepared from (:data:`FINGERPRINT_SETTING`); return the count."""
     with write_transaction(engine) as conn:
         people = conn.execute(
             sa.select(sa.func.count())
@@ -225,7 +238,29 @@ def finish(engine: sa.Engine, version: int) -> int:
             .where(preparations.c.version == version)
             .values(finished_at=datetime.now(UTC), people=int(people))
         )
+        _record(conn, version, fingerprint)
     return int(people)
+
+
+def _record(conn: sa.Connection, version: int, fingerprint: str) -> None:
+    insert = _dialect_insert(conn, settings).values(
+        name=FINGERPRINT_SETTING, value=f"{version}:{fingerprint}"
+    )
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[settings.c.name], set_={"value": insert.excluded.value}
+        )
+    )
+
+
+def _recorded(conn: sa.Connection) -> tuple[int, str] | None:
+    value = conn.execute(
+        sa.select(settings.c.value).where(settings.c.name == FINGERPRINT_SETTING)
+    ).scalar_one_or_none()
+    if value is None:
+        return None
+    version, _, fingerprint = str(value).partition(":")
+    return int(version), fingerprint
 
 
 def forget_before(engine: sa.Engine, version: int) -> int:
@@ -297,11 +332,16 @@ def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str
             yield str(employee_id), bytes(body)
 
 
-def carry(engine: sa.Engine, old: int, new: int) -> int:
-    """Copy the finished preparation of ``old`` to ``new`` (the same answers: only keys, or
-    nothing the catalogue holds, changed between them) and mark ``new`` finished; returns
-    the pages copied, or -1 when ``old`` is not finished or ``new`` is already begun."""
+def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
+    """Copy the last finished preparation to ``new`` when it was prepared from the catalogue
+    ``fingerprint`` stands for (only keys, or nothing the answers read, changed since), and
+    mark ``new`` finished; returns the pages copied, or -1 when nothing was copied (no such
+    preparation, or ``new`` already begun). Hold :func:`claim` of ``new``."""
     with write_transaction(engine) as conn:
+        recorded = _recorded(conn)
+        if recorded is None or recorded[1] != fingerprint or recorded[0] == new:
+            return -1
+        old = recorded[0]
         was, now = preparation(conn, old), preparation(conn, new)
         if was is None or not was.finished or now is not None:
             return -1
@@ -310,17 +350,23 @@ def carry(engine: sa.Engine, old: int, new: int) -> int:
             prepared_answers.c.version == old,
             prepared_answers.c.employee_id.in_(sa.select(employees.c.id)),
         )
-        copied = conn.execute(
+        conn.execute(
             sa.insert(prepared_answers).from_select(
                 ["version", "employee_id", "day", "body"], source
             )
-        ).rowcount
+        )
+        copied = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(prepared_answers)
+            .where(prepared_answers.c.version == new)
+        ).scalar_one()
         stamp = datetime.now(UTC)
         conn.execute(
             sa.insert(preparations).values(
                 version=new, started_at=stamp, finished_at=stamp, people=int(copied)
             )
         )
+        _record(conn, new, fingerprint)
     return int(copied)
 
 
