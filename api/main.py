@@ -72,14 +72,16 @@ def service_encoder(settings: Settings, engine: sa.Engine | None = None) -> Enco
     """The sentence-transformers encoder the settings ask for, or None when embeddings are off.
 
     With ``engine`` (the service's database) its vectors are the database's
-    ``text_vectors``, shared by every worker and replica; without one, the on-disk cache
-    of ``embedding_cache`` (if set)."""
+    ``text_vectors``, shared by every worker and replica, with the on-disk cache of
+    ``embedding_cache`` (if set) as this machine's second tier; without one, that on-disk
+    cache alone."""
     if not settings.embeddings:
         return None
     if engine is not None:
-        from recommender.embeddings import CachedEncoder
+        from recommender.embeddings import CachedEncoder, EmbeddingCache
 
-        return CachedEncoder(_model(settings.model), database_vectors(engine))
+        local = None if settings.embedding_cache is None else EmbeddingCache(settings.embedding_cache)
+        return CachedEncoder(_model(settings.model), database_vectors(engine, local=local))
     if settings.embedding_cache is None:
         return _model(settings.model)
     return _disk_cached(settings.model, settings.embedding_cache)

@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from api.rendered import pages_of, render_prepared
 from api.settings import Settings
 from recommender.embeddings import CachedEncoder
+from recommender.erasure import purge_leavers
 from recommender.preparation import Turn, is_prepared, preparation_turn, prepare, prepared_pages
 from recommender.service import Recommender
 
@@ -60,6 +61,9 @@ def swap_into(app: FastAPI, new: Recommender, started: float | None = None) -> N
     line: its data version and the seconds since ``started`` (a :func:`time.perf_counter`
     reading: when its loading began; default now).
 
+    Swapping also deletes, from the encoder's caches, the vectors of people the new data
+    no longer holds (the machine-local tier too: erased or removed through any worker).
+
     If getting ready fails, ``new`` is swapped in all the same (it builds what it lacks on
     first use) and the error propagates: the data already changed, so the old one
     must not keep answering.
@@ -71,6 +75,8 @@ def swap_into(app: FastAPI, new: Recommender, started: float | None = None) -> N
         make_ready(new, settings)
     finally:
         app.state.recommender = new
+        if old is not None and isinstance(new.encoder, CachedEncoder):
+            purge_leavers(new.encoder, old.catalog, new.catalog)
         if settings.freeze_gc:
             freeze_heap()
         log.info(

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from recommender.access import Principal
+from recommender.embeddings import VectorCache
 from recommender.store import load_protected_attributes, make_engine, upgrade
 from recommender.store.access import find_principal
 from recommender.store.engine import WalCheckpointer
@@ -73,7 +74,9 @@ def reachable(engine: sa.Engine) -> bool:
     return True
 
 
-def database_vectors(engine: sa.Engine) -> DatabaseEmbeddingCache:
-    """The vectors every worker shares, in the database's ``text_vectors`` (see
-    :mod:`recommender.store.vectors`)."""
-    return DatabaseEmbeddingCache(engine)
+def database_vectors(
+    engine: sa.Engine, *, local: VectorCache | None = None
+) -> DatabaseEmbeddingCache:
+    """The vectors every worker shares, in the database's ``text_vectors``, with ``local``
+    (an on-disk cache) as this machine's second tier (see :mod:`recommender.store.vectors`)."""
+    return DatabaseEmbeddingCache(engine, local=local)

@@ -48,7 +48,13 @@ from recommender.store.erasures import forget_person, record_erasure, scrub_sqli
 from recommender.store.vectors import forget_texts
 from recommender.store.versions import bump
 
-__all__ = ["ErasureReceipt", "erase_employee", "without_employee", "purge_profiles"]
+__all__ = [
+    "ErasureReceipt",
+    "erase_employee",
+    "without_employee",
+    "purge_profiles",
+    "purge_leavers",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +169,19 @@ def purge_profiles(cache: CachedEncoder | None, texts: Iterable[str]) -> int:
     if cache is None:
         return 0
     return cache.cache.delete(cache.name, sorted(set(texts)))
+
+
+def purge_leavers(cache: CachedEncoder | None, old: Catalog, new: Catalog) -> int:
+    """Delete from ``cache`` the profile vectors of everyone in ``old`` but not in ``new``
+    (erased or removed, by this process or another); return how many it held.
+
+    A worker calls it when it swaps ``new`` in, so that a machine-local tier of the
+    database's vectors forgets people erased through another machine too."""
+    if cache is None:
+        return 0
+    gone = [e for i, e in old.employees.items() if i not in new.employees]
+    texts = {profile_text(old, e) for e in gone} | {e.profile for e in gone if e.profile.strip()}
+    return purge_profiles(cache, texts) if texts else 0
 
 
 def without_employee(catalog: Catalog, employee_id: str) -> Catalog:

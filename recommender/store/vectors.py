@@ -39,7 +39,7 @@ from typing import TypeVar
 import numpy as np
 import sqlalchemy as sa
 
-from recommender.embeddings import FloatMatrix
+from recommender.embeddings import FloatMatrix, VectorCache
 from recommender.store.engine import write_transaction
 from recommender.store.schema import text_vectors
 
@@ -89,10 +89,18 @@ class DatabaseEmbeddingCache:
     ----------
     engine : sqlalchemy.Engine
         A migrated database (schema revision 0005 or later).
+    local : VectorCache, optional
+        A machine-local second tier (the on-disk
+        :class:`~recommender.embeddings.EmbeddingCache`): texts the database lacks are looked
+        up there (and what is found is stored in the database for everyone), vectors are
+        stored in both, and deleted from both. It spares a fresh database the encoding of
+        texts this machine already encoded for another one (tests, a second installation);
+        the database stays the one every worker reads.
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, local: VectorCache | None = None) -> None:
         self.engine = engine
+        self.local = local
 
     @staticmethod
     def key(text: str) -> str:
@@ -111,10 +119,31 @@ class DatabaseEmbeddingCache:
                 )
                 for key, blob in conn.execute(query):
                     found[str(key)] = np.frombuffer(bytes(blob), dtype=STORED).astype(np.float32)
-        return {i: found[k] for i, k in enumerate(keys) if k in found}
+        held = {i: found[k] for i, k in enumerate(keys) if k in found}
+        if self.local is not None and len(held) < len(texts):
+            held.update(self._from_local(model_name, texts, held))
+        return held
+
+    def _from_local(
+        self, model_name: str, texts: Sequence[str], held: dict[int, FloatMatrix]
+    ) -> dict[int, FloatMatrix]:
+        """The vectors of the local tier for texts the database lacks, stored in the database."""
+        assert self.local is not None
+        asked = [i for i in range(len(texts)) if i not in held]
+        found = self.local.get(model_name, [texts[i] for i in asked])
+        if not found:
+            return {}
+        self._store(model_name, [texts[asked[j]] for j in found], np.stack(list(found.values())))
+        return {asked[j]: vector for j, vector in found.items()}
 
     def put(self, model_name: str, texts: Sequence[str], vectors: FloatMatrix) -> None:
-        """Store ``vectors[i]`` for ``texts[i]`` in one transaction; stored keys are kept."""
+        """Store ``vectors[i]`` for ``texts[i]`` in one transaction (and in the local tier);
+        stored keys are kept."""
+        self._store(model_name, texts, vectors)
+        if self.local is not None:
+            self.local.put(model_name, texts, vectors)
+
+    def _store(self, model_name: str, texts: Sequence[str], vectors: FloatMatrix) -> None:
         rows = {
             text_hash(t): {
                 "model": model_name,
@@ -131,7 +160,8 @@ class DatabaseEmbeddingCache:
                 conn.execute(_insert(conn).values(list(chunk)))
 
     def delete(self, model_name: str, texts: Sequence[str]) -> int:
-        """Remove the vectors of ``texts`` under ``model_name``; return how many were held."""
+        """Remove the vectors of ``texts`` under ``model_name`` (from the local tier too);
+        return how many the database and the local tier held."""
         keys = sorted({text_hash(t) for t in texts})
         deleted = 0
         with write_transaction(self.engine) as conn:
@@ -140,9 +170,12 @@ class DatabaseEmbeddingCache:
                     text_vectors.c.model == model_name, text_vectors.c.text_hash.in_(chunk)
                 )
                 deleted += int(conn.execute(query).rowcount)
+        if self.local is not None:
+            deleted += self.local.delete(model_name, texts)
         return deleted
 
     def __len__(self) -> int:
+        """Vectors in the database (the local tier not counted)."""
         with self.engine.connect() as conn:
             count = conn.execute(sa.select(sa.func.count()).select_from(text_vectors)).scalar()
         return int(count or 0)

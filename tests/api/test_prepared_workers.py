@@ -27,13 +27,13 @@ from api.watch import VersionWatcher
 from recommender.access import Role
 from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
-from recommender.embeddings import CachedEncoder
+from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.pages import unpack
 from recommender.preparation import claim, is_prepared, prepare
 from recommender.service import Recommender
 from recommender.store import make_engine, schema
 from recommender.store.access import create_key
-from recommender.store.vectors import text_hash
+from recommender.store.vectors import DatabaseEmbeddingCache, text_hash
 from recommender.store.versions import current
 from tests.small_org import hashing_service, load, small_org
 
@@ -224,3 +224,28 @@ def test_an_erasure_takes_the_persons_pages_and_vector_and_prepares_the_rest(
     assert {p.version for p in pages} == {version}
     erased = profile_text(service.catalog, service.catalog.employees[person])
     assert text_hash(erased) not in hashes
+
+
+def test_a_worker_following_an_erasure_made_elsewhere_forgets_the_vector_on_its_machine(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    """Each machine may keep a local tier of the database's vectors (the on-disk cache):
+    a worker swapping to data without a person deletes their vector from its own tier."""
+    admin = {"X-API-Key": create_key(engine, Role.ADMIN).token}
+    disk = EmbeddingCache(tmp_path / "this machine")
+    service = hashing_service(engine)
+    service.encoder = CachedEncoder(HashingEncoder(64), DatabaseEmbeddingCache(engine, local=disk))
+    person = CandidateIndex.eligible_ids(service.catalog)[2]
+    text = profile_text(service.catalog, service.catalog.employees[person])
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        embeddings=False,
+        version_poll_seconds=0,
+    )
+    with TestClient(create_app(settings, recommender=service)) as here, worker(engine) as there:
+        served(here).candidate_index  # noqa: B018 - the profiles encoded, kept on this disk
+        assert disk.get("hashing-64", [text])
+        assert there.delete(f"/v1/employees/{person}", headers=admin).status_code == 204
+        assert VersionWatcher(here.app).check()  # this worker follows the erasure
+        assert disk.get("hashing-64", [text]) == {}
+        assert len(disk) > 0  # the others' vectors stay

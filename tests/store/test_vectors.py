@@ -4,12 +4,13 @@ Every test runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from recommender.embeddings import CachedEncoder, HashingEncoder
+from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.store import make_engine, schema, upgrade, write_transaction
 from recommender.store.vectors import (
     CHUNK,
@@ -103,3 +104,20 @@ def test_erasure_deletes_a_text_under_every_model_in_the_callers_transaction(
         assert forget_texts(conn, ["gone", ""]) == 2
     assert cache.get("m1", ["gone", "kept"]).keys() == {1}
     assert cache.delete("m2", ["kept", "never stored"]) == 1 and len(cache) == 1
+
+
+def test_a_local_tier_fills_a_fresh_database_and_forgets_with_it(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    """The on-disk cache of a machine that encoded the texts for another database spares
+    this one the encoding; what the database lacks is copied into it for every worker."""
+    disk = EmbeddingCache(tmp_path / "vectors")
+    disk.put("m", ["known text"], np.full((1, 4), 0.5, dtype=np.float32))
+    cache = DatabaseEmbeddingCache(engine, local=disk)
+    found = cache.get("m", ["known text", "new text"])
+    assert list(found) == [0] and len(cache) == 1  # copied into the database
+    assert DatabaseEmbeddingCache(engine).get("m", ["known text"]).keys() == {0}
+    cache.put("m", ["new text"], np.ones((1, 4), dtype=np.float32))
+    assert len(disk) == 2 and len(cache) == 2  # stored in both
+    assert cache.delete("m", ["known text"]) == 2  # one row, one file entry
+    assert cache.get("m", ["known text"]) == {} and len(disk) == 1
