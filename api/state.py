@@ -118,7 +118,16 @@ def make_ready(service: Recommender, settings: Settings) -> None:
         if settings.prepare_opportunities:
             prepare_opportunities(service, settings)
         return
-    with preparation_turn(engine, version, wait=settings.prepare_wait_seconds) as turn:
+
+    def waiting() -> None:
+        log.info(
+            "data version %d is being prepared by another process; waiting for it (%.0f s at most)",
+            version,
+            settings.prepare_wait_seconds,
+        )
+
+    wait = settings.prepare_wait_seconds
+    with preparation_turn(engine, version, wait=wait, waiting=waiting) as turn:
         if turn is Turn.MINE:
             _prepare_into_database(service, settings)
     if settings.warm_up:

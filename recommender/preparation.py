@@ -306,15 +306,18 @@ def preparation_turn(
     wait: float,
     poll: float = 0.5,
     sleep: Callable[[float], object] = time.sleep,
+    waiting: Callable[[], object] | None = None,
 ) -> Iterator[Turn]:
     """Whether a worker on ``version`` loads it (:attr:`Turn.PREPARED`), prepares it
     (:attr:`Turn.MINE`: the lock is held until the ``with`` block ends) or, another
     preparer still busy after ``wait`` seconds, serves without (:attr:`Turn.BUSY`).
 
-    While another process prepares, this one polls every ``poll`` seconds; should that
-    preparer die, its lock goes with it and this worker takes over.
+    While another process prepares, this one polls every ``poll`` seconds (``waiting()`` is
+    called once, when the wait begins); should that preparer die, its lock goes with it and
+    this worker takes over.
     """
     deadline = time.monotonic() + wait
+    told = False
     while True:
         if is_prepared(engine, version):
             yield Turn.PREPARED
@@ -329,6 +332,9 @@ def preparation_turn(
         if time.monotonic() >= deadline:
             yield Turn.BUSY
             return
+        if waiting is not None and not told:
+            waiting()
+            told = True
         sleep(poll)
 
 
