@@ -161,7 +161,8 @@ def prepare_dataset(directory: Path, n: int, seed: int) -> Path:
 
 
 def embed_profiles(database_url: str) -> tuple[float, int]:
-    """Fill the embedding cache for every profile; returns (seconds, profiles encoded now)."""
+    """Fill the database's vectors (and this machine's on-disk tier) for every profile;
+    returns (seconds, profiles encoded now)."""
     from api.main import service_encoder
     from api.settings import Settings
     from recommender.embeddings import CachedEncoder
@@ -169,7 +170,7 @@ def embed_profiles(database_url: str) -> tuple[float, int]:
     from recommender.store import make_engine
 
     engine = make_engine(database_url)
-    encoder = service_encoder(Settings(database_url=database_url))
+    encoder = service_encoder(Settings(database_url=database_url), engine)
     service = Recommender.from_engine(engine, encoder=encoder)
     last = [0.0]
 

@@ -238,7 +238,9 @@ def finish(engine: sa.Engine, version: int, fingerprint: str) -> int:
             .where(preparations.c.version == version)
             .values(finished_at=datetime.now(UTC), people=int(people))
         )
-        _record(conn, version, fingerprint)
+        recorded = _recorded(conn)
+        if recorded is None or recorded[0] <= version:  # a late finish never hides a newer one
+            _record(conn, version, fingerprint)
     return int(people)
 
 
