@@ -108,8 +108,8 @@ def make_ready(service: Recommender, settings: Settings) -> None:
       worker serves without the pages (each first page planned on request) and its
       version watcher loads them once the preparation finishes (:func:`load_when_prepared`).
 
-    Data not from a database (a Recommender handed to :func:`api.main.create_app`) is
-    prepared in this process's memory only, as before.
+    Data without a data version (a Recommender built over a catalogue and handed to
+    :func:`api.main.create_app`) is prepared in this process's memory only, as before.
     """
     engine, version = service.engine, service.data_version
     if not settings.prepare_opportunities or engine is None or version is None:
@@ -150,12 +150,11 @@ def warm(service: Recommender) -> None:
     encoder = service.encoder
     misses = encoder.misses if isinstance(encoder, CachedEncoder) else 0
     service.warm(logged_progress("embedding profiles"))
-    encoded = (encoder.misses - misses) if isinstance(encoder, CachedEncoder) else None
-    log.info(
-        "ready in %.1f s (texts encoded here: %s)",
-        time.perf_counter() - started,
-        "all, no cache" if encoded is None else encoded,
-    )
+    if isinstance(encoder, CachedEncoder):
+        encoded = str(encoder.misses - misses)
+    else:
+        encoded = "none, no model" if encoder is None else "every one, no cache"
+    log.info("ready in %.1f s (texts encoded here: %s)", time.perf_counter() - started, encoded)
 
 
 def _prepare_into_database(service: Recommender, settings: Settings) -> None:
