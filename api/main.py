@@ -1,6 +1,8 @@
 """`create_app(settings)`: the FastAPI application.
 
-The lifespan loads the Recommender once, at the database's current data version, and
+The lifespan loads the Recommender once, at the database's current data version, makes it
+ready (:func:`api.state.make_ready`: vectors and first pages loaded from the database when
+that version was prepared, else prepared into it by the first worker to take its lock), and
 starts the :class:`~api.watch.VersionWatcher` that keeps it there (changes made by other
 workers, replicas or the command line are loaded and swapped in within a second or two);
 it stops the watcher on shutdown. Each worker process runs its own lifespan.
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,15 +36,17 @@ from api.routers import (
     text,
 )
 from api.settings import Settings
-from api.state import freeze_heap, logged_progress, prepare_opportunities
+from api.state import freeze_heap, make_ready
 from api.watch import VersionWatcher
 from recommender import __version__
-from recommender.database import WalCheckpointer, open_database
+from recommender.database import WalCheckpointer, database_vectors, open_database
 from recommender.database import onet_titles as read_onet_titles
 from recommender.service import Recommender
 from recommender.titles.occupations import TitledOccupation
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from recommender.embeddings import Encoder
 
 # A child of uvicorn's logger, so `reskill serve` prints it with the server's own lines.
@@ -51,17 +54,37 @@ log = logging.getLogger("uvicorn.error.reskill")
 
 
 @functools.lru_cache(maxsize=4)
-def _encoder(model: Path | None, cache: Path | None) -> Encoder:
+def _model(model: Path | None) -> Encoder:
     """One loaded model per process, whatever the number of apps (tests build many)."""
-    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+    from recommender.embeddings import SentenceTransformerEncoder
 
-    encoder = SentenceTransformerEncoder(None if model is None else str(model))
-    return encoder if cache is None else CachedEncoder(encoder, EmbeddingCache(cache))
+    return SentenceTransformerEncoder(None if model is None else str(model))
 
 
-def service_encoder(settings: Settings) -> Encoder | None:
-    """The sentence-transformers encoder the settings ask for, or None when embeddings are off."""
-    return _encoder(settings.model, settings.embedding_cache) if settings.embeddings else None
+@functools.lru_cache(maxsize=4)
+def _disk_cached(model: Path | None, cache: Path) -> Encoder:
+    from recommender.embeddings import CachedEncoder, EmbeddingCache
+
+    return CachedEncoder(_model(model), EmbeddingCache(cache))
+
+
+def service_encoder(settings: Settings, engine: sa.Engine | None = None) -> Encoder | None:
+    """The sentence-transformers encoder the settings ask for, or None when embeddings are off.
+
+    With ``engine`` (the service's database) its vectors are the database's
+    ``text_vectors``, shared by every worker and replica, with the on-disk cache of
+    ``embedding_cache`` (if set) as this machine's second tier; without one, that on-disk
+    cache alone."""
+    if not settings.embeddings:
+        return None
+    if engine is not None:
+        from recommender.embeddings import CachedEncoder, EmbeddingCache
+
+        local = None if settings.embedding_cache is None else EmbeddingCache(settings.embedding_cache)
+        return CachedEncoder(_model(settings.model), database_vectors(engine, local=local))
+    if settings.embedding_cache is None:
+        return _model(settings.model)
+    return _disk_cached(settings.model, settings.embedding_cache)
 
 
 def onet_titles(settings: Settings) -> tuple[TitledOccupation, ...]:
@@ -84,16 +107,13 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine,
-            encoder=service_encoder(settings),
+            encoder=service_encoder(settings, app.state.engine),
             onet_titles=onet_titles(settings),
             answer_bytes=settings.answer_bytes,
         )
         loop = asyncio.get_running_loop()
         log.info("event loop: %s (%s)", type(loop).__module__.split(".")[0], type(loop).__name__)
-        if settings.warm_up:
-            _warm(app.state.recommender)
-        if settings.prepare_opportunities:
-            prepare_opportunities(app.state.recommender, settings)
+        make_ready(app.state.recommender, settings)
         if settings.request_threads is not None:
             _set_torch_threads(settings.request_threads)
         # Few worker threads: on two cores more threads only fight over the GIL and the
@@ -147,13 +167,6 @@ def _version_watcher(app: FastAPI, settings: Settings) -> VersionWatcher | None:
     watcher = VersionWatcher(app, settings.version_poll_seconds)
     watcher.start()
     return watcher
-
-
-def _warm(service: Recommender) -> None:
-    """Build the indexes before the first request, logging progress of the profile embedding."""
-    started = time.perf_counter()
-    service.warm(logged_progress("embedding profiles"))
-    log.info("ready in %.1f s", time.perf_counter() - started)
 
 
 def _set_torch_threads(threads: int) -> None:

@@ -15,40 +15,23 @@ kept; any other is rendered per request.
 
 The bytes are pydantic's JSON of the same :class:`OpportunitiesOut` the route declares: the
 same JSON FastAPI would send, without its second validation and encoding pass (a test
-compares the two).
+compares the two). :func:`render` lives in :mod:`recommender.pages`, so that ``reskill
+prepare`` renders the very same bytes into the database; a worker starting on a prepared
+data version loads those instead of rendering (:mod:`api.state`).
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-import zlib
 from collections.abc import Callable
 from datetime import date
 
-from pydantic import TypeAdapter
-
-from api.schemas_pathways import OpportunitiesOut, OpportunityOut
-from recommender.candidates import MobilityOption
 from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.pages import pack, render, unpack
 from recommender.service import Recommender
 
 __all__ = ["RenderedPages", "pages_of", "render", "render_prepared"]
-
-_JSON = TypeAdapter(OpportunitiesOut)
-
-
-def render(
-    employee_id: str, limit: int, include_unviable: bool, options: tuple[MobilityOption, ...]
-) -> bytes:
-    """The response body of ``GET /v1/employees/{employee_id}/opportunities``."""
-    page = OpportunitiesOut(
-        employee_id=employee_id,
-        include_unviable=include_unviable,
-        limit=limit,
-        items=[OpportunityOut.from_domain(o) for o in options],
-    )
-    return _JSON.dump_json(page)
 
 
 class RenderedPages:
@@ -66,10 +49,14 @@ class RenderedPages:
         kept = self._pages.get(employee_id)
         if kept is None or kept[0] != today:
             return None
-        return zlib.decompress(kept[1])
+        return unpack(kept[1])
 
     def put(self, employee_id: str, today: date, body: bytes) -> None:
-        packed = zlib.compress(body, 1)
+        self.put_packed(employee_id, today, pack(body))
+
+    def put_packed(self, employee_id: str, today: date, packed: bytes) -> None:
+        """Keep a page already packed (:func:`recommender.pages.pack`): one read from the
+        database's ``prepared_answers``."""
         with self._lock:
             self._pages[employee_id] = (today, packed)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
 from recommender.catalog import (
     Course,
@@ -17,19 +17,9 @@ from recommender.catalog import (
     SkillLevel,
 )
 from recommender.gate import AccessRecord
+from recommender.pages import Schema as Schema  # every model's base, the pages' too
 
 T = TypeVar("T")
-
-
-class Schema(BaseModel):
-    """Every request and response model: unknown fields, NaN and infinities are refused.
-
-    Response models are built from the catalogue, whose text was checked on import, so
-    they skip the Unicode walk of :class:`RequestSchema` (it cost more than half of
-    building a large response).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RequestSchema(Schema):

@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     ``onet_dir`` is the user's own download of the O*NET database: when set, title
     normalisation also ranks the O*NET occupations known there by title. ``warm_up``
     builds the candidate index (embedding every profile, cached on disk) before the
-    first request instead of during it. ``embeddings`` off serves everything that
+    first request instead of during it. Vectors of the service's texts are kept in the
+    database (``text_vectors``, shared by every worker); ``embedding_cache`` is the
+    on-disk cache of an app built without a database engine. ``embeddings`` off serves everything that
     needs no model (catalogue, records, pathways, opportunities) and answers 503 for
     the rest. ``request_threads`` caps torch's threads once warm (``reskill serve`` sets 1:
     one short text encodes several times faster on one thread when requests overlap).
@@ -27,6 +29,11 @@ class Settings(BaseSettings):
     ``prepare_opportunities`` answers every employee's first page of opportunities at
     start-up and after each data change, in ``prepare_processes`` worker processes (default
     one per core; see :mod:`recommender.candidates.precompute`); ``reskill serve`` turns it on.
+    For data loaded from a database they are prepared once per data version into the
+    database (by ``reskill prepare`` or by the first worker to take the version's lock) and
+    every other worker loads them (:func:`api.state.make_ready`); a worker waits at most
+    ``prepare_wait_seconds`` (``RESKILL_PREPARE_WAIT_SECONDS``, default 600) for another's
+    preparation before serving without it.
     ``answer_cache_mb`` (``RESKILL_ANSWER_CACHE_MB``) bounds the answers (shortlists,
     opportunity lists, catalogue pages) each worker remembers, in MiB of their estimated
     size (default: the Recommender's :data:`~recommender.service.ANSWER_BYTES`, 256 MiB;
@@ -55,6 +62,7 @@ class Settings(BaseSettings):
     freeze_gc: bool = False
     prepare_opportunities: bool = False
     prepare_processes: int | None = None
+    prepare_wait_seconds: float = Field(default=600.0, ge=0)
     wal_checkpoint_interval: float = 1.0
     answer_cache_mb: float | None = Field(default=None, ge=0)
     version_poll_seconds: float = Field(default=1.0, ge=0)

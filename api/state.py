@@ -2,9 +2,10 @@
 
 Imports and erasures change what the service must answer. Each runs under
 :data:`CATALOGUE_WRITES`, so two of them never interleave their save and their
-swap, and ends with :func:`swap_recommender`: the new Recommender is warmed *before* it
-replaces the old one, so no request waits on (or sees) a half-built one; requests
-in flight finish on the old one. A change made elsewhere (another worker, another
+swap, and ends with :func:`swap_recommender`: the new Recommender is made ready
+(:func:`make_ready`: warmed, its first pages loaded from the database or prepared into it)
+*before* it replaces the old one, so no request waits on (or sees) a half-built one;
+requests in flight finish on the old one. A change made elsewhere (another worker, another
 replica, the command line) moves the data version; this worker's
 :class:`~api.watch.VersionWatcher` then loads and swaps, under the same lock, through
 :func:`swap_into`.
@@ -16,18 +17,27 @@ import gc
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from datetime import date
 
 from fastapi import FastAPI, Request
 
 from api.rendered import pages_of, render_prepared
 from api.settings import Settings
+from recommender.embeddings import CachedEncoder
+from recommender.erasure import purge_leavers
+from recommender.preparation import Turn, is_prepared, preparation_turn, prepare, prepared_pages
 from recommender.service import Recommender
 
 __all__ = [
     "CATALOGUE_WRITES",
     "swap_recommender",
     "swap_into",
+    "make_ready",
+    "warm",
+    "load_pages",
+    "load_when_prepared",
     "current_recommender",
     "freeze_heap",
     "prepare_opportunities",
@@ -46,12 +56,15 @@ def swap_recommender(request: Request, new: Recommender, started: float | None =
 
 
 def swap_into(app: FastAPI, new: Recommender, started: float | None = None) -> None:
-    """Warm ``new`` (unless warm-up is off) and prepare its opportunity answers (when on;
-    answers of people whose record did not change carry over), then make it the one every
-    request of ``app`` uses, and log one line: its data version and the seconds since
-    ``started`` (a :func:`time.perf_counter` reading: when its loading began; default now).
+    """Make ``new`` ready (:func:`make_ready`: warmed, and its first pages loaded from the
+    database or prepared), then make it the one every request of ``app`` uses, and log one
+    line: its data version and the seconds since ``started`` (a :func:`time.perf_counter`
+    reading: when its loading began; default now).
 
-    If warming fails, ``new`` is swapped in all the same (it builds what it lacks on
+    Swapping also deletes, from the encoder's caches, the vectors of people the new data
+    no longer holds (the machine-local tier too: erased or removed through any worker).
+
+    If getting ready fails, ``new`` is swapped in all the same (it builds what it lacks on
     first use) and the error propagates: the data already changed, so the old one
     must not keep answering.
     """
@@ -59,12 +72,11 @@ def swap_into(app: FastAPI, new: Recommender, started: float | None = None) -> N
     settings = app.state.settings
     old: Recommender | None = getattr(app.state, "recommender", None)
     try:
-        if settings.warm_up:
-            new.warm()
-        if settings.prepare_opportunities:
-            prepare_opportunities(new, settings)
+        make_ready(new, settings)
     finally:
         app.state.recommender = new
+        if old is not None and isinstance(new.encoder, CachedEncoder):
+            purge_leavers(new.encoder, old.catalog, new.catalog)
         if settings.freeze_gc:
             freeze_heap()
         log.info(
@@ -73,6 +85,146 @@ def swap_into(app: FastAPI, new: Recommender, started: float | None = None) -> N
             None if old is None else old.data_version,
             time.perf_counter() - started,
         )
+
+
+def make_ready(service: Recommender, settings: Settings) -> None:
+    """Warm ``service`` (``warm_up``) and give it everyone's first page of opportunities
+    (``prepare_opportunities``), computing as little as the database allows.
+
+    Data loaded from a database at a data version asks the database first
+    (:func:`recommender.preparation.preparation_turn`):
+
+    * **prepared** (by ``reskill prepare`` or by another worker): warm-up reads every vector
+      from the database's ``text_vectors`` and today's pages are loaded from
+      ``prepared_answers``; this worker encodes no profile and prepares no answer;
+    * **not prepared**, and this worker takes the version's lock: it prepares the version
+      into the database (:func:`recommender.preparation.prepare`: vectors, answers, pages),
+      then loads the pages like the others. Only the lock holder prepares, never every
+      worker;
+    * **another worker is preparing it**: this one *waits* for it (polling twice a second,
+      at most ``prepare_wait_seconds``; a worker starting up is not serving yet, one
+      swapping keeps serving the old data meanwhile), then loads. Should the preparer die,
+      its lock goes with it and a waiting worker takes over. If the wait runs out, this
+      worker serves without the pages (each first page planned on request) and its
+      version watcher loads them once the preparation finishes (:func:`load_when_prepared`).
+
+    Data without a data version (a Recommender built over a catalogue and handed to
+    :func:`api.main.create_app`) is prepared in this process's memory only, as before.
+    """
+    engine, version = service.engine, service.data_version
+    if not settings.prepare_opportunities or engine is None or version is None:
+        if settings.warm_up:
+            warm(service)
+        if settings.prepare_opportunities:
+            prepare_opportunities(service, settings)
+        return
+
+    def waiting() -> None:
+        log.info(
+            "data version %d is being prepared by another process; waiting for it (%.0f s at most)",
+            version,
+            settings.prepare_wait_seconds,
+        )
+
+    wait = settings.prepare_wait_seconds
+    with preparation_turn(engine, version, wait=wait, waiting=waiting) as turn:
+        if turn is Turn.MINE:
+            _prepare_into_database(service, settings)
+    if settings.warm_up:
+        warm(service)
+    if turn is Turn.BUSY:
+        _AWAITING.add(service)
+        log.info(
+            "data version %d is being prepared by another process; serving it unprepared "
+            "until that finishes",
+            version,
+        )
+    else:
+        load_pages(service)
+
+
+def warm(service: Recommender) -> None:
+    """Build the indexes before the first request, logging progress of the profile embedding
+    and how many texts were encoded here (none when the database held their vectors)."""
+    started = time.perf_counter()
+    encoder = service.encoder
+    misses = encoder.misses if isinstance(encoder, CachedEncoder) else 0
+    service.warm(logged_progress("embedding profiles"))
+    if isinstance(encoder, CachedEncoder):
+        encoded = str(encoder.misses - misses)
+    else:
+        encoded = "none, no model" if encoder is None else "every one, no cache"
+    log.info("ready in %.1f s (texts encoded here: %s)", time.perf_counter() - started, encoded)
+
+
+def _prepare_into_database(service: Recommender, settings: Settings) -> None:
+    """This worker holds the version's lock: prepare it into the database, logging."""
+    assert service.engine is not None
+    started = time.perf_counter()
+    outcome = prepare(
+        service.engine,
+        service,
+        processes=settings.prepare_processes,
+        progress=_logged_phases(),
+    )
+    log.info(
+        "opportunities ready for %d people (%d answered now) in %.1f s, %.1f MB kept; "
+        "data version %d prepared into the database%s (%d profiles encoded)",
+        outcome.people,
+        outcome.pages_rendered,
+        time.perf_counter() - started,
+        service.prepared_opportunities.nbytes() / 1e6,
+        outcome.version,
+        "" if outcome.finished else " in part (the data version moved on)",
+        outcome.vectors_encoded,
+    )
+
+
+def _logged_phases() -> Callable[[str, int, int], None]:
+    loggers = {
+        "vectors": logged_progress("preparing: profile vectors"),
+        "pages": logged_progress("preparing: opportunity pages, people"),
+    }
+    return lambda phase, done, total: loggers[phase](done, total)
+
+
+def load_pages(service: Recommender, today: date | None = None) -> int:
+    """Keep the first pages prepared in the database for ``service``'s data version and
+    ``today`` (pages of an earlier day are not loaded: asked, they are planned and
+    rendered again, dated today); returns how many."""
+    assert service.engine is not None and service.data_version is not None
+    started = time.perf_counter()
+    today = today or date.today()
+    pages = pages_of(service)
+    loaded = 0
+    for employee_id, packed in prepared_pages(service.engine, service.data_version, today):
+        pages.put_packed(employee_id, today, packed)
+        loaded += 1
+    _AWAITING.discard(service)
+    log.info(
+        "opportunity pages loaded for %d people (data version %d, prepared in the database) "
+        "in %.1f s, %.1f MB kept",
+        loaded,
+        service.data_version,
+        time.perf_counter() - started,
+        pages.nbytes() / 1e6,
+    )
+    return loaded
+
+
+def load_when_prepared(service: Recommender) -> bool:
+    """Load ``service``'s pages if it was served unprepared (another process was preparing
+    its version) and that preparation has finished; whether it loaded them."""
+    if service not in _AWAITING or service.engine is None or service.data_version is None:
+        return False
+    if not is_prepared(service.engine, service.data_version):
+        return False
+    load_pages(service)
+    return True
+
+
+#: Recommenders served before their data version's preparation (by another process) ended.
+_AWAITING: weakref.WeakSet[Recommender] = weakref.WeakSet()
 
 
 def freeze_heap() -> None:
@@ -109,7 +261,8 @@ def logged_progress(what: str, every: float = 5.0) -> Callable[[int, int], None]
 
 def prepare_opportunities(service: Recommender, settings: Settings) -> None:
     """Answer everyone's first page of opportunities ahead and render it (see
-    :mod:`api.rendered`), logging progress."""
+    :mod:`api.rendered`), in this process's memory only, logging progress: for data that
+    did not come from a database (:func:`make_ready` prepares the others into it)."""
     started = time.perf_counter()
     asked = service.prepare_opportunities(
         logged_progress("preparing opportunities, people"), processes=settings.prepare_processes

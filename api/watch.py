@@ -7,9 +7,13 @@ committed version every second (the safety net: it also covers SQLite, a lost co
 and a connection pooler that drops ``LISTEN``) and, on PostgreSQL, listens for the
 ``NOTIFY`` every bump sends (the fast hint). When the version is not the one served,
 it loads a new Recommender from the database (prepared answers of unchanged people carry
-over), warms it and swaps it in whole (:func:`api.state.swap_into`); requests in flight
-finish on the old one. When only keys changed (the catalogue loaded equals the one
-served), the served Recommender is kept and only its version label moves.
+over), makes it ready (its vectors and first pages loaded from the database when that
+version was prepared, see :func:`api.state.make_ready`) and swaps it in whole
+(:func:`api.state.swap_into`); requests in flight finish on the old one. When only keys
+changed (the catalogue loaded equals the one served), the served Recommender is kept, only
+its version label moves, and the stored preparation is carried to the new version. A
+worker serving a version another process was still preparing loads its pages once that
+preparation finishes.
 
 Loading runs on the watcher's thread, never on the event loop, and under
 :data:`api.state.CATALOGUE_WRITES`, so it never overlaps this worker's own imports and
@@ -26,8 +30,9 @@ import time
 
 from fastapi import FastAPI
 
-from api.state import CATALOGUE_WRITES, swap_into
+from api.state import CATALOGUE_WRITES, load_when_prepared, swap_into
 from recommender.database import VersionListener, data_version
+from recommender.preparation import carry_preparation
 from recommender.service import Recommender
 
 __all__ = ["POLL_SECONDS", "MAX_BACKOFF", "VersionWatcher"]
@@ -95,6 +100,8 @@ class VersionWatcher:
         engine = self.app.state.engine
         served = self._served().data_version
         if served is None or data_version(engine) == served:
+            if served is not None:
+                load_when_prepared(self._served())
             return False
         with CATALOGUE_WRITES:
             service = self._served()
@@ -116,13 +123,21 @@ class VersionWatcher:
         return service
 
     def _relabel(self, service: Recommender, version: int, started: float) -> None:
-        """Only keys (or nothing the catalogue holds) changed: keep serving, at ``version``."""
+        """Only keys (or nothing the catalogue holds) changed: keep serving, at ``version``.
+
+        The answers are the same, so the preparation of the version served is copied to
+        the new one in the database (by whichever worker takes the new version's lock
+        first), and a worker starting on it loads instead of preparing."""
         was, service.data_version = service.data_version, version
+        carried = -1
+        if self.app.state.settings.prepare_opportunities:
+            carried = carry_preparation(self.app.state.engine, service)
         log.info(
-            "serving data version %d (was %s), catalogue unchanged, checked in %.2f s",
+            "serving data version %d (was %s), catalogue unchanged, checked in %.2f s%s",
             version,
             was,
             time.perf_counter() - started,
+            f"; its preparation carried over ({carried} pages)" if carried >= 0 else "",
         )
 
     def _run(self) -> None:

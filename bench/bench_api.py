@@ -170,7 +170,8 @@ def prepare_dataset(directory: Path, n: int, seed: int) -> Path:
 def embed_profiles(
     database_url: str, *, bf16: bool = False, cache: Path | None = None
 ) -> tuple[float, int]:
-    """Fill the embedding cache for every profile; returns (seconds, profiles encoded now).
+    """Fill the database's vectors (and this machine's on-disk tier) for every profile;
+    returns (seconds, profiles encoded now).
 
     ``bf16`` encodes under bfloat16 autocast (about 1.7x faster; vectors are cached under
     the same model name, so the server then reads them); ``cache`` is the embedding cache
@@ -186,10 +187,16 @@ def embed_profiles(
     if cache is not None:
         settings = Settings(database_url=database_url, embedding_cache=cache)
     engine = make_engine(database_url)
-    encoder = service_encoder(settings)
-    if bf16 and settings.embedding_cache is not None:
-        model = SentenceTransformerEncoder(bf16=True)
-        encoder = CachedEncoder(model, EmbeddingCache(settings.embedding_cache))
+    encoder = service_encoder(settings, engine)
+    if bf16 and settings.embeddings:
+        from recommender.database import database_vectors
+
+        local = (
+            None if settings.embedding_cache is None else EmbeddingCache(settings.embedding_cache)
+        )
+        encoder = CachedEncoder(
+            SentenceTransformerEncoder(bf16=True), database_vectors(engine, local=local)
+        )
     service = Recommender.from_engine(engine, encoder=encoder)
     last = [0.0]
 

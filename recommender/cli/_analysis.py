@@ -4,8 +4,10 @@
 ``match`` and ``people`` answer from the database at ``--database-url``
 (``RESKILL_DATABASE_URL``; by default the SQLite file ``var/reskill.db``, the one
 ``reskill serve`` serves): :func:`answering` migrates it and loads it into a
-:class:`~recommender.service.Recommender`, with the encoder and embedding cache the
-command asks for, exactly as the HTTP service loads it.
+:class:`~recommender.service.Recommender`, with the encoder the command asks for, exactly as
+the HTTP service loads it: its vectors are the database's (``text_vectors``, shared with
+the service and ``reskill prepare``), with the on-disk cache of ``--cache-dir`` as this
+machine's second tier (``--data`` runs use only that).
 
 Who the command line is
 -----------------------
@@ -113,8 +115,10 @@ def answering(
     UnknownEmployee
         From the body, with a note saying which data was read.
     """
-    counted = None if encoder is None else _Counted(encoder)
     with _database(database_url, data) as (engine, where):
+        if data is None:
+            encoder = _database_vectors(encoder, engine)
+        counted = None if encoder is None else _Counted(encoder)
         with _step("Loading the catalogue from the database"):
             service = Recommender.from_engine(engine, encoder=counted)
         if not service.catalog.roles:
@@ -127,6 +131,17 @@ def answering(
         except UnknownEmployee as exc:
             exc.add_note(f"(not in {where}; nothing was logged)")
             raise
+
+
+def _database_vectors(encoder: Encoder | None, engine: sa.Engine) -> Encoder | None:
+    """A cached encoder whose cache is the database's ``text_vectors`` (the vectors every
+    worker of the service shares), with the on-disk cache it was given as second tier."""
+    from recommender.database import database_vectors
+    from recommender.embeddings import CachedEncoder
+
+    if not isinstance(encoder, CachedEncoder):
+        return encoder  # no cache asked for (match --no-cache), or no model at all
+    return CachedEncoder(encoder.encoder, database_vectors(engine, local=encoder.cache))
 
 
 @contextmanager

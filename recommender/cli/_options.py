@@ -62,7 +62,9 @@ CacheDir = Annotated[
     typer.Option(
         "--cache-dir",
         envvar="RESKILL_EMBEDDING_CACHE",
-        help="Persistent embedding cache, shared by every command (created if missing).",
+        help="On-disk embedding cache (created if missing), for commands that read no "
+        "database (--data, O*NET files); a command reading the database uses the vectors "
+        "stored in it, shared with the service.",
     ),
 ]
 DataDir = Annotated[

@@ -6,8 +6,9 @@ temporary database (:mod:`recommender.cli._analysis`). ``candidates``, ``people`
 line's admin principal (``cli:<os user>``, route ``reskill <command>``), which writes
 everyone shown to the access log. ``hard-to-fill`` shows only counts and asks the
 :class:`~recommender.service.Recommender` directly. Profiles are embedded by the bundled
-sentence-transformers model (or ``--model``) through the persistent cache in
-``--cache-dir``; mobility and the hard-to-fill view need no model.
+sentence-transformers model (or ``--model``), their vectors kept in the database (shared
+with the service and ``reskill prepare``; with ``--data``, on disk in ``--cache-dir``);
+mobility and the hard-to-fill view need no model.
 """
 
 from __future__ import annotations

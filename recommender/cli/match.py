@@ -3,8 +3,8 @@
 It answers from the database (``--database-url``), or from ``--data`` imported into a
 temporary database (:mod:`recommender.cli._analysis`), through
 :meth:`Recommender.match <recommender.service.Recommender.match>`: it reads no person, so
-nothing is logged. Vectors are cached on disk (``--cache-dir``) so roles are encoded once
-across runs.
+nothing is logged. Vectors are kept in the database (with ``--data``: on disk, in
+``--cache-dir``) so roles are encoded once across runs.
 """
 
 from __future__ import annotations

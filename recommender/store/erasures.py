@@ -6,8 +6,9 @@ Two things live here, both meant to run inside the caller's transaction:
   per-person deletion. Erasure (:func:`recommender.erasure.erase_employee`) and snapshot
   imports (:func:`recommender.store.save_catalog` with ``replace_employees=True``) both
   call it: it deletes the person's record, skills, certifications, protected attributes
-  and API keys, their stored-shortlist entries and published-report memberships, and
-  replaces their id in the access log by a random tombstone.
+  and API keys, their prepared pages (every data version), the stored vector of their
+  profile text (every model), their stored-shortlist entries and published-report
+  memberships, and replaces their id in the access log by a random tombstone.
 * Erasure tombstones: :func:`record_erasure` stores a salted SHA-256 digest of an erased
   id (never the id) in ``erased_employees``; :func:`erased_among` tells an import which
   of the ids it carries are tombstoned, so it leaves them out; :func:`rehire` removes a
@@ -52,6 +53,7 @@ from recommender.store.access import access_log, api_keys, tombstone_access_log
 from recommender.store.engine import write_transaction
 from recommender.store.reports import forget_report_member
 from recommender.store.shortlists import forget_employee as forget_shortlist_entries
+from recommender.store.vectors import forget_texts
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +75,17 @@ SALT_SETTING = "erasure_salt"
 _IN_CHUNK = 500  # ids per IN (...) list; far below SQLite's variable limit
 
 #: Tables holding a person's rows, deleted children first, with the column naming them.
+#: Prepared pages go after the ``employees`` row: a preparer stores a page only while it
+#: finds (and, on PostgreSQL, share-locks) that row, so deleting the row first makes a
+#: racing preparer either finish before this deletion sees its page or store nothing
+#: (:mod:`recommender.store.preparations`).
 _PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
     (schema.protected_attributes, schema.protected_attributes.c.employee_id),
     (schema.employee_skills, schema.employee_skills.c.employee_id),
     (schema.employee_certifications, schema.employee_certifications.c.employee_id),
     (api_keys, api_keys.c.employee_id),
-    (schema.prepared_answers, schema.prepared_answers.c.employee_id),
     (schema.employees, schema.employees.c.id),
+    (schema.prepared_answers, schema.prepared_answers.c.employee_id),
 )
 
 
@@ -105,7 +111,10 @@ class Forgotten:
         people the log named are here.
     profiles : tuple of str
         The profile texts the database held for the people, for the caller to purge
-        their vectors from an embedding cache after the commit.
+        their vectors from an on-disk embedding cache after the commit.
+    vectors_deleted : int
+        Rows of ``text_vectors`` (any model) deleted for those profile texts, in the
+        same transaction.
     """
 
     rows_deleted: Mapping[str, int]
@@ -115,6 +124,7 @@ class Forgotten:
     ids: tuple[str, ...] = field(repr=False)
     tombstones: Mapping[str, str] = field(repr=False)
     profiles: tuple[str, ...] = field(repr=False)
+    vectors_deleted: int = 0
 
     @property
     def people(self) -> int:
@@ -168,6 +178,7 @@ def forget_people(conn: sa.Connection, employee_ids: Collection[str]) -> Forgott
         marker = tombstone_access_log(conn, employee_id)
         if marker is not None:
             tombstones[employee_id] = marker
+    profiles = tuple(p for p in stored.values() if p and p.strip())
     return Forgotten(
         MappingProxyType(deleted),
         shortlisted,
@@ -175,7 +186,8 @@ def forget_people(conn: sa.Connection, employee_ids: Collection[str]) -> Forgott
         sum(named.values()),
         tuple(sorted(stored)),
         MappingProxyType(tombstones),
-        tuple(p for p in stored.values() if p and p.strip()),
+        profiles,
+        forget_texts(conn, profiles),
     )
 
 

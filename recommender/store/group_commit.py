@@ -178,9 +178,7 @@ def _resolve(jobs: list[_Job]) -> None:
             waiter.set_result(job.result or [])
 
 
-_WRITERS: weakref.WeakKeyDictionary[sa.Engine, dict[Any, GroupCommit]] = (
-    weakref.WeakKeyDictionary()
-)
+_WRITERS: weakref.WeakKeyDictionary[sa.Engine, dict[Any, GroupCommit]] = weakref.WeakKeyDictionary()
 _WRITERS_GUARD = threading.Lock()
 
 

@@ -1,5 +1,6 @@
 """An erasure lasts: restarts, `reskill init`, and imports of data that still lists the
-person never bring them back, in any table, the access log, the embedding cache or the
+person never bring them back, in any table, the access log, the embedding cache, the
+database's shared vectors and prepared pages (`reskill prepare` stored theirs) or the
 database's bytes. Runs on SQLite and on PostgreSQL.
 
 The path is the README's: `make serve` runs `reskill init` (a process of its own here)
@@ -30,11 +31,14 @@ from recommender.candidates.index import profile_text
 from recommender.cli import app
 from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.ingest.tables import read_org_tables
+from recommender.preparation import claim, prepare
 from recommender.service import Recommender
 from recommender.store import make_engine
 from recommender.store.access import access_log, create_key
+from recommender.store.vectors import text_hash
 from tests.cli.test_snapshot_imports import extract
 from tests.conftest import DATA_DIR, REPO
+from tests.small_org import hashing_service
 
 PERSON = "E000137"
 runner = CliRunner()
@@ -129,8 +133,12 @@ def assert_gone(url: str, name: str, cache: CachedEncoder, text: str, *, step: s
     assert len({r.tombstone for r in log if r.tombstone}) == 1, step  # their history, unnamed
     assert cache.cache.get(cache.name, [text]) == {}, step
     assert len(cache.cache) >= 499, step  # the others' vectors stay
+    assert not [r for r in rows["text_vectors"] if text_hash(text) in r], step
+    assert len(rows["text_vectors"]) >= 499, step  # the database's vectors of the others stay
+    assert len(rows["prepared_answers"]) >= 400, step  # and their prepared pages
     raw = database_bytes(url)
     assert PERSON.encode() not in raw and name.encode() not in raw, step
+    assert text_hash(text).encode() not in raw, step  # their vector's key, bytes included
 
 
 def test_an_erased_person_stays_erased_through_restarts_and_imports(
@@ -149,12 +157,18 @@ def test_an_erased_person_stays_erased_through_restarts_and_imports(
     admin = {"X-API-Key": create_key(engine, Role.ADMIN).token}
     talent = {"X-API-Key": create_key(engine, Role.TALENT).token}
     create_key(engine, Role.EMPLOYEE, employee_id=PERSON)
+    prepared = hashing_service(engine)  # reskill prepare: their vector and page stored
+    assert prepared.data_version is not None
+    with claim(engine, prepared.data_version):
+        assert prepare(engine, prepared, processes=2).finished
     engine.dispose()
     with served(url, cache) as client:
         assert client.get(f"/v1/employees/{PERSON}", headers=talent).status_code == 200
         assert len(cache.cache.get(cache.name, [text])) == 1  # the warm-up cached them
         raw = database_bytes(url)
         assert PERSON.encode() in raw and person.name.encode() in raw  # the check can fail
+        assert text_hash(text).encode() in raw
+        assert any(PERSON in r for r in every_row(url)["prepared_answers"])
 
         assert client.delete(f"/v1/employees/{PERSON}", headers=admin).status_code == 204
         assert_gone(url, person.name, cache, text, step="erased, service still running")

@@ -1,0 +1,268 @@
+"""A person's first page of opportunities as the JSON the service sends, rendered anywhere.
+
+``GET /v1/employees/{employee_id}/opportunities`` sends the bytes :func:`render` makes:
+pydantic's JSON of :class:`OpportunitiesOut` (the route's declared response model). They
+live here, in the domain, and not in ``api/``, because the pages are also rendered ahead
+by ``reskill prepare`` (:mod:`recommender.preparation`), which must never import the web
+layer; ``api.schemas_pathways`` re-exports the models. :func:`pack` and :func:`unpack` are
+how a page is kept: zlib, in a worker's memory (``api.rendered``) and in the database's
+``prepared_answers``.
+
+Field names follow the domain objects' ``to_dict()`` (what ``reskill pathway --json``
+prints), so the CLI and the API give the same answer in the same words; every gap also
+says whether it is ``met``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from recommender.candidates import MobilityOption
+from recommender.pathways import PlanStep, SkillGap, TrainingPlan, UnclosableGap
+
+__all__ = [
+    "Schema",
+    "GapOut",
+    "PlanStepOut",
+    "UnclosableGapOut",
+    "PlanOut",
+    "MobilityContributionsOut",
+    "OpportunityOut",
+    "OpportunitiesOut",
+    "render",
+    "pack",
+    "unpack",
+]
+
+
+class Schema(BaseModel):
+    """Every request and response model: unknown fields, NaN and infinities are refused.
+
+    Response models are built from the catalogue, whose text was checked on import, so
+    they skip the Unicode walk of ``api.schemas.RequestSchema`` (it cost more than half of
+    building a large response).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _r(value: float) -> float:
+    """Scores and shares are reported to 4 decimals, as in ``to_dict()``."""
+    return round(value, 4)
+
+
+class GapOut(Schema):
+    """One requirement of the target role against the learner's level (1-5)."""
+
+    skill_id: str
+    current: float
+    required: float
+    importance: float
+    gap: float
+    met: bool
+
+    @classmethod
+    def from_domain(cls, gap: SkillGap) -> GapOut:
+        return cls(
+            skill_id=gap.skill_id,
+            current=gap.current,
+            required=gap.required,
+            importance=gap.importance,
+            gap=gap.gap,
+            met=gap.met,
+        )
+
+
+class PlanStepOut(Schema):
+    """One course of a schedule, with running totals, dates, gaps closed, courses unlocked."""
+
+    course_id: str
+    title: str
+    kind: str
+    hours: float
+    cost: float
+    cumulative_hours: float
+    cumulative_cost: float
+    start: date
+    finish: date
+    closes: list[str]
+    unlocks: list[str]
+    reasons: list[str]
+
+    @classmethod
+    def from_domain(cls, step: PlanStep) -> PlanStepOut:
+        return cls(
+            course_id=step.course_id,
+            title=step.title,
+            kind=str(step.kind),
+            hours=step.hours,
+            cost=step.cost,
+            cumulative_hours=step.cumulative_hours,
+            cumulative_cost=step.cumulative_cost,
+            start=step.start,
+            finish=step.finish,
+            closes=list(step.closes),
+            unlocks=list(step.unlocks),
+            reasons=list(step.reasons),
+        )
+
+
+class UnclosableGapOut(Schema):
+    """A gap no reachable course closes: the level within reach, why, and alternatives."""
+
+    skill_id: str
+    current: float
+    required: float
+    reachable: float
+    reason: str
+    alternatives: list[str]
+
+    @classmethod
+    def from_domain(cls, gap: UnclosableGap) -> UnclosableGapOut:
+        return cls(
+            skill_id=gap.skill_id,
+            current=gap.current,
+            required=gap.required,
+            reachable=gap.reachable,
+            reason=gap.reason,
+            alternatives=list(gap.alternatives),
+        )
+
+
+class PlanOut(Schema):
+    """The cheapest valid training plan toward ``role_id`` under ``objective``.
+
+    ``total_hours`` and ``total_cost`` are the sums over ``steps``; ``weeks`` is whole
+    calendar weeks at ``weekly_hours``; ``readiness`` is the importance-weighted share
+    of requirements already met.
+    """
+
+    role_id: str
+    objective: str
+    complete: bool
+    readiness: float
+    gaps: list[GapOut]
+    steps: list[PlanStepOut]
+    unclosable: list[UnclosableGapOut]
+    total_hours: float
+    total_cost: float
+    weekly_hours: float
+    weeks: int
+    start: date
+    finish: date
+    reasons: list[str]
+
+    @classmethod
+    def from_domain(cls, plan: TrainingPlan) -> PlanOut:
+        return cls(
+            role_id=plan.role_id,
+            objective=str(plan.objective),
+            complete=plan.complete,
+            readiness=_r(plan.analysis.readiness),
+            gaps=[GapOut.from_domain(g) for g in plan.analysis.gaps],
+            steps=[PlanStepOut.from_domain(s) for s in plan.steps],
+            unclosable=[UnclosableGapOut.from_domain(u) for u in plan.unclosable],
+            total_hours=plan.total_hours,
+            total_cost=plan.total_cost,
+            weekly_hours=plan.weekly_hours,
+            weeks=plan.weeks,
+            start=plan.start,
+            finish=plan.finish,
+            reasons=list(plan.reasons),
+        )
+
+
+class MobilityContributionsOut(Schema):
+    """Weight times value of each component of a mobility score; they add up to the score."""
+
+    feasibility: float
+    hours: float
+    demand: float
+
+
+class OpportunityOut(Schema):
+    """One role a person could move to: its score, components, demand and training plan."""
+
+    rank: int
+    role_id: str
+    title: str
+    score: float
+    feasibility: float
+    viable: bool
+    readiness: float
+    hours: float
+    weeks: int
+    demand: float
+    open_positions: int
+    median_days_to_fill: int | None
+    hard_to_fill: bool
+    contributions: MobilityContributionsOut
+    plan: PlanOut
+    reasons: list[str]
+
+    @classmethod
+    def from_domain(cls, option: MobilityOption) -> OpportunityOut:
+        parts = {k: _r(v) for k, v in option.contributions().items()}
+        return cls(
+            rank=option.rank,
+            role_id=option.role_id,
+            title=option.title,
+            score=_r(option.score),
+            feasibility=_r(option.feasibility),
+            viable=option.viable,
+            readiness=_r(option.readiness),
+            hours=option.hours,
+            weeks=option.weeks,
+            demand=_r(option.demand),
+            open_positions=option.open_positions,
+            median_days_to_fill=option.median_days_to_fill,
+            hard_to_fill=option.hard_to_fill,
+            contributions=MobilityContributionsOut(**parts),
+            plan=PlanOut.from_domain(option.plan),
+            reasons=list(option.reasons),
+        )
+
+
+class OpportunitiesOut(Schema):
+    """The roles ``employee_id`` could move to, best first."""
+
+    employee_id: str
+    include_unviable: bool
+    limit: int
+    items: list[OpportunityOut]
+
+
+_JSON = TypeAdapter(OpportunitiesOut)
+
+
+def render(
+    employee_id: str, limit: int, include_unviable: bool, options: Sequence[MobilityOption]
+) -> bytes:
+    """The response body of ``GET /v1/employees/{employee_id}/opportunities``."""
+    page = OpportunitiesOut(
+        employee_id=employee_id,
+        include_unviable=include_unviable,
+        limit=limit,
+        items=[OpportunityOut.from_domain(o) for o in options],
+    )
+    return _JSON.dump_json(page)
+
+
+def pack(body: bytes) -> bytes:
+    """A page as it is kept (zlib, level 1: fast, about a fifth of the JSON).
+
+    Examples
+    --------
+    >>> unpack(pack(b'{"items": []}'))
+    b'{"items": []}'
+    """
+    return zlib.compress(body, 1)
+
+
+def unpack(packed: bytes) -> bytes:
+    """The page kept as ``packed`` (see :func:`pack`)."""
+    return zlib.decompress(packed)

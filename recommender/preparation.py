@@ -1,0 +1,378 @@
+"""Prepare a data version once, for every worker: its vectors and first pages, in the database.
+
+What is the same for every worker -- the profile vectors, the role and skill vectors, and
+everyone's first page of opportunities (``limit`` 10, viable moves, rendered as the route
+sends it) -- is computed once per data version and stored
+(:mod:`recommender.store.vectors`, :mod:`recommender.store.preparations`); workers load it
+instead of computing it. :func:`prepare` does the work, for ``reskill prepare`` and for the
+first worker to start on a version nobody prepared; :func:`preparation_turn` tells a
+worker whether to load, to prepare, or (another preparer still busy) to serve without.
+
+:func:`prepare`
+---------------
+For the :class:`~recommender.service.Recommender`'s data version, under
+:func:`~recommender.store.preparations.claim` (the caller holds it):
+
+1. copies the last finished preparation if it was made from the same catalogue (a data
+   version that only moved for a key created or revoked answers the same; see
+   :func:`catalogue_fingerprint`), else records the preparation (``preparations``,
+   ``finished_at`` empty);
+2. encodes every rankable person's profile text not yet in ``text_vectors``, in batches of
+   fixed composition (the distinct texts sorted, cut every ``batch_size``), one transaction
+   per batch;
+3. builds the candidate index (its profile vectors all read from the database) and the role
+   and skill indexes (their texts' vectors stored for the workers);
+4. answers and renders, in batches, the first page of everyone whose page for today is not
+   stored, and stores each batch in one transaction (zlib; :mod:`recommender.pages`);
+5. marks the preparation finished, and deletes the pages of older versions.
+
+Each step skips what is stored, so a preparation that was killed continues where it
+stopped and ends with the same rows as one that was not. Each batch first checks that the
+data version has not moved: a preparation of a superseded version stops (``superseded``).
+Pages are dated: a page stored on an earlier day is rendered again (run ``reskill prepare``
+daily to keep them current); a worker loads only today's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from recommender import __version__
+from recommender.candidates.index import CandidateIndex, profile_text
+from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.catalog import Catalog
+from recommender.embeddings import CachedEncoder
+from recommender.errors import InvalidInput
+from recommender.pages import pack, render
+from recommender.service import Recommender
+from recommender.store.preparations import (
+    begin,
+    carry,
+    claim,
+    finish,
+    forget_before,
+    preparation,
+    read_pages,
+    store_pages,
+    store_profile_vectors,
+    stored_people,
+)
+from recommender.store.vectors import DatabaseEmbeddingCache
+from recommender.store.versions import current
+
+__all__ = [
+    "BATCH_SIZE",
+    "Progress",
+    "Prepared",
+    "Turn",
+    "prepare",
+    "preparation_turn",
+    "is_prepared",
+    "prepared_pages",
+    "carry_preparation",
+    "catalogue_fingerprint",
+    "claim",
+]
+
+#: Profiles per encoding batch and pages per stored batch.
+BATCH_SIZE = 200
+
+#: ``progress(phase, done, total)``: phase ``"vectors"`` (profile texts) or ``"pages"``.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What one :func:`prepare` run did.
+
+    Attributes
+    ----------
+    version : int
+        The data version prepared.
+    people : int
+        Pages stored for it when the run ended.
+    vectors_encoded : int
+        Profile texts this run encoded and stored.
+    pages_rendered : int
+        Pages this run rendered and stored.
+    finished : bool
+        The preparation is complete (``preparations.finished_at`` is set).
+    superseded : bool
+        The run stopped because the data version moved on.
+    """
+
+    version: int
+    people: int
+    vectors_encoded: int
+    pages_rendered: int
+    finished: bool
+    superseded: bool = False
+
+
+class _Superseded(Exception):
+    """The data version moved while preparing: the work is for data no longer served."""
+
+
+@dataclass
+class _Run:
+    engine: sa.Engine
+    service: Recommender
+    version: int
+    batch_size: int
+    today: date
+    progress: Progress | None
+    vectors: int = 0
+    pages: int = 0
+
+    def check(self) -> None:
+        if current(self.engine) != self.version:
+            raise _Superseded
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)
+
+
+def prepare(
+    engine: sa.Engine,
+    service: Recommender,
+    *,
+    batch_size: int = BATCH_SIZE,
+    processes: int | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Prepare ``service``'s data version into ``engine`` (see the module docstring).
+
+    The caller holds :func:`claim` for the version. ``service`` keeps what was built
+    (its candidate index, its answers in memory), so a worker can serve it at once.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The database ``service`` was loaded from.
+    service : Recommender
+        Loaded at the database's current data version; its encoder should be a
+        :class:`~recommender.embeddings.CachedEncoder` over the database's vectors (else
+        no vector is stored, and pages are prepared all the same).
+    batch_size : int
+        Profile texts per encoding batch, pages per stored batch.
+    processes : int, optional
+        Worker processes answering (default: one per core).
+    today : date, optional
+        The day the plans start on (default: today).
+    progress : callable, optional
+        ``progress(phase, done, total)`` after each stored batch (and once at the start of
+        each phase). An exception it raises stops the run after that batch's commit.
+
+    Raises
+    ------
+    InvalidInput
+        ``service`` did not come from a database (it has no data version).
+    """
+    if service.data_version is None:
+        raise InvalidInput("only data loaded from a database, at a data version, is prepared")
+    run = _Run(engine, service, service.data_version, batch_size, today or date.today(), progress)
+    fingerprint = catalogue_fingerprint(service.catalog)
+    try:
+        run.check()
+        eligible = CandidateIndex.eligible_ids(service.catalog)
+        carry(engine, run.version, fingerprint)  # the same catalogue prepared before: copied
+        row = begin(engine, run.version, len(eligible))
+        _vectors(run, eligible)
+        if row.finished and stored_people(engine, run.version, run.today) >= set(eligible):
+            forget_before(engine, run.version)
+            return Prepared(run.version, row.people, run.vectors, 0, True)  # nothing to do
+        run.check()
+        _indexes(service)
+        _pages(run, processes)
+        run.check()
+    except _Superseded:
+        people = len(stored_people(engine, run.version, run.today))
+        return Prepared(run.version, people, run.vectors, run.pages, False, superseded=True)
+    people = finish(engine, run.version, fingerprint)
+    forget_before(engine, run.version)
+    return Prepared(run.version, people, run.vectors, run.pages, True)
+
+
+def _vectors(run: _Run, eligible: Sequence[str]) -> None:
+    """Encode and store the profile texts not stored, a fixed batch at a time."""
+    encoder = run.service.encoder
+    if not isinstance(encoder, CachedEncoder) or not isinstance(
+        encoder.cache, DatabaseEmbeddingCache
+    ):
+        return
+    catalog = run.service.catalog
+    owners: dict[str, list[str]] = {}
+    for employee_id in eligible:
+        owners.setdefault(profile_text(catalog, catalog.employees[employee_id]), []).append(
+            employee_id
+        )
+    texts = sorted(owners)
+    run.report("vectors", 0, len(texts))
+    for start in range(0, len(texts), run.batch_size):
+        batch = texts[start : start + run.batch_size]
+        held = encoder.cache.get(encoder.name, batch)
+        missing = [t for i, t in enumerate(batch) if i not in held]
+        if missing:
+            run.check()
+            vectors = encoder.encoder.encode(missing)
+            store_profile_vectors(
+                run.engine, encoder.name, {t: owners[t] for t in missing}, vectors
+            )
+            run.vectors += len(missing)
+        run.report("vectors", start + len(batch), len(texts))
+
+
+def _indexes(service: Recommender) -> None:
+    """Build what answering needs, and the role and skill indexes whose texts' vectors every
+    worker's warm-up reads (stored here, through the service's cached encoder)."""
+    service.candidate_index  # noqa: B018
+    if service.encoder is not None:
+        service.role_index  # noqa: B018
+        service.skill_extractor  # noqa: B018
+
+
+def _pages(run: _Run, processes: int | None) -> None:
+    """Answer, render and store every first page not stored for today, a batch at a time."""
+    service, index = run.service, run.service.candidate_index
+    stored = stored_people(run.engine, run.version, run.today)
+    todo = [e for e in index.employee_ids_ if e not in stored]
+    total, done = len(index.employee_ids_), len(index.employee_ids_) - len(todo)
+    run.report("pages", done, total)
+    answers = service.prepared_opportunities
+    fresh = answers.unanswered(index, todo)
+    known = [e for e in todo if e in answers]  # carried over from the data served before
+
+    def flush(ids: Sequence[str]) -> None:
+        nonlocal done
+        run.check()
+        rows = [(e, run.today, pack(_page(service, e, run.today))) for e in ids]
+        store_pages(run.engine, run.version, rows)
+        run.pages += len(rows)
+        done += len(rows)
+        run.report("pages", done, total)
+
+    for start in range(0, len(known), run.batch_size):
+        flush(known[start : start + run.batch_size])
+    pending: list[str] = []
+    for answered in answers.filling(index, fresh, processes=processes, start=run.today):
+        pending += answered
+        while len(pending) >= run.batch_size:
+            flush(pending[: run.batch_size])
+            pending = pending[run.batch_size :]
+    if pending:
+        flush(pending)
+
+
+def _page(service: Recommender, employee_id: str, today: date) -> bytes:
+    options = service.opportunities(employee_id, PREPARED_LIMIT, today=today)
+    return render(employee_id, PREPARED_LIMIT, False, options)
+
+
+# -- workers -----------------------------------------------------------------------------------
+
+
+class Turn(enum.Enum):
+    """What a worker starting on a data version does (see :func:`preparation_turn`)."""
+
+    #: Someone prepared it: load the vectors and pages.
+    PREPARED = "prepared"
+    #: Nobody did and this worker holds the lock: prepare it, then load.
+    MINE = "mine"
+    #: Another preparer still holds the lock after the wait: serve without, load later.
+    BUSY = "busy"
+
+
+def is_prepared(engine: sa.Engine, version: int) -> bool:
+    """Whether the preparation of ``version`` finished."""
+    row = preparation(engine, version)
+    return row is not None and row.finished
+
+
+@contextlib.contextmanager
+def preparation_turn(
+    engine: sa.Engine,
+    version: int,
+    *,
+    wait: float,
+    poll: float = 0.5,
+    sleep: Callable[[float], object] = time.sleep,
+    waiting: Callable[[], object] | None = None,
+) -> Iterator[Turn]:
+    """Whether a worker on ``version`` loads it (:attr:`Turn.PREPARED`), prepares it
+    (:attr:`Turn.MINE`: the lock is held until the ``with`` block ends) or, another
+    preparer still busy after ``wait`` seconds, serves without (:attr:`Turn.BUSY`).
+
+    While another process prepares, this one polls every ``poll`` seconds (``waiting()`` is
+    called once, when the wait begins); should that preparer die, its lock goes with it and
+    this worker takes over.
+    """
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        if is_prepared(engine, version):
+            yield Turn.PREPARED
+            return
+        with claim(engine, version) as mine:
+            if mine and not is_prepared(engine, version):
+                yield Turn.MINE
+                return
+        if mine:  # finished between the check and the claim
+            yield Turn.PREPARED
+            return
+        if time.monotonic() >= deadline:
+            yield Turn.BUSY
+            return
+        if waiting is not None and not told:
+            waiting()
+            told = True
+        sleep(poll)
+
+
+def prepared_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str, bytes]]:
+    """The stored first pages of ``version`` for ``day``: ``(employee_id, packed page)``
+    (:func:`recommender.pages.unpack` gives the body)."""
+    yield from read_pages(engine, version, day)
+
+
+def carry_preparation(engine: sa.Engine, service: Recommender) -> int:
+    """Copy the last finished preparation to ``service``'s data version if it was prepared
+    from the same catalogue (only keys, or nothing the answers read, changed since) and
+    nobody prepares or prepared this version; returns the pages copied, or -1."""
+    if service.data_version is None:
+        return -1
+    with claim(engine, service.data_version) as mine:
+        if not mine:
+            return -1
+        return carry(engine, service.data_version, catalogue_fingerprint(service.catalog))
+
+
+def catalogue_fingerprint(catalog: Catalog) -> str:
+    """A SHA-256 of everything in ``catalog`` (roles, skills, courses, employees) and of this
+    code's version: two data versions with the same fingerprint have the same answers.
+
+    Examples
+    --------
+    >>> catalogue_fingerprint(Catalog()) == catalogue_fingerprint(Catalog())
+    True
+    """
+    digest = hashlib.sha256(f"reskill {__version__}\n".encode())
+    for kind, entities in (
+        ("skills", catalog.skills),
+        ("roles", catalog.roles),
+        ("courses", catalog.courses),
+        ("employees", catalog.employees),
+    ):
+        digest.update(f"{kind}\t{len(entities)}\n".encode())
+        for key in sorted(entities):
+            digest.update(repr(entities[key]).encode("utf-8", "backslashreplace") + b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,404 @@
+"""Answers prepared once per data version, in SQL: ``preparations`` and ``prepared_answers``.
+
+A *preparation* of data version ``v`` is one row of ``preparations`` (started, finished
+or not, people prepared) and one row of ``prepared_answers`` per person: their first page
+of opportunities as the route sends it, zlib-compressed, with the day its plans start on.
+:mod:`recommender.preparation` fills them (``reskill prepare``, or the first worker to
+start on an unprepared version); workers read them.
+
+One preparer at a time
+----------------------
+:func:`claim` is a non-blocking lock that dies with its holder, so a killed preparer
+never leaves a version locked:
+
+* PostgreSQL: ``pg_try_advisory_lock(PREPARE_LOCK, version)`` on a connection of its own,
+  held until :func:`claim` exits (or the connection drops).
+* SQLite: ``flock`` on ``<database file>-prepare.lock`` beside the database file, held on an
+  open file until :func:`claim` exits (the kernel drops it when the process dies). One lock
+  per database file rather than per version: SQLite databases serve one machine, and a
+  preparer of a superseded version stops at its next batch. An in-memory database gets a
+  lock of this process.
+
+Personal data
+-------------
+A page names its person. :func:`store_pages` writes it only in a transaction that finds
+the person's ``employees`` row, and on PostgreSQL holds that row ``FOR SHARE`` until the
+commit; erasure (:func:`recommender.store.erasures.forget_people`) deletes the ``employees``
+row *before* the person's ``prepared_answers``, so either the erasure waits for the
+page's commit and then deletes it, or the preparer finds the person gone and stores
+nothing. The same holds for the profile vectors the preparer stores
+(:func:`store_profile_vectors`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from recommender.embeddings import FloatMatrix
+from recommender.store.engine import write_transaction
+from recommender.store.schema import (
+    employees,
+    preparations,
+    prepared_answers,
+    settings,
+    text_vectors,
+)
+from recommender.store.vectors import CHUNK, INSERT_ROWS, STORED, text_hash
+
+__all__ = [
+    "PREPARE_LOCK",
+    "FINGERPRINT_SETTING",
+    "PreparationRow",
+    "claim",
+    "preparation",
+    "begin",
+    "finish",
+    "stored_people",
+    "store_pages",
+    "store_profile_vectors",
+    "read_pages",
+    "carry",
+    "forget_before",
+]
+
+#: The ``reskill_settings`` row naming the last finished preparation and the fingerprint of
+#: the catalogue it was prepared from (``"<version>:<sha256>"``): a later data version with
+#: the same fingerprint (a key was created, say) answers the same, so its preparation is
+#: copied (:func:`carry`) instead of computed.
+FINGERPRINT_SETTING = "prepared_fingerprint"
+#: The first key of the PostgreSQL advisory lock of a preparation ("RSKP"); the second is
+#: the data version.
+PREPARE_LOCK = 0x52534B50
+_PAGE_ROWS = 200  # rows per multi-row INSERT (4 variables each)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparationRow:
+    """One row of ``preparations``: ``finished_at`` is ``None`` while running or interrupted."""
+
+    version: int
+    started_at: datetime
+    finished_at: datetime | None
+    people: int
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+# -- the lock -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def claim(engine: sa.Engine, version: int) -> Iterator[bool]:
+    """Try to become the one preparer of ``version`` (never waits); yields whether it did.
+
+    Held until the ``with`` block ends, or until the process dies.
+    """
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, version) as held:
+            yield held
+    elif _sqlite_file(engine) is None:
+        with _process_lock(engine) as held:
+            yield held
+    else:
+        with _file_lock(_lock_path(engine)) as held:
+            yield held
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: sa.Engine, version: int) -> Iterator[bool]:
+    key = {"a": PREPARE_LOCK, "b": version % 2**31}
+    conn = engine.connect()
+    try:
+        held = bool(conn.execute(sa.text("SELECT pg_try_advisory_lock(:a, :b)"), key).scalar())
+        conn.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:a, :b)"), key)
+                conn.commit()
+    except BaseException:
+        # A session lock must never go back to the pool with its connection.
+        conn.invalidate()
+        raise
+    finally:
+        conn.close()
+
+
+def _sqlite_file(engine: sa.Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return database
+
+
+def _lock_path(engine: sa.Engine) -> Path:
+    database = _sqlite_file(engine)
+    assert database is not None
+    return Path(f"{database}-prepare.lock")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[bool]:
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+_MEMORY_LOCKS: weakref.WeakKeyDictionary[sa.Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_MEMORY_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _process_lock(engine: sa.Engine) -> Iterator[bool]:
+    with _MEMORY_LOCKS_GUARD:
+        lock = _MEMORY_LOCKS.setdefault(engine, threading.Lock())
+    held = lock.acquire(blocking=False)
+    try:
+        yield held
+    finally:
+        if held:
+            lock.release()
+
+
+# -- the preparations row -------------------------------------------------------------------------
+
+
+def preparation(bind: sa.Engine | sa.Connection, version: int) -> PreparationRow | None:
+    """The ``preparations`` row of ``version``, or ``None`` if nobody began preparing it."""
+    query = sa.select(preparations).where(preparations.c.version == version)
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as conn:
+            row = conn.execute(query).one_or_none()
+    else:
+        row = bind.execute(query).one_or_none()
+    if row is None:
+        return None
+    return PreparationRow(int(row.version), row.started_at, row.finished_at, int(row.people))
+
+
+def _dialect_insert(conn: sa.Connection, table: sa.Table) -> sa.dialects.postgresql.Insert:
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)  # type: ignore[return-value]
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.insert(table)
+
+
+def begin(engine: sa.Engine, version: int, people: int) -> PreparationRow:
+    """Record that ``version`` is being prepared for ``people`` people (a row that exists,
+    from an interrupted run or a finished one, is kept as it is); return the row."""
+    with write_transaction(engine) as conn:
+        insert = _dialect_insert(conn, preparations).values(
+            version=version, started_at=datetime.now(UTC), finished_at=None, people=people
+        )
+        conn.execute(insert.on_conflict_do_nothing(index_elements=[preparations.c.version]))
+        row = preparation(conn, version)
+    assert row is not None
+    return row
+
+
+def finish(engine: sa.Engine, version: int, fingerprint: str) -> int:
+    """Mark ``version`` prepared now, counting its stored pages, and record the fingerprint
+    of the catalogue it was prepared from (:data:`FINGERPRINT_SETTING`); return the count."""
+    with write_transaction(engine) as conn:
+        people = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(prepared_answers)
+            .where(prepared_answers.c.version == version)
+        ).scalar_one()
+        conn.execute(
+            sa.update(preparations)
+            .where(preparations.c.version == version)
+            .values(finished_at=datetime.now(UTC), people=int(people))
+        )
+        recorded = _recorded(conn)
+        if recorded is None or recorded[0] <= version:  # a late finish never hides a newer one
+            _record(conn, version, fingerprint)
+    return int(people)
+
+
+def _record(conn: sa.Connection, version: int, fingerprint: str) -> None:
+    insert = _dialect_insert(conn, settings).values(
+        name=FINGERPRINT_SETTING, value=f"{version}:{fingerprint}"
+    )
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[settings.c.name], set_={"value": insert.excluded.value}
+        )
+    )
+
+
+def _recorded(conn: sa.Connection) -> tuple[int, str] | None:
+    value = conn.execute(
+        sa.select(settings.c.value).where(settings.c.name == FINGERPRINT_SETTING)
+    ).scalar_one_or_none()
+    if value is None:
+        return None
+    version, _, fingerprint = str(value).partition(":")
+    return int(version), fingerprint
+
+
+def forget_before(engine: sa.Engine, version: int) -> int:
+    """Delete the pages and preparations of every version older than ``version`` (no
+    worker loads them again: workers load the current version); return the pages deleted."""
+    with write_transaction(engine) as conn:
+        pages = conn.execute(
+            sa.delete(prepared_answers).where(prepared_answers.c.version < version)
+        )
+        conn.execute(sa.delete(preparations).where(preparations.c.version < version))
+    return int(pages.rowcount)
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+
+def stored_people(engine: sa.Engine, version: int, day: date) -> set[str]:
+    """The people whose page of ``version`` is stored for ``day``."""
+    query = sa.select(prepared_answers.c.employee_id).where(
+        prepared_answers.c.version == version, prepared_answers.c.day == day
+    )
+    with engine.connect() as conn:
+        return {str(e) for e in conn.execute(query).scalars()}
+
+
+def _present(conn: sa.Connection, ids: Collection[str]) -> set[str]:
+    """Those of ``ids`` with an ``employees`` row; on PostgreSQL their rows stay share-locked
+    until the transaction ends, so an erasure of them waits for it (see the module doc)."""
+    found: set[str] = set()
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        query = sa.select(employees.c.id).where(employees.c.id.in_(chunk))
+        found.update(str(i) for i in conn.execute(query.with_for_update(read=True)).scalars())
+    return found
+
+
+def store_pages(engine: sa.Engine, version: int, pages: Sequence[tuple[str, date, bytes]]) -> int:
+    """Store ``(employee_id, day, compressed page)`` rows of ``version`` in one transaction,
+    replacing a stored page of the same person and version; people no longer stored are
+    skipped. Returns the rows written."""
+    with write_transaction(engine) as conn:
+        present = _present(conn, {e for e, _, _ in pages})
+        rows = [
+            {"version": version, "employee_id": e, "day": d, "body": b}
+            for e, d, b in pages
+            if e in present
+        ]
+        for start in range(0, len(rows), _PAGE_ROWS):
+            insert = _dialect_insert(conn, prepared_answers).values(
+                rows[start : start + _PAGE_ROWS]
+            )
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[prepared_answers.c.version, prepared_answers.c.employee_id],
+                    set_={"day": insert.excluded.day, "body": insert.excluded.body},
+                )
+            )
+    return len(rows)
+
+
+def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str, bytes]]:
+    """The stored pages of ``version`` for ``day``: ``(employee_id, compressed page)``."""
+    query = sa.select(prepared_answers.c.employee_id, prepared_answers.c.body).where(
+        prepared_answers.c.version == version, prepared_answers.c.day == day
+    )
+    with engine.connect() as conn:
+        for employee_id, body in conn.execution_options(yield_per=1000).execute(query):
+            yield str(employee_id), bytes(body)
+
+
+def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
+    """Copy the last finished preparation to ``new`` when it was prepared from the catalogue
+    ``fingerprint`` stands for (only keys, or nothing the answers read, changed since), and
+    mark ``new`` finished; returns the pages copied, or -1 when nothing was copied (no such
+    preparation, or ``new`` already begun). Hold :func:`claim` of ``new``."""
+    with write_transaction(engine) as conn:
+        recorded = _recorded(conn)
+        if recorded is None or recorded[1] != fingerprint or recorded[0] == new:
+            return -1
+        old = recorded[0]
+        was, now = preparation(conn, old), preparation(conn, new)
+        if was is None or not was.finished or now is not None:
+            return -1
+        columns = [prepared_answers.c.employee_id, prepared_answers.c.day, prepared_answers.c.body]
+        source = sa.select(sa.literal(new, sa.BigInteger), *columns).where(
+            prepared_answers.c.version == old,
+            prepared_answers.c.employee_id.in_(sa.select(employees.c.id)),
+        )
+        conn.execute(
+            sa.insert(prepared_answers).from_select(
+                ["version", "employee_id", "day", "body"], source
+            )
+        )
+        copied = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(prepared_answers)
+            .where(prepared_answers.c.version == new)
+        ).scalar_one()
+        stamp = datetime.now(UTC)
+        conn.execute(
+            sa.insert(preparations).values(
+                version=new, started_at=stamp, finished_at=stamp, people=int(copied)
+            )
+        )
+        _record(conn, new, fingerprint)
+    return int(copied)
+
+
+# -- profile vectors --------------------------------------------------------------------------------
+
+
+def store_profile_vectors(
+    engine: sa.Engine,
+    model_name: str,
+    owners: Mapping[str, Collection[str]],
+    vectors: FloatMatrix,
+) -> int:
+    """Store the vector of each text of ``owners`` (text -> ids of the people whose profile
+    it is; rows of ``vectors`` in the order of ``owners``) in one transaction, skipping a
+    text none of whose people is still stored; keys already stored are kept. Returns how
+    many texts were offered to the table."""
+    texts = list(owners)
+    with write_transaction(engine) as conn:
+        present = _present(conn, {i for ids in owners.values() for i in ids})
+        rows = [
+            {
+                "model": model_name,
+                "text_hash": text_hash(t),
+                "dim": int(v.shape[0]),
+                "vector": np.asarray(v).astype(STORED).tobytes(),
+            }
+            for t, v in zip(texts, vectors, strict=True)
+            if any(i in present for i in owners[t])
+        ]
+        for start in range(0, len(rows), INSERT_ROWS):
+            insert = _dialect_insert(conn, text_vectors).values(rows[start : start + INSERT_ROWS])
+            conn.execute(insert.on_conflict_do_nothing())
+    return len(rows)

@@ -1,0 +1,249 @@
+"""Preparing a data version once for every worker (:mod:`recommender.preparation`): it is
+resumable, one preparer works at a time, and it stores exactly what the route would send.
+Every test runs on SQLite and on PostgreSQL, with a fast encoder whose vectors live in the
+database (the real model: ``tests/cli/test_prepare.py``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from recommender.access import Role
+from recommender.candidates import CandidateIndex
+from recommender.candidates.index import profile_text
+from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.pages import render, unpack
+from recommender.preparation import Prepared, Progress, claim, is_prepared, prepare
+from recommender.store import delete_employee, make_engine, schema, write_transaction
+from recommender.store.access import create_key
+from recommender.store.preparations import preparation, store_pages
+from recommender.store.vectors import text_hash
+from recommender.store.versions import bump, current
+from tests.conftest import REPO
+from tests.small_org import forget_preparations, hashing_service, load, prepared_rows, small_org
+
+BATCH = 10
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return small_org(tmp_path_factory.mktemp("org"), n=60)
+
+
+@pytest.fixture
+def engine(database_url: str, org: Path) -> Iterator[sa.Engine]:
+    load(database_url, org)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+class Interrupted(Exception):
+    """Stands for a kill: raised by the progress callback after some stored batches."""
+
+
+def interrupt(phase: str, after: int) -> Progress:
+    """A progress callback that stops the run after ``after`` stored batches of ``phase``."""
+    seen = [0]
+
+    def progress(name: str, done: int, total: int) -> None:
+        if name == phase and done > 0:
+            seen[0] += 1
+            if seen[0] == after:
+                raise Interrupted
+
+    return progress
+
+
+def run(engine: sa.Engine, progress: Progress | None = None) -> Prepared:
+    """One preparation by a fresh process's worth of state (as a new ``reskill prepare``)."""
+    service = hashing_service(engine)
+    assert service.data_version is not None
+    with claim(engine, service.data_version) as mine:
+        assert mine
+        return prepare(engine, service, batch_size=BATCH, processes=2, progress=progress)
+
+
+def test_an_interrupted_preparation_continues_and_ends_as_an_uninterrupted_one(
+    engine: sa.Engine, database_url: str
+) -> None:
+    whole = run(engine)
+    assert whole.finished and whole.people == whole.pages_rendered > 50
+    uninterrupted = prepared_rows(database_url)
+    forget_preparations(database_url)
+
+    with pytest.raises(Interrupted):
+        run(engine, interrupt("vectors", after=2))
+    partial = prepared_rows(database_url)
+    assert len(partial["text_vectors"]) == 2 * BATCH and not partial["prepared_answers"]
+    with pytest.raises(Interrupted):
+        run(engine, interrupt("pages", after=2))
+    assert len(prepared_rows(database_url)["prepared_answers"]) == 2 * BATCH
+    assert not is_prepared(engine, current(engine))
+
+    last = run(engine)
+    assert last.finished and last.vectors_encoded == 0  # every vector was stored before
+    assert last.pages_rendered == whole.people - 2 * BATCH
+    assert prepared_rows(database_url) == uninterrupted  # byte for byte
+    again = run(engine)
+    assert (again.pages_rendered, again.vectors_encoded) == (0, 0)
+
+
+def test_stored_pages_are_the_bytes_the_route_renders(engine: sa.Engine) -> None:
+    run(engine)
+    service = hashing_service(engine)
+    version, today = service.data_version, date.today()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.prepared_answers)).all()
+    assert {r.employee_id for r in rows} == set(CandidateIndex.eligible_ids(service.catalog))
+    for row in rows[::7]:
+        options = service.opportunities(row.employee_id, PREPARED_LIMIT, today=today)
+        assert row.version == version and row.day == today
+        assert unpack(bytes(row.body)) == render(row.employee_id, PREPARED_LIMIT, False, options)
+    [(people, finished)] = [(p.people, p.finished) for p in [preparation(engine, version)] if p]
+    assert people == len(rows) and finished
+
+
+def test_a_preparation_of_a_version_that_moved_on_stops(engine: sa.Engine) -> None:
+    def import_meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "pages" and done > 0:
+            with write_transaction(engine) as conn:
+                bump(conn, "an import")
+
+    outcome = run(engine, import_meanwhile)
+    assert outcome.superseded and not outcome.finished
+    assert outcome.people == BATCH  # the batch stored before the import; no more
+    assert not is_prepared(engine, outcome.version)
+
+
+def test_pages_of_an_earlier_day_are_rendered_again_and_older_versions_go(
+    engine: sa.Engine, database_url: str
+) -> None:
+    service = hashing_service(engine)
+    assert service.data_version is not None
+    with claim(engine, service.data_version):
+        prepare(engine, service, today=date.today() - timedelta(days=1), processes=1)
+    with write_transaction(engine) as conn:
+        bump(conn, "a key was created")  # a new version: the old one's pages are dropped
+    refreshed = run(engine)
+    assert refreshed.pages_rendered == refreshed.people
+    rows = prepared_rows(database_url)["prepared_answers"]
+    assert {(r[0], r[2]) for r in rows} == {(refreshed.version, date.today())}
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.preparations.c.version)).scalars().all() == [
+            refreshed.version
+        ]
+
+
+def test_a_page_is_never_stored_for_someone_no_longer_stored(engine: sa.Engine) -> None:
+    """A preparer that answered someone before their erasure committed stores nothing for
+    them after it (the erasure deletes the ``employees`` row before the pages)."""
+    service = hashing_service(engine)
+    person = CandidateIndex.eligible_ids(service.catalog)[0]
+    with write_transaction(engine) as conn:
+        conn.execute(
+            sa.delete(schema.employee_skills).where(schema.employee_skills.c.employee_id == person)
+        )
+        conn.execute(
+            sa.delete(schema.protected_attributes).where(
+                schema.protected_attributes.c.employee_id == person
+            )
+        )
+        conn.execute(
+            sa.delete(schema.employee_certifications).where(
+                schema.employee_certifications.c.employee_id == person
+            )
+        )
+        conn.execute(sa.delete(schema.employees).where(schema.employees.c.id == person))
+    assert store_pages(engine, 9, [(person, date.today(), b"x")]) == 0
+    with engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.prepared_answers)).scalar()
+            == 0
+        )
+
+
+def test_one_preparer_at_a_time_and_a_killed_preparers_lock_is_free_at_once(
+    engine: sa.Engine, database_url: str
+) -> None:
+    with claim(engine, 7) as first:
+        assert first
+        with claim(engine, 7) as second:
+            assert not second
+    with claim(engine, 7) as again:
+        assert again
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, database_url],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with claim(engine, 7) as taken:
+            assert not taken
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    deadline = time.monotonic() + 10  # PostgreSQL ends the session when the socket closes
+    while True:
+        with claim(engine, 7) as freed:
+            if freed:
+                break
+        assert time.monotonic() < deadline, "a dead preparer's lock was never released"
+        time.sleep(0.1)
+
+
+#: A preparer that takes version 7's lock and hangs until it is killed.
+HOLD = """
+import sys, time
+from recommender.preparation import claim
+from recommender.store import make_engine
+engine = make_engine(sys.argv[1])
+with claim(engine, 7) as mine:
+    print("held" if mine else "refused", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_the_vector_of_each_profile_is_stored_once_under_its_hash(engine: sa.Engine) -> None:
+    outcome = run(engine)
+    service = hashing_service(engine)
+    profiles = {
+        text_hash(profile_text(service.catalog, service.catalog.employees[e]))
+        for e in CandidateIndex.eligible_ids(service.catalog)
+    }
+    with engine.connect() as conn:
+        stored = set(
+            conn.execute(
+                sa.select(schema.text_vectors.c.text_hash).where(
+                    schema.text_vectors.c.model == "hashing-64"
+                )
+            ).scalars()
+        )
+    assert profiles <= stored and outcome.vectors_encoded == len(profiles)
+
+
+def test_a_version_that_moved_only_for_a_key_copies_the_last_preparation(
+    engine: sa.Engine, database_url: str
+) -> None:
+    first = run(engine)
+    before = prepared_rows(database_url)["prepared_answers"]
+    create_key(engine, Role.TALENT)  # bumps the data version; no answer changes
+    carried = run(engine)
+    assert carried.version == first.version + 1 and carried.finished
+    assert (carried.pages_rendered, carried.vectors_encoded) == (0, 0)
+    after = prepared_rows(database_url)["prepared_answers"]
+    assert [r[1:] for r in after] == [r[1:] for r in before]  # the same pages, copied
+    assert {r[0] for r in after} == {carried.version}  # the old version's went
+    # A change to the data is prepared anew (a leaver: one page fewer).
+    assert delete_employee(engine, after[0][1])
+    changed = run(engine)
+    assert changed.pages_rendered == changed.people == carried.people - 1
