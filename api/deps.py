@@ -78,7 +78,9 @@ GateDep = Annotated[Gate, Depends(get_gate)]
 #: read, and the wait for its access-log row's commit (grouped with other requests' by the
 #: writer thread). A pool of its own: while a held write lock keeps these waiting, key
 #: lookups for every other route go on in theirs.
-_PERSON_READS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="reskill-person-reads")
+#: Eight are enough to keep the log writer's batches full and the loop busy on two cores;
+#: more only contend for the interpreter and the database's connections.
+_PERSON_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="reskill-person-reads")
 
 
 class OneTrip:
