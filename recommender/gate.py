@@ -39,7 +39,7 @@ recommender.errors.UnknownEmployee: unknown employee 'E2'
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,7 +54,6 @@ from recommender.store.access import (
     AccessRecord,
     read_access_log,
     record_reads,
-    record_reads_async,
 )
 from recommender.store.shortlists import (
     ShortlistContent,
@@ -156,18 +155,6 @@ class Gate:
         )
         return frozenset(logged)
 
-    async def _log_async(self, action: Action, employee_ids: Sequence[str]) -> frozenset[str]:
-        """:meth:`_log` awaited on an event loop (the commit runs on the writer thread)."""
-        logged = await record_reads_async(
-            self.engine,
-            self.principal,
-            employee_ids,
-            action=str(action),
-            route=self.caller.route,
-            request_id=self.caller.request_id,
-        )
-        return frozenset(logged)
-
     def read_person(self, action: Action, employee_id: str, answer: Callable[[], Answer]) -> Answer:
         """``answer()`` about one person: authorised, computed, logged, or refused.
 
@@ -185,17 +172,6 @@ class Gate:
             raise UnknownEmployee(employee_id)
         return result
 
-    async def read_person_async(
-        self, action: Action, employee_id: str, answer: Callable[[], Awaitable[Answer]]
-    ) -> Answer:
-        """:meth:`read_person` on an event loop: ``answer`` is awaited (it must offload
-        anything slow), and the log row's commit is awaited without blocking the loop."""
-        self._person(action, employee_id)
-        result = await answer()
-        if not await self._log_async(action, [employee_id]):
-            raise UnknownEmployee(employee_id)
-        return result
-
     # -- one person --------------------------------------------------------------------------
 
     def employee(self, employee_id: str) -> Employee:
@@ -205,15 +181,6 @@ class Gate:
             employee_id,
             lambda: self.service.catalog.employee(employee_id),
         )
-
-    async def employee_async(self, employee_id: str) -> Employee:
-        """:meth:`employee` on an event loop (the record is in memory; the log commit is
-        awaited)."""
-
-        async def record() -> Employee:
-            return self.service.catalog.employee(employee_id)
-
-        return await self.read_person_async(Action.EMPLOYEES_READ, employee_id, record)
 
     def opportunities(
         self,
