@@ -11,6 +11,9 @@ action is a 403. Keys are never logged or echoed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
@@ -27,6 +30,7 @@ from recommender.errors import Forbidden
 __all__ = [
     "PUBLIC_ROUTES",
     "AuthError",
+    "KeyCache",
     "authenticate",
     "permit",
     "presented_key",
@@ -84,8 +88,57 @@ def principal_for(engine: sa.Engine, token: str) -> Principal:
     """
     principal = principal_of(engine, token)
     if principal is None:
-        raise _unauthorized("The API key is invalid, expired or revoked.", "invalid_token")
+        raise unauthorized_key()
     return principal
+
+
+def unauthorized_key() -> AuthError:
+    """The 401 for a key that is unknown, revoked or expired (the three alike on purpose)."""
+    return _unauthorized("The API key is invalid, expired or revoked.", "invalid_token")
+
+
+class KeyCache:
+    """Keys this worker looked up and found valid in the last ``ttl`` seconds, by the
+    SHA-256 of the key as presented (never the key itself): the reads of a person take
+    their principal from here and skip the lookup.
+
+    A cached principal is never trusted on its own. Every read made with one is logged
+    by a statement that also requires the key to be stored, unrevoked and unexpired
+    (:class:`recommender.gate.Caller` ``check_key``), so a revocation or an expiry
+    refuses the very next read, in every worker, as a lookup would. After ``ttl``
+    seconds a key is looked up again, which also keeps its ``last_used_at``. At most
+    ``max_keys`` keys are kept (the oldest go first).
+    """
+
+    def __init__(self, *, ttl: float = 60.0, max_keys: int = 4096) -> None:
+        self.ttl, self.max_keys = ttl, max_keys
+        self._keys: dict[bytes, tuple[Principal, float]] = {}
+        self._guard = threading.Lock()
+
+    @staticmethod
+    def _digest(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, token: str) -> Principal | None:
+        """The principal ``token`` stood for when last looked up, if that is recent."""
+        found = self._keys.get(self._digest(token))
+        if found is None or time.monotonic() - found[1] > self.ttl:
+            return None
+        return found[0]
+
+    def put(self, token: str, principal: Principal) -> None:
+        """Remember ``principal``, just looked up for ``token``."""
+        digest = self._digest(token)
+        with self._guard:
+            self._keys.pop(digest, None)
+            while len(self._keys) >= self.max_keys:
+                del self._keys[next(iter(self._keys))]
+            self._keys[digest] = (principal, time.monotonic())
+
+    def forget(self, token: str) -> None:
+        """Drop ``token`` (it was refused)."""
+        with self._guard:
+            self._keys.pop(self._digest(token), None)
 
 
 def permit(principal: Principal, action: Action) -> Principal:

@@ -5,15 +5,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Annotated, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Query, Request, Response
 
-from api.auth import PrincipalDep, permit, presented_key, principal_for, request_id
+from api.auth import (
+    AuthError,
+    KeyCache,
+    PrincipalDep,
+    permit,
+    presented_key,
+    principal_for,
+    request_id,
+    unauthorized_key,
+)
 from api.schemas import Page
 from api.state import current_recommender
-from recommender.access import Action
+from recommender.access import Action, Principal
+from recommender.database import principal_of as principal_of_token
+from recommender.errors import KeyNoLongerValid, ReskillError
 from recommender.gate import Gate
 from recommender.service import Recommender
 
@@ -74,53 +86,114 @@ async def get_gate(
 GateDep = Annotated[Gate, Depends(get_gate)]
 
 
-#: Reads of one person make their whole trip here: the key's lookup, the gate's checks, the
-#: read, and the wait for its access-log row's commit (grouped with other requests' by the
-#: writer thread). A pool of its own: while a held write lock keeps these waiting, key
-#: lookups for every other route go on in theirs.
+#: Reads of one person whose key is not in this worker's :class:`~api.auth.KeyCache`, or
+#: whose answer takes computing, make their whole trip here: the key's lookup, the gate's
+#: checks, the read, and the wait for its access-log row's commit (grouped with other
+#: requests' by the writer thread). A pool of its own: while a held write lock keeps these
+#: waiting, key lookups for every other route go on in theirs.
 #: Eight are enough to keep the log writer's batches full and the loop busy on two cores;
 #: more only contend for the interpreter and the database's connections.
 _PERSON_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="reskill-person-reads")
 
 
 class OneTrip:
-    """Authenticate, authorise and read one person through the gate, in one hand-over from
-    the event loop to a worker thread and one back.
+    """Authenticate, authorise, read and log one person through the gate, with the fewest
+    hand-overs between the event loop and threads.
 
-    The hot routes (a person's record, their first page of opportunities) would otherwise
-    hand over twice (the key lookup, then the log commit) and run FastAPI's dependency
-    chain around each; under load those hand-overs, not the work, bound throughput. Nothing
-    here runs on the loop but building the call.
+    A quick answer (a stored record, a page rendered ahead) for a key this worker verified
+    recently (:class:`~api.auth.KeyCache`) is read on the loop, and only its log row's
+    commit is awaited: the writer thread commits it with other requests' rows and wakes the
+    loop once per batch; no thread takes the request. The statement that logs the read
+    also checks that the key is still active, so a revoked key is refused as at once as
+    with a lookup of its own. Anything else (a key not cached, an answer to compute) makes
+    one trip to a worker thread: lookup, checks, read, log. Under load, hand-overs, not
+    the work, bound these routes' throughput.
     """
 
-    __slots__ = ("_request", "_token", "_service", "_engine")
+    __slots__ = ("_request", "_token", "_service", "_engine", "_keys")
 
     def __init__(
         self, request: Request, token: str, service: Recommender, engine: sa.Engine
     ) -> None:
         self._request, self._token, self._service, self._engine = request, token, service, engine
+        self._keys: KeyCache = request.app.state.key_cache
 
-    async def __call__(self, action: Action, work: Callable[[Gate], Answer]) -> Answer:
-        """``work(gate)`` for a caller allowed ``action``; a 401 or 403 before any read."""
+    @property
+    def service(self) -> Recommender:
+        """The data this request is served from (a route may look, not read a person)."""
+        return self._service
+
+    async def __call__(
+        self,
+        action: Action,
+        employee_id: str,
+        answer: Callable[[Gate], Answer],
+        *,
+        quick: bool = False,
+    ) -> Answer:
+        """``answer(gate)`` about ``employee_id`` for a caller allowed ``action``, logged
+        (:meth:`recommender.gate.Gate.read_person`); a 401 or 403 before any read.
+        ``quick``: ``answer`` takes microseconds and may run on the event loop."""
         route, rid = route_of(self._request), request_id(self._request)
+        principal = self._keys.get(self._token)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_PERSON_READS, self._trip, action, work, route, rid)
-
-    def _trip(self, action: Action, work: Callable[[Gate], Answer], route: str, rid: str) -> Answer:
-        principal = permit(principal_for(self._engine, self._token), action)
-        gate = self._service.for_principal(
-            principal, route=route, request_id=rid, engine=self._engine
+        if principal is not None and quick:
+            try:
+                gate = self._gate(permit(principal, action), route, rid, cached=True)
+                return await gate.read_person_async(action, employee_id, partial(answer, gate))
+            except KeyNoLongerValid:
+                self._keys.forget(self._token)
+                raise unauthorized_key() from None
+            except (AuthError, ReskillError):
+                await loop.run_in_executor(_PERSON_READS, self._refusal_stands)
+                raise
+        return await loop.run_in_executor(
+            _PERSON_READS, self._trip, action, employee_id, answer, route, rid, principal
         )
-        return work(gate)
+
+    def _refusal_stands(self) -> None:
+        """A read by a remembered key was refused (403, 404, 422...): answer that only if
+        the key is still valid, else the 401 a lookup would have given first. Otherwise a
+        revoked key would still tell a stored id (401 at the log) from an unknown one (404
+        before it)."""
+        if principal_of_token(self._engine, self._token) is None:
+            self._keys.forget(self._token)
+            raise unauthorized_key()
+
+    def _trip(
+        self,
+        action: Action,
+        employee_id: str,
+        answer: Callable[[Gate], Answer],
+        route: str,
+        rid: str,
+        principal: Principal | None,
+    ) -> Answer:
+        cached = principal is not None
+        if principal is None:
+            principal = principal_for(self._engine, self._token)
+            self._keys.put(self._token, principal)
+        try:
+            gate = self._gate(permit(principal, action), route, rid, cached=cached)
+            return gate.read_person(action, employee_id, partial(answer, gate))
+        except KeyNoLongerValid:
+            self._keys.forget(self._token)
+            raise unauthorized_key() from None
+        except (AuthError, ReskillError):
+            if cached:
+                self._refusal_stands()
+            raise
+
+    def _gate(self, principal: Principal, route: str, rid: str, *, cached: bool) -> Gate:
+        return self._service.for_principal(
+            principal, route=route, request_id=rid, engine=self._engine, check_key=cached
+        )
 
 
-async def one_trip(
-    request: Request,
-    token: Annotated[str, Depends(presented_key)],
-    service: RecommenderDep,
-    engine: EngineDep,
-) -> OneTrip:
-    return OneTrip(request, token, service, engine)
+async def one_trip(request: Request, token: Annotated[str, Depends(presented_key)]) -> OneTrip:
+    """The service and engine are taken from the request here, not as dependencies of
+    their own: each dependency FastAPI solves costs these hot routes throughput."""
+    return OneTrip(request, token, current_recommender(request), request.app.state.engine)
 
 
 #: A route reading one person takes this instead of ``require(...)`` and ``GateDep``.

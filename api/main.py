@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         # thread checkpoints the WAL, so no request's commit waits for a checkpoint's fsync.
         background = settings.wal_checkpoint_interval > 0
         app.state.engine = open_database(settings.database_url, background_checkpoints=background)
+        app.state.key_cache = auth.KeyCache()
         checkpointer = WalCheckpointer(app.state.engine, settings.wal_checkpoint_interval)
         app.state.recommender = recommender or Recommender.from_engine(
             app.state.engine,

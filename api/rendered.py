@@ -51,6 +51,11 @@ class RenderedPages:
             return None
         return unpack(kept[1])
 
+    def has(self, employee_id: str, today: date) -> bool:
+        """Whether the page for ``today`` is kept (:meth:`get` would find it)."""
+        kept = self._pages.get(employee_id)
+        return kept is not None and kept[0] == today
+
     def put(self, employee_id: str, today: date, body: bytes) -> None:
         self.put_packed(employee_id, today, pack(body))
 

@@ -18,6 +18,7 @@ __all__ = [
     "NoPathway",
     "ModelMissing",
     "Forbidden",
+    "KeyNoLongerValid",
     "ReportRefused",
 ]
 
@@ -110,6 +111,21 @@ class Forbidden(ReskillError):
         self.role, self.action = str(role), str(action)
         article = "An" if self.role[:1] in "aeiou" else "A"
         super().__init__(f"{article} {self.role} key may not perform {self.action}.")
+
+
+class KeyNoLongerValid(ReskillError):
+    """A key that was valid when a caller's request began was revoked, expired or deleted
+    before its read was logged: nothing was answered. The message names no person.
+
+    Examples
+    --------
+    >>> str(KeyNoLongerValid("k1"))
+    'The API key is invalid, expired or revoked.'
+    """
+
+    def __init__(self, key_id: str) -> None:
+        self.key_id = key_id
+        super().__init__("The API key is invalid, expired or revoked.")
 
 
 class ReportRefused(ReskillError):

@@ -54,6 +54,7 @@ from recommender.store.access import (
     AccessRecord,
     read_access_log,
     record_reads,
+    record_reads_async,
 )
 from recommender.store.shortlists import (
     ShortlistContent,
@@ -80,11 +81,17 @@ Answer = TypeVar("Answer")
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who asks and through what: the principal, the route (``"GET /v1/..."``, or a CLI
-    command's name) and the request id that ties log rows to server logs."""
+    command's name) and the request id that ties log rows to server logs.
+
+    ``check_key``: the principal's key was not looked up for this request (a cache of
+    recently verified keys vouched for it), so every read is logged only while the key is
+    still active, checked by the statement that logs it; a key revoked, expired or
+    deleted meanwhile fails the read with :class:`~recommender.errors.KeyNoLongerValid`."""
 
     principal: Principal
     route: str
     request_id: str
+    check_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +159,20 @@ class Gate:
             action=str(action),
             route=self.caller.route,
             request_id=self.caller.request_id,
+            check_key=self.caller.check_key,
+        )
+        return frozenset(logged)
+
+    async def _log_async(self, action: Action, employee_ids: Sequence[str]) -> frozenset[str]:
+        """:meth:`_log` for a caller on an event loop: the commit is awaited, not waited for."""
+        logged = await record_reads_async(
+            self.engine,
+            self.principal,
+            employee_ids,
+            action=str(action),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+            check_key=self.caller.check_key,
         )
         return frozenset(logged)
 
@@ -169,6 +190,19 @@ class Gate:
         self._person(action, employee_id)
         result = answer()
         if not self._log(action, [employee_id]):
+            raise UnknownEmployee(employee_id)
+        return result
+
+    async def read_person_async(
+        self, action: Action, employee_id: str, answer: Callable[[], Answer]
+    ) -> Answer:
+        """:meth:`read_person` on an event loop, for an ``answer`` that is quick to compute
+        (a stored record, a page rendered ahead): only the log's commit is awaited, so the
+        loop serves others meanwhile and nothing hands the read to a thread. Anything
+        slower belongs in :meth:`read_person`, off the loop."""
+        self._person(action, employee_id)
+        result = answer()
+        if not await self._log_async(action, [employee_id]):
             raise UnknownEmployee(employee_id)
         return result
 

@@ -176,6 +176,7 @@ class Recommender:
         route: str,
         request_id: str,
         engine: sa.Engine | None = None,
+        check_key: bool = False,
     ) -> Gate:
         """The gate through which ``principal`` reads people (see :mod:`recommender.gate`).
 
@@ -190,6 +191,9 @@ class Recommender:
             Ties the log rows to this request.
         engine : sqlalchemy.Engine, optional
             The database holding the access log; default the one this catalogue came from.
+        check_key : bool
+            ``principal`` came from a cache, not a lookup for this request: every read
+            is logged only while its key is still active (:class:`recommender.gate.Caller`).
 
         Raises
         ------
@@ -201,7 +205,7 @@ class Recommender:
         database = engine if engine is not None else self.engine
         if database is None:
             raise InvalidInput("reading people needs the database that logs every read")
-        return Gate(self, database, Caller(principal, route, request_id))
+        return Gate(self, database, Caller(principal, route, request_id, check_key))
 
     # -- prepared state, built once ----------------------------------------------------------
 

@@ -64,6 +64,10 @@ def _page(service: Recommender, employee_id: str, limit: int, include_unviable: 
     return body
 
 
+def _answer(employee_id: str, limit: int, include_unviable: bool, gate: Gate) -> bytes:
+    return _page(gate.service, employee_id, limit, include_unviable)
+
+
 def _rendered(
     service: Recommender, employee_id: str, limit: int, include_unviable: bool, today: date
 ) -> bytes:
@@ -89,14 +93,14 @@ async def get_opportunities(
 ) -> Response:
     """Roles the person could move to, best first, each with its cheapest training plan.
 
-    The key's lookup, the page (kept in memory, or planned now), and its log row's commit
-    make one trip off the event loop (:class:`api.deps.OneTrip`)."""
-
-    def page(gate: Gate) -> bytes:
-        answer = partial(_page, gate.service, employee_id, limit, include_unviable)
-        return gate.read_person(Action.PATHWAYS_READ, employee_id, answer)
-
-    body = await trip(Action.PATHWAYS_READ, page)
+    The first page, rendered ahead, is a quick read on the event loop; any other question
+    is planned in a worker thread (:class:`api.deps.OneTrip`)."""
+    service = trip.service
+    quick = is_prepared_question(limit, include_unviable) and pages_of(service).has(
+        employee_id, date.today()
+    )
+    answer = partial(_answer, employee_id, limit, include_unviable)
+    body = await trip(Action.PATHWAYS_READ, employee_id, answer, quick=quick)
     # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response.
     return Response(body, media_type="application/json", headers=NO_STORE_HEADERS)
 

@@ -20,6 +20,7 @@ the person. A read is logged only while the person is stored (:func:`log_reads`,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
@@ -42,7 +43,7 @@ from recommender.access import (
     parse_key,
     secret_matches,
 )
-from recommender.errors import InvalidInput, UnknownEmployee
+from recommender.errors import InvalidInput, KeyNoLongerValid, UnknownEmployee
 from recommender.store.engine import SQLITE_BUSY_TIMEOUT_MS, DriverStatement, write_transaction
 from recommender.store.group_commit import group_commit
 from recommender.store.schema import employees, metadata
@@ -433,26 +434,38 @@ _INSERT_LOG = sa.insert(access_log)
 _LOG_COLUMNS = ("at", "key_id", "role", "action", "route", "employee_id", "request_id")
 
 
-def _read_insert() -> sa.Insert:
+def _read_insert(*, check_key: bool = False) -> sa.Insert:
     """One read's log row, inserted from the person's ``employees`` row: nothing when the
     person is no longer stored. On PostgreSQL the row is locked ``FOR SHARE`` until the
     reader commits, so an erasure's ``DELETE`` waits for the reader's log row (which its
     tombstoning then covers), and a reader that comes after the erasure finds no row. On
-    SQLite the reader's write transaction serialises with the erasure's the same way."""
+    SQLite the reader's write transaction serialises with the erasure's the same way.
+
+    With ``check_key``, the row is also inserted only while the reader's key is stored,
+    unrevoked and unexpired at ``now`` (bound with each row): a caller that took its key
+    from a cache learns of a revocation from the very statement that logs its read, as
+    surely as from a lookup of its own (:func:`record_reads`)."""
 
     def value(name: str) -> sa.BindParameter[object]:
         return sa.bindparam(name, type_=access_log.c[name].type)
 
     person = sa.bindparam("employee_id", type_=employees.c.id.type)
     values = [employees.c.id if c == "employee_id" else value(c) for c in _LOG_COLUMNS]
-    found = (
-        sa.select(*values).where(employees.c.id == person).with_for_update(read=True, of=employees)
-    )
+    found = sa.select(*values).where(employees.c.id == person)
+    if check_key:
+        found = found.where(
+            api_keys.c.id == value("key_id"),
+            api_keys.c.revoked_at.is_(None),
+            sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
+        )
+    found = found.with_for_update(read=True, of=employees)
     return sa.insert(access_log).from_select(list(_LOG_COLUMNS), found)
 
 
 _INSERT_READ = _read_insert()
 _INSERT_READ_RETURNING = _INSERT_READ.returning(access_log.c.employee_id)
+#: The same, for a reader whose key came from a cache (:func:`record_reads` ``check_key``).
+_INSERT_KEYED_READ = _read_insert(check_key=True)
 
 
 def _log_row(
@@ -549,12 +562,28 @@ def record_reads(
     action: str,
     route: str,
     request_id: str,
+    check_key: bool = False,
 ) -> tuple[str, ...]:
     """:func:`log_reads` in a transaction committed when this returns (grouped with other
     callers' reads: :mod:`recommender.store.group_commit`); returns the ids logged (people
-    erased meanwhile are not)."""
-    rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
-    counts = group_commit(engine, _INSERT_READ).submit(rows)
+    erased meanwhile are not).
+
+    Parameters
+    ----------
+    check_key : bool
+        The principal's key was not looked up for this read (a cache vouched for it): log
+        only while the key is still active, checked by the insert itself.
+
+    Raises
+    ------
+    KeyNoLongerValid
+        With ``check_key``, the key was revoked, expired or deleted (its employee erased):
+        nothing was logged and nothing may be answered.
+    """
+    rows, statement = _read_rows(principal, employee_ids, action, route, request_id, check_key)
+    counts = group_commit(engine, statement).submit(rows)
+    if check_key and not all(counts):
+        _check_still_valid(engine, principal.key_id)
     return tuple(e for e, n in zip(employee_ids, counts, strict=True) if n)
 
 
@@ -566,8 +595,45 @@ async def record_reads_async(
     action: str,
     route: str,
     request_id: str,
+    check_key: bool = False,
 ) -> tuple[str, ...]:
-    """:func:`record_reads` for a caller on an event loop: it waits without blocking it."""
-    rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
-    counts = await group_commit(engine, _INSERT_READ).submit_async(rows)
+    """:func:`record_reads` for a caller on an event loop: it waits without blocking it
+    (the writer thread wakes the loop once per batch)."""
+    rows, statement = _read_rows(principal, employee_ids, action, route, request_id, check_key)
+    counts = await group_commit(engine, statement).submit_async(rows)
+    if check_key and not all(counts):
+        # Rare (an erased person, a revoked key): one lookup, off the loop.
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, _check_still_valid, engine, principal.key_id)
     return tuple(e for e, n in zip(employee_ids, counts, strict=True) if n)
+
+
+def _read_rows(
+    principal: Principal,
+    employee_ids: Sequence[str],
+    action: str,
+    route: str,
+    request_id: str,
+    check_key: bool,
+) -> tuple[list[dict[str, object]], sa.Insert]:
+    rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
+    if not check_key:
+        return rows, _INSERT_READ
+    for row in rows:
+        row["now"] = row["at"]
+    return rows, _INSERT_KEYED_READ
+
+
+_KEY_ACTIVE = sa.select(api_keys.c.id).where(
+    api_keys.c.id == sa.bindparam("key_id"),
+    api_keys.c.revoked_at.is_(None),
+    sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
+)
+
+
+def _check_still_valid(engine: sa.Engine, key_id: str) -> None:
+    """Nothing, if key ``key_id`` is active now; else :class:`KeyNoLongerValid`. Tells a
+    keyed read that logged nobody whether its person or its key is gone."""
+    row = _driver(engine, _KEY_ACTIVE).first({"key_id": key_id, "now": datetime.now(UTC)})
+    if row is None:
+        raise KeyNoLongerValid(key_id)

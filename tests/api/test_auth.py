@@ -246,3 +246,85 @@ def test_a_request_is_served_while_an_import_holds_the_write_lock(
     assert _last_used(any_engine, key.key_id) is None
     assert any_client.get("/v1/skills", headers=headers).status_code == 200
     assert _last_used(any_engine, key.key_id) is not None
+
+
+# -- reads of a person by a key the worker remembers ------------------------------------------
+
+PERSON_READS = ("/v1/employees/E1", "/v1/employees/E1/opportunities")
+
+
+@pytest.fixture
+def people_engine(any_engine: sa.Engine) -> sa.Engine:
+    save_catalog(any_engine, small_catalog(), kind="org", source="tests")
+    return any_engine
+
+
+@pytest.fixture
+def people_client(people_engine: sa.Engine) -> Iterator[TestClient]:
+    settings = Settings(database_url=people_engine.url.render_as_string(hide_password=False))
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.mark.parametrize("path", PERSON_READS)
+@pytest.mark.parametrize("how", ["revoked", "expired"])
+def test_a_remembered_key_is_refused_on_the_next_person_read_once_revoked_or_expired(
+    people_client: TestClient, people_engine: sa.Engine, path: str, how: str
+) -> None:
+    """Person reads take a key verified in the last minute from the worker's memory and
+    skip its lookup; revoking (or the expiry of) that key must still refuse the very next
+    read, with the same 401 as an unknown key, and log nothing for it."""
+    key = create_key(people_engine, Role.TALENT, expires_at=datetime.now(UTC) + timedelta(days=1))
+    headers = {"X-API-Key": key.token}
+    for _ in range(3):  # the first looks the key up; the others take it from memory
+        assert people_client.get(path, headers=headers).status_code == 200
+    if how == "revoked":
+        revoke_key(people_engine, key.key_id)
+    else:
+        _expire(people_engine, key.key_id)
+    logged = len(access.read_access_log(people_engine))
+    response = people_client.get(path, headers=headers)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    assert response.json()["detail"] == "The API key is invalid, expired or revoked."
+    assert len(access.read_access_log(people_engine)) == logged
+    assert people_client.get(path, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("path", PERSON_READS)
+def test_an_employee_key_remembered_by_the_worker_dies_with_its_erased_employee(
+    people_client: TestClient, people_engine: sa.Engine, path: str
+) -> None:
+    own = {"X-API-Key": create_key(people_engine, Role.EMPLOYEE, employee_id="E1").token}
+    admin = {"X-API-Key": create_key(people_engine, Role.ADMIN).token}
+    for _ in range(2):
+        assert people_client.get(path, headers=own).status_code == 200
+    assert people_client.delete("/v1/employees/E1", headers=admin).status_code in (200, 204)
+    assert people_client.get(path, headers=own).status_code == 401
+
+
+@pytest.mark.parametrize("path", PERSON_READS)
+def test_every_person_read_by_a_remembered_key_is_logged(
+    people_client: TestClient, people_engine: sa.Engine, path: str
+) -> None:
+    key = create_key(people_engine, Role.TALENT)
+    for _ in range(5):
+        assert people_client.get(path, headers={"X-API-Key": key.token}).status_code == 200
+    rows = [r for r in access.read_access_log(people_engine) if r.key_id == key.key_id]
+    assert len(rows) == 5 and {r.employee_id for r in rows} == {"E1"}
+    assert len({r.request_id for r in rows}) == 5
+
+
+@pytest.mark.parametrize("path", ["/v1/employees/{}", "/v1/employees/{}/opportunities"])
+def test_a_revoked_remembered_key_cannot_tell_a_stored_id_from_an_unknown_one(
+    people_client: TestClient, people_engine: sa.Engine, path: str
+) -> None:
+    key = create_key(people_engine, Role.TALENT)
+    headers = {"X-API-Key": key.token}
+    assert people_client.get(path.format("E1"), headers=headers).status_code == 200
+    assert people_client.get(path.format("NOBODY"), headers=headers).status_code == 404
+    revoke_key(people_engine, key.key_id)
+    stored = people_client.get(path.format("E1"), headers=headers)
+    unknown = people_client.get(path.format("NOBODY"), headers=headers)
+    assert (stored.status_code, stored.json()) == (unknown.status_code, unknown.json())
+    assert stored.status_code == 401

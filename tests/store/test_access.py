@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite
 
 from recommender.access import Principal, Role
 from recommender.catalog import Catalog
-from recommender.errors import InvalidInput, UnknownEmployee
+from recommender.errors import InvalidInput, KeyNoLongerValid, UnknownEmployee
 from recommender.store import delete_employee, make_engine, save_catalog, upgrade
 from recommender.store.access import (
     LAST_USED_INTERVAL,
@@ -403,3 +403,74 @@ def test_a_read_racing_an_erasure_waits_for_it_and_then_logs_nothing_about_the_p
     reader.join(timeout=30)
     assert done["logged"] == ("E2",)
     assert [r.employee_id for r in read_access_log(engine)] == ["E2"]
+
+
+# -- reads by a key taken from a cache: the log row itself checks the key ---------------------
+
+
+def _keyed_reads(engine: sa.Engine, principal: Principal, people: list[str]) -> tuple[str, ...]:
+    return record_reads(
+        engine, principal, people, action="a", route="R", request_id="q", check_key=True
+    )
+
+
+def test_a_keyed_read_logs_while_the_key_is_active_and_fails_once_it_is_revoked(
+    engine: sa.Engine,
+) -> None:
+    """A worker that remembers a key skips its lookup; the insert that logs the read must
+    then refuse a revoked key as surely as the lookup would, and log nothing."""
+    key = create_key(engine, Role.TALENT)
+    principal = find_principal(engine, key.token)
+    assert principal is not None
+    assert _keyed_reads(engine, principal, ["E1", "E2"]) == ("E1", "E2")
+    revoke_key(engine, key.key_id)
+    with pytest.raises(KeyNoLongerValid):
+        _keyed_reads(engine, principal, ["E1"])
+    assert [r.employee_id for r in read_access_log(engine)] == ["E2", "E1"]
+
+
+def test_a_keyed_read_fails_once_the_key_has_expired(engine: sa.Engine) -> None:
+    key = create_key(engine, Role.TALENT, expires_at=datetime.now(UTC) + timedelta(hours=1))
+    principal = find_principal(engine, key.token)
+    assert principal is not None
+    assert _keyed_reads(engine, principal, ["E1"]) == ("E1",)
+    with engine.begin() as conn:
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        conn.execute(sa.update(api_keys).where(api_keys.c.id == key.key_id).values(expires_at=past))
+    with pytest.raises(KeyNoLongerValid):
+        _keyed_reads(engine, principal, ["E1"])
+    assert len(read_access_log(engine)) == 1
+
+
+def test_a_keyed_read_of_an_erased_person_logs_nobody_and_the_key_still_works(
+    engine: sa.Engine,
+) -> None:
+    """No row logged has two causes: the person or the key is gone. An active key is told
+    only that the person was not logged (the caller answers 404 as for anyone unknown)."""
+    key = create_key(engine, Role.TALENT)
+    principal = find_principal(engine, key.token)
+    assert principal is not None
+    assert delete_employee(engine, "E1")
+    assert _keyed_reads(engine, principal, ["E1", "E2"]) == ("E2",)
+
+
+def test_a_keyed_read_with_an_employee_key_fails_once_its_employee_is_erased(
+    engine: sa.Engine,
+) -> None:
+    key = create_key(engine, Role.EMPLOYEE, employee_id="E1")
+    principal = find_principal(engine, key.token)
+    assert principal is not None
+    assert delete_employee(engine, "E1")
+    with pytest.raises(KeyNoLongerValid):
+        _keyed_reads(engine, principal, ["E1"])
+    assert read_access_log(engine) == []
+
+
+def test_a_principal_with_no_stored_key_cannot_log_a_keyed_read(engine: sa.Engine) -> None:
+    """The command line's principals have no key row: they never take the keyed path, and
+    if one did it would be refused, not logged."""
+    with pytest.raises(KeyNoLongerValid):
+        _keyed_reads(engine, Principal("cli:someone", Role.ADMIN), ["E1"])
+    assert record_reads(
+        engine, Principal("cli:someone", Role.ADMIN), ["E1"], action="a", route="R", request_id="q"
+    ) == ("E1",)
