@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+CLIENT_GENERATOR := $(VENV)/tools/bin/openapi-python-client
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -18,11 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
+# openapi-python-client, for the test that generates a client from /openapi.json (tests
+# only), in a venv of its own: it pins older typer and httpx than reskill's.
+$(CLIENT_GENERATOR):
+	$(PYTHON) -m venv $(VENV)/tools
+	$(VENV)/tools/bin/pip install --progress-bar on openapi-python-client==0.29.1
+
 serve: $(STAMP)
 	$(BIN)/reskill init
 	$(BIN)/reskill serve
 
-test: $(STAMP)
+test: $(STAMP) $(CLIENT_GENERATOR)
 	$(BIN)/pytest -n auto --dist worksteal
 
 lint: $(STAMP)

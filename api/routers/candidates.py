@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.auth import require
 from api.deps import GateDep, NoStore
@@ -63,6 +63,12 @@ class FiltersIn(RequestSchema):
 
 class ShortlistIn(RequestSchema):
     """The body of ``POST /v1/shortlists``; unknown fields are refused."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"role_id": "soc-analyst-1", "limit": 10, "filters": {"min_readiness": 0.5}}]
+        }
+    )
 
     role_id: str = Field(min_length=1, max_length=200)
     limit: int = Field(default=10, ge=1, le=MAX_LIMIT)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.auth import require
 from api.deps import GateDep, NoStore
@@ -30,6 +30,17 @@ router = APIRouter(prefix="/v1")
 
 class PeopleSearchIn(RequestSchema):
     """A job description or profile, and how many people to return (at most 100)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Clinical data analyst: SQL, Epic Clarity reports, dashboards for nursing quality.",
+                    "limit": 10,
+                }
+            ]
+        }
+    )
 
     text: Text
     limit: Annotated[int, Field(ge=1, le=100)] = 10

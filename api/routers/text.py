@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from api.auth import require
 from api.deps import RecommenderDep
@@ -45,12 +45,29 @@ Top = Annotated[int, Field(ge=1, le=20)]
 class MatchIn(RequestSchema):
     """A profile, resume or job description to match to roles and skills."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Triage security alerts in the SIEM, investigate phishing and escalate incidents.",
+                    "top": 5,
+                }
+            ]
+        }
+    )
+
     text: Text
     top: Top = 5
 
 
 class TitlesIn(RequestSchema):
     """Free-text job titles to normalise, up to 100 at a time."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"titles": ["RN informatics specialist", "Sr. SOC analyst"], "top": 3}]
+        }
+    )
 
     titles: Annotated[list[Title], Field(min_length=1, max_length=100)]
     top: Top = 5

@@ -38,3 +38,31 @@ def test_openapi_lists_the_v1_routes_and_key_schemes(client: TestClient) -> None
     assert "/v1/health" in spec["paths"] and "/v1/roles/{role_id}" in spec["paths"]
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
     assert not any(path.startswith("/docs") for path in spec["paths"])
+
+
+def test_every_operation_has_a_short_unique_id_and_an_area_tag(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    operations = [op for path in spec["paths"].values() for op in path.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids)) == len(operations)
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", i) and len(i) <= 30 for i in ids), ids
+    declared = {t["name"] for t in spec["tags"]}
+    assert all(len(op["tags"]) == 1 and op["tags"][0] in declared for op in operations)
+    assert spec["paths"]["/v1/shortlists"]["post"]["operationId"] == "shortlists_create"
+    assert spec["paths"]["/v1/roles/{role_id}/candidates"]["get"]["operationId"] == (
+        "roles_candidates"
+    )
+
+
+def test_every_request_body_carries_an_example_its_route_accepts(client: TestClient) -> None:
+    """The examples shown in /docs and generated clients must be valid requests."""
+    from api.routers.candidates import ShortlistIn
+    from api.routers.people import PeopleSearchIn
+    from api.routers.text import MatchIn, TitlesIn
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for model in (ShortlistIn, PeopleSearchIn, MatchIn, TitlesIn):
+        examples = schemas[model.__name__]["examples"]
+        assert examples, model.__name__
+        for example in examples:
+            model.model_validate(example)

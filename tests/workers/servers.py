@@ -80,8 +80,17 @@ def key_id(token: str) -> str:
 class Server:
     """One ``reskill serve`` process on its own port, logging to ``log``."""
 
-    def __init__(self, url: str, log: Path, *, workers: int = 1, port: int | None = None):
+    def __init__(
+        self,
+        url: str,
+        log: Path,
+        *,
+        workers: int = 1,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.url, self.log_path, self.workers = url, log, workers
+        self.env = {**ENV, **(env or {})}
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -97,7 +106,7 @@ class Server:
         command += ["--port", str(self.port), "--workers", str(self.workers)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, env=ENV, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+                command, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
             )
         return self
 
