@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -80,13 +81,21 @@ class SkillOut(Schema):
 
 
 class RequirementOut(Schema):
+    """A skill the role requires: its id and name, the level (1-5) and its importance."""
+
     skill_id: str
+    skill_name: str
     level: float
     importance: float
 
     @classmethod
-    def from_domain(cls, req: Requirement) -> RequirementOut:
-        return cls(skill_id=req.skill_id, level=req.level, importance=req.importance)
+    def from_domain(cls, req: Requirement, skill_name: str) -> RequirementOut:
+        return cls(
+            skill_id=req.skill_id,
+            skill_name=skill_name,
+            level=req.level,
+            importance=req.importance,
+        )
 
 
 class RoleSummary(Schema):
@@ -123,13 +132,20 @@ class RoleOut(RoleSummary):
     attribution: str | None = None
 
     @classmethod
-    def from_domain_with(cls, role: Role, attribution: str | None) -> RoleOut:
+    def from_domain_with(
+        cls, role: Role, attribution: str | None, skills: Mapping[str, Skill]
+    ) -> RoleOut:
+        """``role`` with its requirements named from ``skills`` (the catalogue's, by id)."""
         summary = RoleSummary.from_domain(role).model_dump()
+        requirements = [
+            RequirementOut.from_domain(r, skills[r.skill_id].name if r.skill_id in skills else "")
+            for r in role.requirements
+        ]
         return cls(
             **summary,
             description=role.description,
             pay_band=role.pay_band,
-            requirements=[RequirementOut.from_domain(r) for r in role.requirements],
+            requirements=requirements,
             tasks=list(role.tasks),
             attribution=attribution,
         )

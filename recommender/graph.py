@@ -6,7 +6,9 @@ kinds of edge (attribute ``relation``):
 
 * ``requires``: role -> skill, with ``level`` and ``importance``;
 * ``teaches``: course -> skill, with the ``level`` reached on completion;
-* ``prerequisite``: skill -> course (``level`` needed first) or course -> course.
+* ``prerequisite``: skill -> course (``level`` needed first) or course -> course;
+* ``moves_to``: role -> role, a viable move with the ``hours`` of training it takes and
+  the transition model's ``score`` (added by :func:`add_moves`, for exports).
 
 Employees are not in the graph: it holds no personal data and can be exported
 freely.
@@ -25,6 +27,7 @@ __all__ = [
     "node_key",
     "build_graph",
     "course_prerequisite_cycle",
+    "add_moves",
     "to_node_link",
     "to_cytoscape",
 ]
@@ -126,6 +129,36 @@ def _add_courses(graph: nx.DiGraph, courses: Iterable[Course]) -> None:
             )
         for before in course.prerequisite_courses:
             graph.add_edge(node_key("course", before), key, relation="prerequisite")
+
+
+def add_moves(graph: nx.DiGraph, moves: nx.DiGraph) -> int:
+    """Add role-to-role ``moves_to`` edges to ``graph``; returns how many.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A graph from :func:`build_graph`.
+    moves : networkx.DiGraph
+        Role ids as nodes, an edge per viable move with ``weight`` (training hours) and
+        ``score`` (:attr:`recommender.pathways.SteppingStones.graph`).
+
+    Examples
+    --------
+    >>> moves = nx.DiGraph()
+    >>> moves.add_edge("a", "b", weight=12.0, score=0.8)
+    >>> graph = nx.DiGraph()
+    >>> add_moves(graph, moves), graph.edges["role:a", "role:b"]["relation"]
+    (1, 'moves_to')
+    """
+    for a, b, data in moves.edges(data=True):
+        graph.add_edge(
+            node_key("role", a),
+            node_key("role", b),
+            relation="moves_to",
+            hours=float(data["weight"]),
+            score=round(float(data["score"]), 4),
+        )
+    return int(moves.number_of_edges())
 
 
 def course_prerequisite_cycle(courses: Iterable[Course]) -> list[str] | None:

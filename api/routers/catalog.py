@@ -64,7 +64,8 @@ async def get_role(role_id: str, service: RecommenderDep) -> RoleOut:
     role = service.role(role_id)
     attribution = service.attribution if role.source == RoleSource.ONET else None
     return service.remembered(
-        ("api", "role", role.id), lambda: RoleOut.from_domain_with(role, attribution)
+        ("api", "role", role.id),
+        lambda: RoleOut.from_domain_with(role, attribution, service.catalog.skills),
     )
 
 

@@ -53,6 +53,11 @@ def test_role_detail_lists_requirements(client: TestClient) -> None:
         "triage": 3,
         "networking": 3,
     }
+    assert {r["skill_id"]: r["skill_name"] for r in body["requirements"]} == {
+        "siem": "SIEM",
+        "triage": "Incident triage",
+        "networking": "Networking",
+    }
     assert body["attribution"] is None
 
 

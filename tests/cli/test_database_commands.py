@@ -182,6 +182,38 @@ def test_graph_export_writes_cytoscape_json(tmp_path: Path) -> None:
     assert any(n["data"]["id"] == "role:soc-analyst-1" for n in nodes)
 
 
+def test_graph_export_holds_the_role_to_role_moves_with_hours_and_scores(tmp_path: Path) -> None:
+    """The pathways graph can be drawn from the export: every viable move the stepping-stone
+    search uses is an edge between two roles, with its training hours and score."""
+    import json
+
+    from recommender.service import Recommender
+    from recommender.store import load_catalog
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert runner.invoke(app, ["init", "--database-url", url]).exit_code == 0
+    out = tmp_path / "graph.json"
+    result = runner.invoke(app, ["graph", "export", "--out", str(out), "--database-url", url])
+    assert result.exit_code == 0, result.output
+    edges = json.loads(out.read_text())["edges"]
+    moves = {(e["source"], e["target"]): e for e in edges if e["relation"] == "moves_to"}
+    engine = make_engine(url)
+    catalog = load_catalog(engine, include_employees=False)
+    engine.dispose()
+    expected = Recommender(catalog).stepping_stones.graph
+    assert len(moves) == expected.number_of_edges() > 0
+    for a, b, data in expected.edges(data=True):
+        move = moves[(f"role:{a}", f"role:{b}")]
+        assert move["hours"] == data["weight"] and 0.0 <= move["score"] <= 1.0
+    assert ("role:service-desk-technician-1", "role:soc-analyst-1") in moves or any(
+        a == "role:service-desk-technician-1" for a, _ in moves
+    )
+
+    bare = tmp_path / "bare.json"
+    runner.invoke(app, ["graph", "export", "--no-moves", "--out", str(bare), "--database-url", url])
+    assert not [e for e in json.loads(bare.read_text())["edges"] if e["relation"] == "moves_to"]
+
+
 def test_a_prerequisite_cycle_is_rejected_with_its_path_and_nothing_changes(
     database_url: str, tmp_path: Path
 ) -> None:
