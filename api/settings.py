@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_CACHE = Path.home() / ".cache" / "reskill" / "embeddings"
@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     wal_checkpoint_interval: float = 1.0
     answer_cache_mb: float | None = Field(default=None, ge=0)
     version_poll_seconds: float = Field(default=1.0, ge=0)
+
+    @field_validator("embedding_cache", mode="before")
+    @classmethod
+    def _cache_off(cls, value: object) -> object:
+        """``RESKILL_EMBEDDING_CACHE=off`` (or ``none``, or empty): no copy on disk; the
+        database's ``text_vectors`` are the only store of vectors (replicas that should
+        keep nothing on their own disks)."""
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none", "false"):
+            return None
+        return value
 
     @property
     def answer_bytes(self) -> int | None:

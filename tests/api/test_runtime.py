@@ -83,3 +83,25 @@ def test_the_answer_cache_budget_comes_from_the_environment(
     assert Settings().answer_bytes == 3 * 2**20
     monkeypatch.delenv("RESKILL_ANSWER_CACHE_MB")
     assert Settings().answer_bytes is None  # the Recommender's own default
+
+
+@pytest.mark.parametrize("off", ["off", "none", ""])
+def test_the_disk_copy_of_vectors_can_be_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, off: str
+) -> None:
+    """Replicas that should keep nothing on their own disks: the database's text_vectors
+    are then the only store of vectors, and encoding writes no file."""
+    from api.main import service_encoder
+    from recommender.database import open_database
+
+    monkeypatch.setenv("RESKILL_EMBEDDING_CACHE", off)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'reskill.db'}")
+    assert settings.embedding_cache is None
+    engine = open_database(settings.database_url)
+    try:
+        encoder = service_encoder(settings, engine)
+        assert encoder.cache.local is None  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("RESKILL_EMBEDDING_CACHE", str(tmp_path / "vectors"))
+    assert Settings().embedding_cache == tmp_path / "vectors"
