@@ -70,6 +70,15 @@ def prepare_command(
             "--batch-size", min=1, help="Profiles encoded, and pages stored, per transaction."
         ),
     ] = BATCH_SIZE,
+    bf16: Annotated[
+        bool,
+        typer.Option(
+            "--bf16/--fp32",
+            help="Encode profiles under bfloat16 autocast (default): about 1.5x faster, and "
+            "each person's 10 nearest neighbours stay 99.5% the same as in fp32 (measured: "
+            "bench/eval_bf16_neighbours.py).",
+        ),
+    ] = True,
     wait: Annotated[
         bool,
         typer.Option(
@@ -89,7 +98,7 @@ def prepare_command(
     """
     with migrated_engine(database_url) as engine:
         for _ in range(ATTEMPTS):
-            outcome = _prepare_once(engine, model, processes, batch_size, wait)
+            outcome = _prepare_once(engine, model, processes, batch_size, wait, bf16)
             if outcome is None:
                 return
             if not outcome.superseded:
@@ -104,7 +113,12 @@ def prepare_command(
 
 
 def _prepare_once(
-    engine: sa.Engine, model: Path | None, processes: int | None, batch_size: int, wait: bool
+    engine: sa.Engine,
+    model: Path | None,
+    processes: int | None,
+    batch_size: int,
+    wait: bool,
+    bf16: bool = True,
 ) -> Prepared | None:
     """Load the current data version and prepare it; ``None`` when another process holds
     it and ``wait`` is off."""
@@ -114,7 +128,8 @@ def _prepare_once(
     from recommender.service import Recommender
 
     encoder = CachedEncoder(
-        SentenceTransformerEncoder(None if model is None else str(model)), database_vectors(engine)
+        SentenceTransformerEncoder(None if model is None else str(model), bf16=bf16),
+        database_vectors(engine),
     )
     service = Recommender.from_engine(engine, encoder=encoder)
     if not service.catalog.roles:
