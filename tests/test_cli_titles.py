@@ -81,7 +81,7 @@ def test_titles_writes_a_ranked_tsv_with_a_header(
     )
     assert result.exit_code == 0, result.output
     header, *rows = read_tsv(out)
-    assert header == ["title", "rank", "code", "score"]
+    assert header == ["title", "rank", "code", "occupation", "score"]
     assert [(r[0], r[1]) for r in rows] == [
         ("RN - Med/Surg nights", "1"),
         ("RN - Med/Surg nights", "2"),
@@ -92,8 +92,9 @@ def test_titles_writes_a_ranked_tsv_with_a_header(
     ]
     assert rows[0][2] == "29-1141.00"
     assert rows[3][2] == "29-2072.00"
+    assert rows[0][3] == "Registered Nurses" and rows[3][3] == "Medical Records Specialists"
     assert all(re.fullmatch(r"\d{2}-\d{4}\.\d{2}", r[2]) for r in rows)
-    scores = [float(r[3]) for r in rows[:3]]
+    scores = [float(r[4]) for r in rows[:3]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[0] <= 1
     assert "Wrote 6 rows for 2 titles" in result.output
 
