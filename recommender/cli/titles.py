@@ -23,6 +23,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from recommender.catalog import Catalog
@@ -199,9 +200,9 @@ def titles(
     for (number, text), ranked in zip(lines, matches, strict=True):
         if not ranked:
             err.print(
-                f"[yellow]warning:[/yellow] {in_file}, line {number}: nothing to match in {text!r}",
+                f"[yellow]warning:[/yellow] {escape(str(in_file))}, line {number}: "
+                f"nothing to match in {escape(repr(text))}",
                 soft_wrap=True,
-                markup=False,
             )
     if out is not None:
         rows = write_tsv(out, texts, matches)
