@@ -218,7 +218,8 @@ def impact_report(
         The service has no embedding model.
     """
     if not principal.may(Action.IMPACT_READ):
-        raise ReportRefused(f"a {principal.role} key may not read impact-ratio reports")
+        article = "an" if str(principal.role)[:1] in "aeiou" else "a"
+        raise ReportRefused(f"{article} {principal.role} key may not read impact-ratio reports")
     question = _validated(question)
     role = service.role(question.role_id)
     if service.encoder is None:

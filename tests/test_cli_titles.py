@@ -9,9 +9,12 @@ all-MiniLM-L6-v2 model encodes their few hundred titles once per module.
 from __future__ import annotations
 
 import csv
+import io
+import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -81,7 +84,7 @@ def test_titles_writes_a_ranked_tsv_with_a_header(
     )
     assert result.exit_code == 0, result.output
     header, *rows = read_tsv(out)
-    assert header == ["title", "rank", "code", "score"]
+    assert header == ["title", "rank", "code", "occupation", "score"]
     assert [(r[0], r[1]) for r in rows] == [
         ("RN - Med/Surg nights", "1"),
         ("RN - Med/Surg nights", "2"),
@@ -92,10 +95,47 @@ def test_titles_writes_a_ranked_tsv_with_a_header(
     ]
     assert rows[0][2] == "29-1141.00"
     assert rows[3][2] == "29-2072.00"
+    assert rows[0][3] == "Registered Nurses" and rows[3][3] == "Medical Records Specialists"
     assert all(re.fullmatch(r"\d{2}-\d{4}\.\d{2}", r[2]) for r in rows)
-    scores = [float(r[3]) for r in rows[:3]]
+    scores = [float(r[4]) for r in rows[:3]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[0] <= 1
     assert "Wrote 6 rows for 2 titles" in result.output
+
+
+@pytest.mark.slow
+def test_titles_prints_each_code_with_its_occupation_as_a_table_json_or_csv(
+    small_onet: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "titles.txt"
+    source.write_text("RN - Med/Surg nights\nMedical Coder\n", encoding="utf-8")
+    args = ["titles", "--onet", str(small_onet), "--in", str(source), "--top", "3"]
+    args += ["--cache-dir", str(cache_dir)]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [(r["title"], r["rank"]) for r in body][::3] == [
+        ("RN - Med/Surg nights", 1),
+        ("Medical Coder", 1),
+    ]
+    assert (body[0]["code"], body[0]["occupation"]) == ("29-1141.00", "Registered Nurses")
+    assert (body[3]["code"], body[3]["occupation"]) == ("29-2072.00", "Medical Records Specialists")
+
+    csv_out = runner.invoke(app, [*args, "--csv"])
+    assert csv_out.exit_code == 0, csv_out.output
+    frame = pd.read_csv(io.StringIO(csv_out.stdout), dtype={"code": str})
+    assert list(frame.columns) == ["title", "rank", "code", "occupation", "score"]
+    assert frame.to_dict("records") == body
+
+    table = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    assert "…" not in table.stdout and max(map(len, table.stdout.splitlines())) <= 80
+    for row in body:
+        assert row["code"] in table.stdout
+        for word in row["occupation"].split():
+            assert re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", table.stdout), word
+
+    both = runner.invoke(app, [*args, "--json", "--out", str(tmp_path / "o.tsv")])
+    assert both.exit_code == 2 and not (tmp_path / "o.tsv").exists()
 
 
 @pytest.mark.slow

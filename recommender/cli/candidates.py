@@ -13,14 +13,13 @@ mobility and the hard-to-fill view need no model.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from recommender.candidates import (
     MobilityOption,
@@ -41,9 +40,9 @@ from recommender.cli._options import (
     DataDir,
     cached_encoder,
 )
+from recommender.cli._output import AsCsv, AsJson, Grid, output_format, print_answer, stdout
 from recommender.errors import ReskillError
 
-console = Console()
 err = Console(stderr=True)
 
 #: The paragraph the help of every command that reads people ends with.
@@ -53,7 +52,6 @@ LOGGED = (
     "over HTTP is. With --data the log is kept in the temporary database, discarded on exit."
 )
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ModelPath = Annotated[
     Path | None,
     typer.Option(
@@ -90,12 +88,14 @@ def candidates(
         ),
     ] = False,
     as_json: AsJson = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = None,
 ) -> None:
     """Rank employees who could fill ROLE, with the reasons for each."""
+    fmt = output_format(as_json, as_csv)
     try:
         with answering(database_url, data, encoder=cached_encoder(cache_dir, model)) as service:
             service.role(role)  # an unknown role fails before anyone is embedded
@@ -108,10 +108,12 @@ def candidates(
                 )
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        _render_shortlist(service.catalog, result)
+    print_answer(
+        fmt,
+        result.to_dict,
+        lambda: _render_shortlist(service.catalog, result),
+        sections=["candidates"],
+    )
 
 
 @app.command("people", epilog=LOGGED.format(command="people"))
@@ -121,6 +123,7 @@ def people(
     ],
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many people.")] = 10,
     as_json: AsJson = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
     cache_dir: CacheDir = EMBEDDING_CACHE,
@@ -130,6 +133,7 @@ def people(
 
     The text is neither logged nor stored.
     """
+    fmt = output_format(as_json, as_csv)
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
@@ -141,10 +145,9 @@ def people(
                 result = gate(service, "people").search_people(text, limit)
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        _render_people(result)
+    print_answer(
+        fmt, result.to_dict, lambda: _render_people(result), sections=["matches", "skills"]
+    )
 
 
 @app.command("mobility", epilog=LOGGED.format(command="mobility"))
@@ -156,10 +159,12 @@ def mobility(
         typer.Option("--all-moves", help="Also list moves the transition judge finds not viable."),
     ] = False,
     as_json: AsJson = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
 ) -> None:
     """List the roles EMPLOYEE could move to, with the training plan for each."""
+    fmt = output_format(as_json, as_csv)
     try:
         with answering(database_url, data) as service:
             options = gate(service, "mobility").opportunities(
@@ -167,10 +172,12 @@ def mobility(
             )
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps([o.to_dict() for o in options], indent=2))
-    else:
-        _render_mobility(service.catalog, employee, options)
+    print_answer(
+        fmt,
+        lambda: [o.to_dict() for o in options],
+        lambda: _render_mobility(service.catalog, employee, options),
+        header=["rank", "role_id", "title"],
+    )
 
 
 @app.command("hard-to-fill")
@@ -183,6 +190,7 @@ def hard_to_fill(
         bool, typer.Option("--all", help="List every role, not only those with openings.")
     ] = False,
     as_json: AsJson = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
 ) -> None:
@@ -190,24 +198,32 @@ def hard_to_fill(
 
     Shows counts only, never a person, so no read is logged.
     """
+    fmt = output_format(as_json, as_csv)
     try:
         with answering(database_url, data) as service:
             rows = hard_to_fill_view(service.candidate_index, within_hours, all_roles=all_roles)
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps([r.to_dict() for r in rows], indent=2))
-    else:
-        _render_demand(rows, within_hours)
+    print_answer(
+        fmt,
+        lambda: [r.to_dict() for r in rows],
+        lambda: _render_demand(rows, within_hours),
+        header=["role_id", "title"],
+    )
 
 
 def _render_people(result: PeopleSearch) -> None:
+    out = stdout()
     how = "approximate index, exact scores" if result.approximate else "exact search"
-    table = Table(
-        title=f"Profiles closest to the text ({len(result.matches)} of {result.searched:,}; {how})"
+    table = Grid(
+        "#",
+        "employee",
+        "current role",
+        "department",
+        "similarity",
+        "shared skills",
+        title=f"Profiles closest to the text ({len(result.matches)} of {result.searched:,}; {how})",
     )
-    for column in ("#", "employee", "current role", "department", "similarity", "shared skills"):
-        table.add_column(column)
     for m in result.matches:
         table.add_row(
             str(m.rank),
@@ -217,9 +233,9 @@ def _render_people(result: PeopleSearch) -> None:
             f"{m.similarity:.3f}",
             ", ".join(f"{s.name} {s.level}" for s in m.shared_skills) or "-",
         )
-    console.print(table)
+    table.print(out)
     evidenced = ", ".join(s.name for s in result.skills)
-    console.print(f"Skills the text evidences (inferred): {evidenced or 'none'}")
+    out.print(f"Skills the text evidences (inferred): {evidenced or 'none'}", markup=False)
 
 
 def _title(catalog: Catalog, role_id: str) -> str:
@@ -228,16 +244,13 @@ def _title(catalog: Catalog, role_id: str) -> str:
 
 
 def _render_shortlist(catalog: Catalog, result: Shortlist) -> None:
+    out = stdout()
     basis = (
         "exact plan hours" + (", certified top" if result.certified else ", uncertified")
         if result.exact_hours
         else "lower-bound hours"
     )
-    table = Table(
-        title=f"Candidates for {_title(catalog, result.role_id)} "
-        f"({len(result.candidates)} of {result.considered} considered; {basis})"
-    )
-    for column in (
+    table = Grid(
         "#",
         "employee",
         "current role",
@@ -249,8 +262,9 @@ def _render_shortlist(catalog: Catalog, result: Shortlist) -> None:
         "weeks",
         "move",
         "similar",
-    ):
-        table.add_column(column)
+        title=f"Candidates for {_title(catalog, result.role_id)} "
+        f"({len(result.candidates)} of {result.considered} considered; {basis})",
+    )
     for c in result.candidates:
         table.add_row(
             str(c.rank),
@@ -265,22 +279,32 @@ def _render_shortlist(catalog: Catalog, result: Shortlist) -> None:
             f"{c.components.transition:.2f}",
             f"{c.components.similarity:.2f}",
         )
-    console.print(table)
+    table.print(out)
     for c in result.candidates:
-        console.print(f"[bold]{c.rank}. {c.name} ({c.employee_id})[/bold]", highlight=False)
+        out.print(f"[bold]{c.rank}. {escape(c.name)} ({escape(c.employee_id)})[/bold]")
         for reason in c.reasons:
-            console.print(f"  - {reason}", highlight=False)
+            out.print(f"  - {reason}", markup=False)
 
 
 def _render_mobility(
     catalog: Catalog, employee_id: str, options: tuple[MobilityOption, ...]
 ) -> None:
+    out = stdout()
     employee = catalog.employees[employee_id]
-    table = Table(
-        title=f"Where {employee.name} ({employee_id}, {_title(catalog, employee.role_id)}) could go"
+    table = Grid(
+        "#",
+        "role",
+        "score",
+        "move",
+        "ready",
+        "hours",
+        "weeks",
+        "open",
+        "days",
+        "hard",
+        title=f"Where {employee.name} ({employee_id}, {_title(catalog, employee.role_id)}) "
+        "could go",
     )
-    for column in ("#", "role", "score", "move", "ready", "hours", "weeks", "open", "days", "hard"):
-        table.add_column(column)
     for o in options:
         table.add_row(
             str(o.rank),
@@ -294,22 +318,18 @@ def _render_mobility(
             "" if o.median_days_to_fill is None else str(o.median_days_to_fill),
             "yes" if o.hard_to_fill else "",
         )
-    console.print(table)
+    table.print(out)
     if not options:
-        console.print("No viable move found; try --all-moves.", highlight=False)
+        out.print("No viable move found; try --all-moves.")
     for o in options:
         courses = ", ".join(s.title for s in o.plan.steps) or "no courses needed"
-        console.print(f"[bold]{o.rank}. {o.title}[/bold]: {courses}", highlight=False)
+        out.print(f"[bold]{o.rank}. {escape(o.title)}[/bold]: {escape(courses)}")
         for reason in o.reasons:
-            console.print(f"  - {reason}", highlight=False)
+            out.print(f"  - {reason}", markup=False)
 
 
 def _render_demand(rows: tuple[RoleDemand, ...], within_hours: float) -> None:
-    table = Table(
-        title=f"Hard-to-fill view (within reach: at most {within_hours:g} training hours, "
-        "by the lower bound)"
-    )
-    for column in (
+    table = Grid(
         "#",
         "role",
         "open",
@@ -318,8 +338,9 @@ def _render_demand(rows: tuple[RoleDemand, ...], within_hours: float) -> None:
         "incumbents",
         "within reach",
         "ready now",
-    ):
-        table.add_column(column)
+        title=f"Hard-to-fill view (within reach: at most {within_hours:g} training hours, "
+        "by the lower bound)",
+    )
     for number, r in enumerate(rows, start=1):
         table.add_row(
             str(number),
@@ -331,4 +352,4 @@ def _render_demand(rows: tuple[RoleDemand, ...], within_hours: float) -> None:
             str(r.within_reach),
             str(r.ready_now),
         )
-    console.print(table)
+    table.print()

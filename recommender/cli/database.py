@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from recommender import ONET_ATTRIBUTION
 from recommender.catalog import Catalog, ProtectedAttributes
@@ -22,6 +22,7 @@ from recommender.cli._options import (
     cached_encoder,
     migrated_engine,
 )
+from recommender.cli._output import Grid, stdout
 from recommender.errors import InvalidCatalog
 
 if TYPE_CHECKING:
@@ -50,12 +51,13 @@ def _save(
 
 def _print_save(result: SaveResult, kind: str, source: str) -> None:
     verdict = "imported" if result.changed else "unchanged (already up to date)"
-    console.print(f"[bold]{kind}[/bold] from {source}: {verdict}")
-    table = Table("table", "inserted", "updated", "deleted", "unchanged")
+    out = stdout()
+    out.print(f"[bold]{kind}[/bold] from {escape(source)}: {verdict}")
+    table = Grid("table", "inserted", "updated", "deleted", "unchanged")
     for name, c in sorted(result.tables.items()):
         if c.inserted or c.updated or c.deleted or c.unchanged:
             table.add_row(name, str(c.inserted), str(c.updated), str(c.deleted), str(c.unchanged))
-    console.print(table)
+    table.print(out)
 
 
 def _print_outcome(outcome: ImportOutcome, source: str) -> None:

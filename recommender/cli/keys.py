@@ -8,24 +8,21 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from recommender.access import Role
 from recommender.cli._app import app
 from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl, migrated_engine
+from recommender.cli._output import AsCsv, AsJson, Grid, output_format, print_answer, stdout
 from recommender.errors import InvalidInput, UnknownEmployee
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-console = Console()
 err = Console(stderr=True)
 
 _DURATION = re.compile(r"([0-9]{1,6})([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_UNBOUNDED = 1_000
 
 
 def parse_expires_in(text: str) -> timedelta:
@@ -128,33 +125,76 @@ def _when(moment: datetime | None) -> str:
 
 
 @keys_app.command("list")
-def list_(database_url: DatabaseUrl = DEFAULT_DATABASE_URL) -> None:
+def list_(
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
     """List every key: id, role, employee, label, when created, expires and last used (UTC),
     and status (active, revoked or expired); never the secrets."""
     from recommender.store.access import LAST_USED_INTERVAL, list_keys
 
+    fmt = output_format(as_json, as_csv)
     with migrated_engine(database_url) as engine:
         records = list_keys(engine)
     now = datetime.now(UTC)
-    every = int(LAST_USED_INTERVAL.total_seconds() // 60)
-    table = Table(caption=f"Times are UTC; last use is recorded at most every {every} minutes.")
-    for name in ("key id", "role", "status", "employee", "label"):
-        table.add_column(name, no_wrap=name != "label")
-    for name in ("created", "expires", "last used"):
-        table.add_column(name, overflow="fold")
-    for r in records:
-        table.add_row(
-            r.key_id,
-            str(r.role),
-            r.status(now),
-            escape(r.employee_id or ""),
-            escape(r.label or ""),
-            _when(r.created_at),
-            _when(r.expires_at) or "never",
-            _when(r.last_used_at) or "never",
+    rows = [
+        {
+            "key_id": r.key_id,
+            "role": str(r.role),
+            "status": r.status(now),
+            "employee_id": r.employee_id,
+            "label": r.label,
+            "created_at": _iso(r.created_at),
+            "expires_at": _iso(r.expires_at),
+            "last_used_at": _iso(r.last_used_at),
+        }
+        for r in records
+    ]
+
+    def render() -> None:
+        every = int(LAST_USED_INTERVAL.total_seconds() // 60)
+        table = Grid(
+            "key id",
+            "role",
+            "status",
+            "employee",
+            "label",
+            "created",
+            "expires",
+            "last used",
+            caption=f"Times are UTC; last use is recorded at most every {every} minutes.",
         )
-    # Piped or captured, rows are never squeezed into 80 columns (nor ids cut short).
-    (console if console.is_terminal else Console(width=_UNBOUNDED)).print(table)
+        for r in records:
+            table.add_row(
+                r.key_id,
+                str(r.role),
+                r.status(now),
+                r.employee_id or "",
+                r.label or "",
+                _when(r.created_at),
+                _when(r.expires_at) or "never",
+                _when(r.last_used_at) or "never",
+            )
+        table.print()
+
+    print_answer(fmt, lambda: rows, render, header=list(_KEY_FIELDS))
+
+
+_KEY_FIELDS = (
+    "key_id",
+    "role",
+    "status",
+    "employee_id",
+    "label",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @keys_app.command("revoke")
@@ -170,4 +210,4 @@ def revoke(
     if not revoked:
         err.print(f"[red]No active key {key_id!r}[/red] (see `reskill keys list`).")
         raise typer.Exit(code=1)
-    console.print(f"Revoked key {key_id}.")
+    stdout().print(f"Revoked key {key_id}.", markup=False)

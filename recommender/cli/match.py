@@ -9,14 +9,12 @@ nothing is logged. Vectors are kept in the database (with ``--data``: on disk, i
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from recommender.cli._analysis import answering, fail
 from recommender.cli._app import app
@@ -28,10 +26,10 @@ from recommender.cli._options import (
     DataDir,
     cached_encoder,
 )
+from recommender.cli._output import AsCsv, AsJson, Grid, output_format, print_answer, stdout
 from recommender.errors import ReskillError
 from recommender.matching import MatchResult
 
-console = Console()
 err = Console(stderr=True)
 
 
@@ -41,7 +39,8 @@ def match(
         str, typer.Option("--text", help='Profile, resume or job description; "-" reads stdin.')
     ],
     top: Annotated[int, typer.Option("--top", min=1, help="How many roles to show.")] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
     model: Annotated[
@@ -57,6 +56,7 @@ def match(
 
     The text is neither logged nor stored.
     """
+    fmt = output_format(as_json, as_csv)
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
@@ -68,16 +68,12 @@ def match(
             result = service.match(text, top)
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        _render(result)
+    print_answer(fmt, result.to_dict, lambda: _render(result), sections=["roles", "skills"])
 
 
 def _render(result: MatchResult) -> None:
-    roles = Table(title="Roles")
-    for column in ("#", "role", "score", "embedding", "skill overlap", "shared skills"):
-        roles.add_column(column)
+    out = stdout()
+    roles = Grid("#", "role", "score", "embedding", "skill overlap", "shared skills", title="Roles")
     for rank, role in enumerate(result.roles, start=1):
         roles.add_row(
             str(rank),
@@ -87,10 +83,14 @@ def _render(result: MatchResult) -> None:
             f"{role.skill_overlap:.3f}",
             ", ".join(role.matched_skills) or "-",
         )
-    console.print(roles)
-    skills = Table(title="Skills evidenced (inferred, not verified)")
-    for column in ("skill", "confidence", "method", "evidence"):
-        skills.add_column(column)
+    roles.print(out)
+    skills = Grid(
+        "skill",
+        "confidence",
+        "method",
+        "evidence",
+        title="Skills evidenced (inferred, not verified)",
+    )
     for skill in result.skills:
         skills.add_row(
             f"{skill.name} ({skill.skill_id})",
@@ -98,4 +98,7 @@ def _render(result: MatchResult) -> None:
             str(skill.method),
             repr(skill.span.text[:60]),
         )
-    console.print(skills if result.skills else "No catalogue skills evidenced.")
+    if result.skills:
+        skills.print(out)
+    else:
+        out.print("No catalogue skills evidenced.")

@@ -12,7 +12,6 @@ coverage, or with ``--judge model`` by the fitted transition model.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.text import Text
 
 from recommender.catalog import Catalog
 from recommender.cli._analysis import about_person, answering, fail
@@ -33,6 +33,7 @@ from recommender.cli._options import (
     DataDir,
     cached_encoder,
 )
+from recommender.cli._output import AsCsv, AsJson, Grid, output_format, print_answer, stdout
 from recommender.errors import ReskillError
 from recommender.pathways import (
     LearnerProfile,
@@ -52,8 +53,10 @@ if TYPE_CHECKING:
     from recommender.service import Recommender
     from recommender.transitions import PreparedTransitions
 
-console = Console()
 err = Console(stderr=True)
+
+#: The lists of ``reskill pathway --json`` that ``--csv`` writes as sections.
+PATHWAY_SECTIONS = ("plan.gaps", "plan.steps", "plan.unclosable", "stepping_stones")
 
 #: The paragraph the help of both commands ends with.
 LOGGED = (
@@ -101,7 +104,8 @@ def pathway(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail when a gap cannot be closed.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
     judge_name: Annotated[
@@ -114,6 +118,7 @@ def pathway(
     ] = Judge.COVERAGE,
 ) -> None:
     """Print what to learn, from which courses, in what order, to reach TARGET."""
+    fmt = output_format(as_json, as_csv)
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
@@ -136,10 +141,12 @@ def pathway(
             result = about_person(service, "pathway", employee, plan)
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        _render(result, console, service.catalog)
+    print_answer(
+        fmt,
+        result.to_dict,
+        lambda: _render(result, stdout(), service.catalog),
+        sections=PATHWAY_SECTIONS,
+    )
 
 
 class _ModelJudge:
@@ -187,24 +194,22 @@ def _render(answer: PathwayAnswer, out: Console, catalog: Catalog) -> None:
     profile, plan = answer.profile, answer.plan
     who = profile.employee_id or f"typical {_title(catalog, profile.role_id)}"
     out.print(
-        f"[bold]Pathway[/bold] for {who}: {_title(catalog, profile.role_id)} -> "
-        f"{_title(catalog, plan.role_id)}  (objective: {plan.objective})",
-        highlight=False,
+        f"[bold]Pathway[/bold] for {escape(who)}: {escape(_title(catalog, profile.role_id))} -> "
+        f"{escape(_title(catalog, plan.role_id))}  (objective: {plan.objective})"
     )
-    out.print(_gap_table(catalog, plan))
-    out.print(_plan_table(catalog, plan))
+    _gap_table(catalog, plan).print(out)
+    _plan_table(catalog, plan).print(out)
     for reason in plan.reasons:
-        out.print(f"  - {reason}", highlight=False)
+        out.print(f"  - {reason}", markup=False)
     if not answer.viable:
         out.print(
             "[yellow]The direct move is not viable[/yellow] (job-zone step or too few "
-            "transferable skills): consider the stepping stones below.",
-            highlight=False,
+            "transferable skills): consider the stepping stones below."
         )
     for number, path in enumerate(answer.paths, start=1):
         _render_path(out, catalog, number, path)
     if answer.note:
-        out.print(f"[yellow]No stepping-stone path:[/yellow] {answer.note}", highlight=False)
+        out.print(f"[yellow]No stepping-stone path:[/yellow] {escape(answer.note)}")
 
 
 def _title(catalog: Catalog, role_id: str | None) -> str:
@@ -214,12 +219,17 @@ def _title(catalog: Catalog, role_id: str | None) -> str:
     return role.title if role is not None else role_id
 
 
-def _gap_table(catalog: Catalog, plan: TrainingPlan) -> Table:
-    table = Table(title=f"Skill gaps (readiness {plan.analysis.readiness:.0%})")
-    for column in ("skill", "has", "needs", "importance", "status"):
-        table.add_column(column)
+def _gap_table(catalog: Catalog, plan: TrainingPlan) -> Grid:
+    table = Grid(
+        "skill",
+        "has",
+        "needs",
+        "importance",
+        "status",
+        title=f"Skill gaps (readiness {plan.analysis.readiness:.0%})",
+    )
     for gap in plan.analysis.gaps:
-        status = "[green]transfers[/green]" if gap.met else f"[red]gap {gap.gap:g}[/red]"
+        status = Text("transfers", "green") if gap.met else Text(f"gap {gap.gap:g}", "red")
         table.add_row(
             skill_name(catalog, gap.skill_id),
             f"{gap.current:g}",
@@ -240,13 +250,20 @@ def _why(catalog: Catalog, step: PlanStep) -> str:
     return "; ".join(parts)
 
 
-def _plan_table(catalog: Catalog, plan: TrainingPlan) -> Table:
-    table = Table(
+def _plan_table(catalog: Catalog, plan: TrainingPlan) -> Grid:
+    table = Grid(
+        "#",
+        "course",
+        "kind",
+        "hours",
+        "cost",
+        "total h",
+        "start",
+        "finish",
+        "why",
         title=f"Plan: {plan.total_hours:g} h, ${plan.total_cost:,.0f}, {plan.weeks} week(s) "
-        f"at {plan.weekly_hours:g} h/week, finish {plan.finish.isoformat()}"
+        f"at {plan.weekly_hours:g} h/week, finish {plan.finish.isoformat()}",
     )
-    for column in ("#", "course", "kind", "hours", "cost", "total h", "start", "finish", "why"):
-        table.add_column(column)
     for number, step in enumerate(plan.steps, start=1):
         table.add_row(
             str(number),
@@ -265,19 +282,18 @@ def _plan_table(catalog: Catalog, plan: TrainingPlan) -> Table:
 def _render_path(out: Console, catalog: Catalog, number: int, path: RolePath) -> None:
     route = " -> ".join(_title(catalog, r) for r in path.roles)
     out.print(
-        f"[bold]Stepping stones #{number}[/bold]: {route} "
-        f"({path.total_hours:g} h, ${path.total_cost:,.0f})",
-        highlight=False,
+        f"[bold]Stepping stones #{number}[/bold]: {escape(route)} "
+        f"({path.total_hours:g} h, ${path.total_cost:,.0f})"
     )
     for hop in path.hops:
         courses = ", ".join(s.title for s in hop.plan.steps) or "no training needed"
         out.print(
             f"  {_title(catalog, hop.from_role)} -> {_title(catalog, hop.to_role)}: "
             f"{hop.plan.total_hours:g} h ({courses})",
-            highlight=False,
+            markup=False,
         )
     for reason in path.reasons:
-        out.print(f"  - {reason}", highlight=False)
+        out.print(f"  - {reason}", markup=False)
 
 
 @app.command("reachable", epilog=LOGGED.format(command="reachable"))
@@ -292,6 +308,7 @@ def reachable(
         str | None, typer.Option("--from-role", help="Start from this role's typical profile.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
     judge_name: Annotated[
@@ -299,6 +316,7 @@ def reachable(
     ] = Judge.COVERAGE,
 ) -> None:
     """List the roles reachable within --hours of training, through viable moves, cheapest first."""
+    fmt = output_format(as_json, as_csv)
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
@@ -312,10 +330,13 @@ def reachable(
             found = about_person(service, "reachable", employee, within)
     except ReskillError as exc:
         fail(exc)
-    if as_json:
-        typer.echo(json.dumps([{"role_id": r, "hours": round(h, 1)} for r, h in found.items()]))
-        return
-    table = Table("role", "title", "training hours", title=f"Reachable within {hours:g} h")
-    for role_id, needed in found.items():
-        table.add_row(role_id, service.catalog.roles[role_id].title, f"{needed:,.0f}")
-    console.print(table)
+    roles = service.catalog.roles
+    rows = [{"role_id": r, "title": roles[r].title, "hours": round(h, 1)} for r, h in found.items()]
+
+    def render() -> None:
+        table = Grid("role", "title", "training hours", title=f"Reachable within {hours:g} h")
+        for role_id, needed in found.items():
+            table.add_row(role_id, roles[role_id].title, f"{needed:,.0f}")
+        table.print()
+
+    print_answer(fmt, lambda: rows, render, header=["role_id", "title", "hours"])

@@ -23,12 +23,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
 from recommender.cli._options import EMBEDDING_CACHE, CacheDir, cached_encoder
+from recommender.cli._output import (
+    AsCsv,
+    AsJson,
+    Column,
+    Format,
+    Grid,
+    output_format,
+    print_answer,
+    stdout,
+)
 from recommender.embeddings import Encoder
 from recommender.errors import InvalidInput, ReskillError
 from recommender.titles import (
@@ -44,10 +54,23 @@ from recommender.titles.fusion import FORMAT
 from recommender.titles.holdout import FOLDS, SALT, TEST_FOLD, VALIDATION_FOLD
 from recommender.titles.occupations import TitledOccupation
 
-console = Console()
 err = Console(stderr=True)
 
-HEADER = ("title", "rank", "code", "score")
+#: The columns of ``reskill titles``: the job title, and each ranked O*NET occupation's
+#: code and official title.
+HEADER = ("title", "rank", "code", "occupation", "score")
+SCORE_FIELDS = (
+    "method",
+    "evaluated",
+    "reachable",
+    "in_catalog",
+    "top1",
+    "top5",
+    "top1_in_catalog",
+    "top5_in_catalog",
+    "top1_reachable",
+    "top5_reachable",
+)
 
 OnetDir = Annotated[
     Path,
@@ -113,17 +136,30 @@ def read_titles(path: Path) -> list[tuple[int, str]]:
     return titles
 
 
+def ranked_rows(titles: list[str], matches: list[list[TitleMatch]]) -> list[dict[str, object]]:
+    """One record per ranked occupation: the fields of :data:`HEADER`."""
+    return [
+        {
+            "title": title,
+            "rank": rank,
+            "code": match.code,
+            "occupation": match.title,
+            "score": round(match.score, 4),
+        }
+        for title, ranked in zip(titles, matches, strict=True)
+        for rank, match in enumerate(ranked, start=1)
+    ]
+
+
 def write_tsv(path: Path, titles: list[str], matches: list[list[TitleMatch]]) -> int:
     """Write the ranked matches with a header; returns the number of data rows."""
-    rows = 0
+    rows = ranked_rows(titles, matches)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         writer.writerow(HEADER)
-        for title, ranked in zip(titles, matches, strict=True):
-            for rank, match in enumerate(ranked, start=1):
-                writer.writerow((title, rank, match.code, f"{match.score:.4f}"))
-                rows += 1
-    return rows
+        for row in rows:
+            writer.writerow([*(row[name] for name in HEADER[:-1]), f"{row['score']:.4f}"])
+    return len(rows)
 
 
 @app.command("titles")
@@ -133,13 +169,25 @@ def titles(
         Path,
         typer.Option("--in", exists=True, dir_okay=False, help="One job title per line (UTF-8)."),
     ],
-    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="TSV to write.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", dir_okay=False, help="TSV to write (default: print a table)."),
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="Occupations per title.")] = 5,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = DEFAULT_MODEL_PATH,
     encoder: EncoderPath = None,
 ) -> None:
-    """Rank O*NET occupations for each job title in --in; write title, rank, code, score."""
+    """Rank O*NET occupations for each job title in --in: title, rank, code, occupation
+    (the O*NET title of the code), score; printed, or written to --out as TSV."""
+    fmt = output_format(as_json, as_csv)
+    if out is not None and fmt is not Format.TABLE:
+        raise typer.BadParameter(
+            "--out writes a TSV file; --json and --csv print instead: give one",
+            param_hint="--out",
+        )
     try:
         lines = read_titles(in_file)
         normaliser = TitleNormaliser(cached_encoder(cache_dir, encoder), FusionWeights.load(model))
@@ -152,11 +200,23 @@ def titles(
     for (number, text), ranked in zip(lines, matches, strict=True):
         if not ranked:
             err.print(
-                f"[yellow]warning:[/yellow] {in_file}, line {number}: nothing to match in {text!r}",
+                f"[yellow]warning:[/yellow] {escape(str(in_file))}, line {number}: "
+                f"nothing to match in {escape(repr(text))}",
                 soft_wrap=True,
             )
-    rows = write_tsv(out, texts, matches)
-    console.print(f"Wrote {rows} rows for {len(texts)} titles to {out}")
+    if out is not None:
+        rows = write_tsv(out, texts, matches)
+        stdout().print(f"Wrote {rows} rows for {len(texts)} titles to {out}", markup=False)
+        return
+    records = ranked_rows(texts, matches)
+
+    def render() -> None:
+        table = Grid(*HEADER[:-1], Column("score", "right"), title="O*NET occupations by title")
+        for row in records:
+            table.add_row(*(str(row[name]) for name in HEADER[:-1]), f"{row['score']:.4f}")
+        table.print()
+
+    print_answer(fmt, lambda: records, render, header=HEADER)
 
 
 @evaluate_app.command("titles")
@@ -174,8 +234,11 @@ def evaluate_titles(
     baselines: Annotated[
         bool, typer.Option("--baselines", help="Also score the unfitted baselines.")
     ] = False,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """Top-1/top-5 accuracy on O*NET alternate titles held out from the index."""
+    fmt = output_format(as_json, as_csv)
     if save is not None and not refit:
         raise typer.BadParameter("--save needs --refit")
     try:
@@ -202,7 +265,13 @@ def evaluate_titles(
     except ReskillError as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
-    _print_scores(dict(zip(named, scores, strict=True)))
+    by_method = dict(zip(named, scores, strict=True))
+    print_answer(
+        fmt,
+        lambda: [{"method": name, **asdict(s)} for name, s in by_method.items()],
+        lambda: _print_scores(by_method),
+        header=SCORE_FIELDS,
+    )
     if save is not None:
         weights.save(save)
         manifest = write_manifest(save, weights, onet, scores[0])
@@ -269,21 +338,20 @@ def _print_scores(scores: dict[str, TitleScores]) -> None:
     """One row per method: all titles, rated titles, and reachable ones when not all are."""
     first = next(iter(scores.values()))
     partial = first.reachable < first.evaluated
-    table = Table(
-        title=f"Held-out O*NET alternate titles: {first.evaluated} evaluated, "
-        f"{first.reachable} reachable (a gold occupation is indexed), "
-        f"{first.in_catalog} rated (a gold occupation is a catalogue role)"
-    )
     columns = ["top-1", "top-5", "top-1 rated", "top-5 rated"]
     columns += ["top-1 reach.", "top-5 reach."] if partial else []
-    table.add_column("method", no_wrap=True)
-    for column in columns:
-        table.add_column(column, justify="right", no_wrap=True)
+    table = Grid(
+        "method",
+        *(Column(column, "right") for column in columns),
+        title=f"Held-out O*NET alternate titles: {first.evaluated} evaluated, "
+        f"{first.reachable} reachable (a gold occupation is indexed), "
+        f"{first.in_catalog} rated (a gold occupation is a catalogue role)",
+    )
     for name, s in scores.items():
         figures = [s.top1, s.top5, s.top1_in_catalog, s.top5_in_catalog]
         figures += [s.top1_reachable, s.top5_reachable] if partial else []
         table.add_row(name, *(f"{x:.3f}" for x in figures))
-    console.print(table)
+    table.print()
 
 
-__all__ = ["read_titles", "write_tsv", "write_manifest"]
+__all__ = ["HEADER", "ranked_rows", "read_titles", "write_tsv", "write_manifest"]

@@ -19,11 +19,11 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
 from recommender.cli._options import EMBEDDING_CACHE, MODELS_DIR, CacheDir, cached_encoder
+from recommender.cli._output import Grid
 from recommender.embeddings import (
     Encoder,
 )
@@ -327,9 +327,7 @@ def _evaluate_completed(
 
 
 def _print_metrics(title: str, rows: dict[str, dict[str, float]]) -> None:
-    table = Table(title=title)
-    for column in ("ranking", "n", "precision@10", "capped", "recall@20", "nDCG@20"):
-        table.add_column(column)
+    table = Grid("ranking", "n", "precision@10", "capped", "recall@20", "nDCG@20", title=title)
     for name, m in rows.items():
         table.add_row(
             name,
@@ -339,7 +337,7 @@ def _print_metrics(title: str, rows: dict[str, dict[str, float]]) -> None:
             f"{m['recall@20']:.3f}",
             f"{m['ndcg@20']:.3f}",
         )
-    console.print(table)
+    table.print()
 
 
 __all__ = ["transitions_app", "REGENERATE_COMMAND"]

@@ -168,7 +168,8 @@ def _spans_cleanly(builder: TableBuilder, start: int, end: int, cells: list[str]
             builder.problem(
                 start,
                 name,
-                f"line break inside a {name} value (the record runs "
+                f"line break inside {'an' if name[:1] in 'aeiou' else 'a'} {name} value "
+                f"(the record runs "
                 f"from line {start} to {end}): probably an unbalanced quote "
                 f"starting at line {start}",
             )

@@ -94,7 +94,7 @@ def _listing_rows(url: str) -> dict[str, list[str]]:
     assert result.exit_code == 0, result.output
     rows = {}
     for line in result.stdout.splitlines():
-        cells = [c.strip() for c in re.split(r"[│┃]", line)[1:-1]]
+        cells = [c.strip() for c in line.split("|")]  # a pipe's table: "|" between columns
         if cells and re.fullmatch(r"[a-z0-9]{8}", cells[0]):
             rows[cells[0]] = cells
     return rows
