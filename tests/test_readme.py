@@ -591,7 +591,7 @@ def test_init_and_imports_in_the_prose_do_what_they_say(checkout: Path, tmp_path
 
 def test_the_sqlite_backup_command_makes_a_consistent_copy(tmp_path: Path) -> None:
     if shutil.which("sqlite3") is None:
-        pytest.skip("the sqlite3 command is not installed")
+        missing_service("the sqlite3 command (Debian: apt-get install sqlite3)")
     (tmp_path / "var").mkdir()
     with sqlite3.connect(tmp_path / "var" / "reskill.db") as db:
         db.execute("create table t (x)")
