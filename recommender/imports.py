@@ -50,6 +50,7 @@ from recommender.erasure import purge_profiles
 from recommender.errors import InvalidCatalog, Problem
 from recommender.ingest.columns import TABLE_ORDER, TABLES
 from recommender.ingest.tables import FileReport, ImportReport, read_org_tables
+from recommender.ingest.template import write_template
 from recommender.store import (
     SaveResult,
     TableCounts,
@@ -61,6 +62,7 @@ from recommender.store import (
 from recommender.store.erasures import scrub_sqlite
 
 __all__ = [
+    "write_template",
     "FileReport",
     "TableCounts",
     "UploadPart",

@@ -402,6 +402,7 @@ INLINE_RUN = {
     "reskill import org": "reskill import org {data}",
     "reskill init --load-data [--data DIR]": "reskill init --load-data --data {data}",
     'sqlite3 var/reskill.db ".backup FILE"': 'sqlite3 var/reskill.db ".backup {backup}"',
+    "reskill import template FILE.xlsx": "reskill import template {backup}",
 }
 INLINE_NOT_RUN = {
     # The server fixture above runs `reskill serve --database-url ... --port ...`
@@ -587,6 +588,9 @@ def test_init_and_imports_in_the_prose_do_what_they_say(checkout: Path, tmp_path
         assert "snapshot: 0 people" in same and "removed" in same, same
     partial = run("reskill init --load-data [--data DIR]")
     assert "partial import: nobody was removed" in partial, partial
+    command = INLINE_RUN["reskill import template FILE.xlsx"].format(backup="template.xlsx")
+    written = session.run(Command("inline", 0, command)).stdout
+    assert "11 sheets" in written and (tmp_path / "template.xlsx").stat().st_size > 0, written
 
 
 def test_the_sqlite_backup_command_makes_a_consistent_copy(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def _print_save(result: SaveResult, kind: str, source: str) -> None:
 
 def _print_outcome(outcome: ImportOutcome, source: str) -> None:
     for warning in outcome.report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True)
     _print_save(outcome.saved, "org", source)
     if outcome.snapshot:
         who = (
@@ -80,7 +80,8 @@ def _print_outcome(outcome: ImportOutcome, source: str) -> None:
 
 
 def _fail(exc: InvalidCatalog) -> NoReturn:
-    err.print(f"[red]Nothing was imported.[/red] {exc}")
+    # The problems name sheets as FILE.xlsx[sheet]: printed as text, not read as markup.
+    err.print("[red]Nothing was imported.[/red]", escape(str(exc)))
     raise typer.Exit(code=2)
 
 
@@ -175,6 +176,26 @@ def import_org(
         except InvalidCatalog as exc:
             _fail(exc)
     _print_outcome(outcome, str(source))
+
+
+@import_app.command("template")
+def import_template(
+    out: Annotated[
+        Path, typer.Argument(help="The workbook to write (.xlsx).")
+    ] = Path("reskill-template.xlsx"),
+) -> None:
+    """Write an XLSX template for `reskill import org`: one sheet per file, headers with notes.
+
+    Fill in the sheets (delete those you do not use: an import refuses an empty sheet), then
+    run `reskill import org FILE.xlsx`. data/COLUMNS.md documents every column.
+    """
+    from recommender.imports import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        typer.echo(f"the template is an .xlsx workbook; got {out.name}", err=True)
+        raise typer.Exit(2)
+    sheets = write_template(out)
+    typer.echo(f"wrote {out} with {len(sheets)} sheets: {', '.join(sheets)}")
 
 
 @import_app.command("onet")

@@ -230,3 +230,73 @@ def test_a_prerequisite_cycle_is_rejected_with_its_path_and_nothing_changes(
     assert "course_prerequisites.csv" in flat and "cycle" in flat
     assert "epic-clarity-data-model" in flat and "epic-caboodle-cogito" in flat
     assert _fingerprint(database_url) == before
+
+
+# -- the import template ------------------------------------------------------------------
+
+
+def test_the_template_has_a_sheet_per_file_with_the_columns_data_columns_md_documents(
+    tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    from tests.test_generator import _documented_headers
+
+    out = tmp_path / "template.xlsx"
+    result = runner.invoke(app, ["import", "template", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    documented = {name.removesuffix(".csv"): cols for name, cols in _documented_headers().items()}
+    assert set(book.sheetnames) == set(documented)
+    for sheet in book.worksheets:
+        header = [cell.value for cell in sheet[1]]
+        assert header == documented[sheet.title], sheet.title
+        assert all(cell.comment is not None and cell.comment.text for cell in sheet[1])
+        assert sheet.max_row == 1  # headers only, to fill in
+    assert "required" in book["employees"]["A1"].comment.text
+
+
+def test_a_filled_in_template_imports_like_the_csv_folder_and_an_empty_sheet_is_named(
+    tmp_path: Path,
+) -> None:
+    """What a hospital's team does: fill in the template (here with the bundled files),
+    import it, and get the same data as from the CSV folder."""
+    import csv
+
+    import openpyxl
+
+    out = tmp_path / "template.xlsx"
+    assert runner.invoke(app, ["import", "template", str(out)]).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    empty = book["employee_certifications"]
+    for sheet in book.worksheets:
+        with (DATA_DIR / f"{sheet.title}.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        header = [cell.value for cell in sheet[1]]
+        if sheet is not empty:
+            for row in rows:
+                sheet.append([row[column] for column in header])
+    book.save(out)
+
+    url = f"sqlite:///{tmp_path / 'xlsx.db'}"
+    refused = runner.invoke(app, ["import", "org", str(out), "--database-url", url])
+    assert refused.exit_code == 2
+    assert "template.xlsx[employee_certifications]" in refused.output
+    assert "no rows" in refused.output
+
+    book.remove(empty)  # the template says: delete a sheet you do not fill
+    book.save(out)
+    loaded = runner.invoke(app, ["import", "org", str(out), "--database-url", url])
+    assert loaded.exit_code == 0, loaded.output
+    folder = tmp_path / "csv"
+    shutil.copytree(DATA_DIR, folder)
+    (folder / "employee_certifications.csv").unlink()
+    csv_url = f"sqlite:///{tmp_path / 'csv.db'}"
+    assert runner.invoke(app, ["import", "org", str(folder), "--database-url", csv_url]).exit_code == 0
+    from_xlsx, from_csv = make_engine(url), make_engine(csv_url)
+    try:
+        assert content_fingerprint(from_xlsx) == content_fingerprint(from_csv)
+        assert len(load_catalog(from_xlsx).employees) == 500
+    finally:
+        from_xlsx.dispose()
+        from_csv.dispose()
