@@ -152,29 +152,26 @@ class Gate:
 
     def _log(self, action: Action, employee_ids: Sequence[str]) -> frozenset[str]:
         """Log one ``action`` read per person still stored, committed now; whom it logged."""
-        logged = record_reads(
-            self.engine,
-            self.principal,
-            employee_ids,
-            action=str(action),
-            route=self.caller.route,
-            request_id=self.caller.request_id,
-            check_key=self.caller.check_key,
+        return frozenset(
+            record_reads(self.engine, self.principal, employee_ids, **self._as(action))
         )
-        return frozenset(logged)
 
     async def _log_async(self, action: Action, employee_ids: Sequence[str]) -> frozenset[str]:
         """:meth:`_log` for a caller on an event loop: the commit is awaited, not waited for."""
         logged = await record_reads_async(
-            self.engine,
-            self.principal,
-            employee_ids,
-            action=str(action),
-            route=self.caller.route,
-            request_id=self.caller.request_id,
-            check_key=self.caller.check_key,
+            self.engine, self.principal, employee_ids, **self._as(action)
         )
         return frozenset(logged)
+
+    def _as(self, action: Action) -> dict[str, Any]:
+        """How this caller's reads are logged: the action, route, request id, key check."""
+        caller = self.caller
+        return {
+            "action": str(action),
+            "route": caller.route,
+            "request_id": caller.request_id,
+            "check_key": caller.check_key,
+        }
 
     def read_person(self, action: Action, employee_id: str, answer: Callable[[], Answer]) -> Answer:
         """``answer()`` about one person: authorised, computed, logged, or refused.

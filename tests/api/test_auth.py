@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 
 from api.auth import PUBLIC_ROUTES, authenticate, presented_key
 from api.main import create_app
+from api.operations import api_routes
 from api.settings import Settings
 from recommender.access import Action, Role, allows
 from recommender.service import Recommender
@@ -57,17 +56,8 @@ def _needs_authentication(dependant: Dependant) -> bool:
     )
 
 
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """Every APIRoute, also inside included routers (FastAPI >= 0.16x nests them lazily)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        nested = getattr(route, "original_router", route)
-        yield from _api_routes(getattr(nested, "routes", ()))
-
-
 def test_every_route_needs_a_key_except_the_public_allow_list() -> None:
-    routes = list(_api_routes(create_app().routes))
+    routes = list(api_routes(create_app().routes))
     assert {"/v1/health", "/v1/roles"} <= {r.path for r in routes}
     for route in routes:
         public = all((method, route.path) in PUBLIC_ROUTES for method in route.methods)

@@ -36,7 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{folder / 'reskill.db'}"
     reskill("init", "--database-url", url)
     # Shortlists rank with the embedding model: this server loads it (the others here don't).
-    served = Server(url, folder / "serve.log", env={"RESKILL_EMBEDDINGS": "true"}).start()
+    # A first start on a cold embedding cache (CI) encodes every profile: allow minutes.
+    served = Server(url, folder / "serve.log", env={"RESKILL_EMBEDDINGS": "true"}).start(900)
     try:
         yield served
     finally:

@@ -96,9 +96,9 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.client = httpx.Client(base_url=self.base, timeout=30)
 
-    def start(self) -> Server:
-        """Start the process and wait until it answers."""
-        return self.launch().ready()
+    def start(self, seconds: float = START_SECONDS) -> Server:
+        """Start the process and wait (at most ``seconds``) until it answers."""
+        return self.launch().ready(seconds)
 
     def launch(self) -> Server:
         """Start the process (see :meth:`ready`)."""
@@ -110,10 +110,10 @@ class Server:
             )
         return self
 
-    def ready(self) -> Server:
-        """Wait until health answers 200."""
+    def ready(self, seconds: float = START_SECONDS) -> Server:
+        """Wait (at most ``seconds``) until health answers 200."""
         assert self.process is not None
-        deadline = time.monotonic() + START_SECONDS
+        deadline = time.monotonic() + seconds
         while True:
             assert self.process.poll() is None, self.log()
             assert time.monotonic() < deadline, f"reskill serve did not start\n{self.log()}"
