@@ -24,7 +24,6 @@ from api.auth import (
 from api.schemas import Page
 from api.state import current_recommender
 from recommender.access import Action, Principal
-from recommender.database import principal_of as principal_of_token
 from recommender.errors import KeyNoLongerValid, ReskillError
 from recommender.gate import Gate
 from recommender.service import Recommender
@@ -156,9 +155,11 @@ class OneTrip:
         the key is still valid, else the 401 a lookup would have given first. Otherwise a
         revoked key would still tell a stored id (401 at the log) from an unknown one (404
         before it)."""
-        if principal_of_token(self._engine, self._token) is None:
+        try:
+            principal_for(self._engine, self._token)
+        except AuthError:
             self._keys.forget(self._token)
-            raise unauthorized_key()
+            raise
 
     def _trip(
         self,

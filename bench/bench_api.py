@@ -274,11 +274,13 @@ def serve(
     workers: int = 1,
     env: dict[str, str] | None = None,
     watch: Callable[[int], None] | None = None,
+    python: Sequence[str] = (sys.executable,),
 ) -> Iterator[Served]:
     """``reskill serve --workers N`` on a free port, up once every worker has started;
-    ``watch(pid)`` is called as soon as the process exists."""
+    ``watch(pid)`` is called as soon as the process exists. ``python`` is the interpreter
+    and its options (another checkout's code: ``-P`` with ``PYTHONPATH`` in ``env``)."""
     port = free_port()
-    command = [sys.executable, "-m", "recommender.cli", "serve"]
+    command = [*python, "-m", "recommender.cli", "serve"]
     command += ["--database-url", database_url, "--port", str(port), "--workers", str(workers)]
     with _served(command, port, "/v1/health", log, timeout, workers, env, watch) as up:
         yield up

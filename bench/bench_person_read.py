@@ -26,8 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from rich.console import Console
@@ -39,12 +38,12 @@ from bench_api import (  # noqa: E402 - beside this file
     REPO,
     Scenario,
     Served,
-    _served,
+    _env,
     embed_profiles,
-    free_port,
     prepare_dataset,
     run_wrk,
     scenarios,
+    serve,
     serve_bare,
 )
 
@@ -70,29 +69,17 @@ def _initialised(tree: Path, data: Path, database: Path) -> tuple[str, str]:
     """A database loaded from ``data`` by ``tree``'s own ``reskill init``; (url, key)."""
     url = f"sqlite:///{database}"
     python, env = _python(tree)
-    full = {**_base_env(), **env}
     init = [*python, "-m", "recommender.cli", "init", "--database-url", url, "--data", str(data)]
-    subprocess.run(init, check=True, stdout=sys.stderr, env=full)
+    subprocess.run(init, check=True, stdout=sys.stderr, env=_env(env))
     key = subprocess.run(
-        [*python, "-c", _KEY, url], check=True, capture_output=True, text=True, env=full
+        [*python, "-c", _KEY, url], check=True, capture_output=True, text=True, env=_env(env)
     ).stdout.strip()
     return url, key
 
 
-def _base_env() -> dict[str, str]:
-    import os
-
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-
-
-@contextmanager
-def _serve_tree(tree: Path, url: str, log: Path) -> Iterator[Served]:
+def _serve_tree(tree: Path, url: str, log: Path) -> AbstractContextManager[Served]:
     python, env = _python(tree)
-    port = free_port()
-    command = [*python, "-m", "recommender.cli", "serve", "--database-url", url]
-    command += ["--port", str(port)]
-    with _served(command, port, "/v1/health", log, 1800, 1, env) as up:
-        yield up
+    return serve(url, log, 1800, env=env, python=python)
 
 
 def main(argv: list[str] | None = None) -> None:

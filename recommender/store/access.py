@@ -270,6 +270,13 @@ _LAST_USED_STALE = sa.or_(
     api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at < _time("stale_before")
 )
 
+#: A key is active at the bound ``now``: not revoked, not expired. Every check of a key (its
+#: lookup, the keyed access-log insert, the recheck after a keyed read logged nobody) uses it.
+_KEY_ACTIVE_NOW = sa.and_(
+    api_keys.c.revoked_at.is_(None),
+    sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
+)
+
 #: Built once, executed with the key id and the times bound: every authenticated request
 #: runs it. Times are compared in SQL against bound UTC values, which each driver stores and
 #: compares alike (SQLite: text in one format, naive UTC; PostgreSQL: timestamptz), so the
@@ -281,8 +288,7 @@ _FIND_KEY = sa.select(
     sa.case((_LAST_USED_STALE, sa.literal_column("1")), else_=sa.literal_column("0")),
 ).where(
     api_keys.c.id == sa.bindparam("key_id"),
-    api_keys.c.revoked_at.is_(None),
-    sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
+    _KEY_ACTIVE_NOW,
 )
 
 #: Conditional, so concurrent requests that all found it due write it once.
@@ -453,11 +459,7 @@ def _read_insert(*, check_key: bool = False) -> sa.Insert:
     values = [employees.c.id if c == "employee_id" else value(c) for c in _LOG_COLUMNS]
     found = sa.select(*values).where(employees.c.id == person)
     if check_key:
-        found = found.where(
-            api_keys.c.id == value("key_id"),
-            api_keys.c.revoked_at.is_(None),
-            sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
-        )
+        found = found.where(api_keys.c.id == value("key_id"), _KEY_ACTIVE_NOW)
     found = found.with_for_update(read=True, of=employees)
     return sa.insert(access_log).from_select(list(_LOG_COLUMNS), found)
 
@@ -625,9 +627,7 @@ def _read_rows(
 
 
 _KEY_ACTIVE = sa.select(api_keys.c.id).where(
-    api_keys.c.id == sa.bindparam("key_id"),
-    api_keys.c.revoked_at.is_(None),
-    sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > _time("now")),
+    api_keys.c.id == sa.bindparam("key_id"), _KEY_ACTIVE_NOW
 )
 
 
