@@ -50,7 +50,10 @@ def test_concurrent_reads_share_transactions_and_each_caller_gets_its_own_rows(
 
     monkeypatch.setattr(writer, "_enqueue", counted)
     # While the write lock is held, 20 callers queue up: the writer then takes them together.
-    with write_transaction(engine):
+    # PostgreSQL has no database-wide write lock: a lock on the log table blocks its inserts.
+    with write_transaction(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("LOCK TABLE access_log IN SHARE MODE"))
         threads = [
             threading.Thread(
                 target=lambda i=i: answers.__setitem__(
