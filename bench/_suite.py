@@ -57,7 +57,7 @@ class Plan:
     only: frozenset[str]
     seed: int = 1
     repeat: int = 3
-    bf16_setup: bool = True  # encode the API sizes' profiles in bf16 before serving
+    bf16_setup: bool | None = None  # bf16 for the API sizes' preparation (None: where native)
     startup_timeout: float = 3600
     work: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
@@ -346,7 +346,7 @@ def api(plan: Plan, report: Report) -> None:
 
 
 def _api_size(plan: Plan, report: Report, n: int, url: str) -> None:
-    from bench.bench_api import _reskill, create_key, embed_profiles, prepare_dataset, scenarios
+    from bench.bench_api import _reskill, create_key, prepare_dataset, prepare_version, scenarios
 
     folder = plan.work / f"api-{n}"
     shutil.rmtree(folder, ignore_errors=True)
@@ -358,11 +358,18 @@ def _api_size(plan: Plan, report: Report, n: int, url: str) -> None:
     loaded = time.perf_counter() - start
     db = backend(plan)
     report.add(Row("api", f"API setup: generate {n:,} employees, load into {db}", loaded, "s"))
-    precision = "bf16" if plan.bf16_setup else "fp32"
-    progress(f"API: embed {n:,} profiles ({precision}; only the first run encodes them)")
-    seconds, encoded = embed_profiles(url, bf16=plan.bf16_setup, cache=plan.cache_dir)
-    note = f"{encoded:,} encoded now ({precision})" if encoded else "every vector from the cache"
-    report.add(Row("api", f"API setup: embed {n:,} profiles, fit indexes", seconds, "s", note=note))
+    from recommender.embeddings import native_bf16
+
+    bf16 = native_bf16() if plan.bf16_setup is None else plan.bf16_setup
+    precision = "bf16" if bf16 else "fp32"
+    progress(f"API: reskill prepare, {n:,} employees ({precision}; cached vectors are reused)")
+    seconds, done = prepare_version(url, bf16=bf16, cache=plan.cache_dir)
+    note = (
+        f"{done.vectors_encoded:,} profiles encoded now ({precision}, one process per core), "
+        f"{done.pages_rendered:,} first pages"
+    )
+    name = f"API setup: prepare {n:,} employees (vectors, first pages; cold path)"
+    report.add(Row("api", name, seconds, "s", note=note))
     key = create_key(url)
     chosen = [s for s in scenarios(data, plan.seed) if s.name in API_SCENARIOS]
     for workers in plan.workers:

@@ -55,8 +55,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from recommender.preparation import Prepared
 from rich.table import Table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -210,6 +214,46 @@ def embed_profiles(
     engine.dispose()
     misses = encoder.misses if isinstance(encoder, CachedEncoder) else 0
     return time.perf_counter() - start, misses
+
+
+def prepare_version(
+    database_url: str, *, bf16: bool | None = None, cache: Path | None = None
+) -> tuple[float, Prepared]:
+    """``reskill prepare`` on the database's current data version, in this process, with this
+    machine's on-disk vector tier (``cache``; default the service's) so that a second run
+    encodes nothing: every profile vector and every first page stored for the workers.
+    Returns (seconds, what it did); prints progress."""
+    from api.settings import Settings
+    from recommender.database import database_vectors
+    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+    from recommender.preparation import claim, prepare
+    from recommender.service import Recommender
+    from recommender.store import make_engine
+
+    settings = Settings(database_url=database_url)
+    folder = cache if cache is not None else settings.embedding_cache
+    engine = make_engine(database_url)
+    local = None if folder is None else EmbeddingCache(folder)
+    encoder = CachedEncoder(
+        SentenceTransformerEncoder(bf16=bf16), database_vectors(engine, local=local)
+    )
+    last = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if done == total or time.perf_counter() - last[0] > 10:
+            last[0] = time.perf_counter()
+            err.print(f"  preparing {phase}: {done:,} of {total:,}")
+
+    try:
+        start = time.perf_counter()
+        service = Recommender.from_engine(engine, encoder=encoder)
+        assert service.data_version is not None
+        with claim(engine, service.data_version) as mine:
+            assert mine, "another process is preparing this data version"
+            outcome = prepare(engine, service, progress=progress)
+        return time.perf_counter() - start, outcome
+    finally:
+        engine.dispose()
 
 
 def create_key(database_url: str) -> str:

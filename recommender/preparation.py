@@ -19,7 +19,7 @@ For the :class:`~recommender.service.Recommender`'s data version, under
    ``finished_at`` empty);
 2. encodes every rankable person's profile text not yet in ``text_vectors``, in batches of
    fixed composition (the distinct texts sorted, cut every ``batch_size``), one transaction
-   per batch;
+   per batch; from :data:`ENCODE_IN_PROCESSES_FROM` texts on, in one process per core;
 3. builds the candidate index (its profile vectors all read from the database) and the role
    and skill indexes (their texts' vectors stored for the workers);
 4. answers and renders, in batches, the first page of everyone whose page for today is not
@@ -39,7 +39,7 @@ import contextlib
 import enum
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,7 +49,12 @@ from recommender import __version__
 from recommender.candidates.index import CandidateIndex, profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.catalog import Catalog
-from recommender.embeddings import CachedEncoder
+from recommender.embeddings import (
+    CachedEncoder,
+    Encoder,
+    FloatMatrix,
+    SentenceTransformerEncoder,
+)
 from recommender.errors import InvalidInput
 from recommender.pages import pack, render
 from recommender.service import Recommender
@@ -84,6 +89,9 @@ __all__ = [
 
 #: Profiles per encoding batch and pages per stored batch.
 BATCH_SIZE = 200
+#: Profile texts to encode from which encoding runs in several processes (each loads the
+#: model: a few seconds).
+ENCODE_IN_PROCESSES_FROM = 1_000
 
 #: ``progress(phase, done, total)``: phase ``"vectors"`` (profile texts) or ``"pages"``.
 Progress = Callable[[str, int, int], None]
@@ -129,6 +137,7 @@ class _Run:
     batch_size: int
     today: date
     progress: Progress | None
+    encode_in_processes_from: int = ENCODE_IN_PROCESSES_FROM
     vectors: int = 0
     pages: int = 0
 
@@ -149,6 +158,7 @@ def prepare(
     processes: int | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    encode_in_processes_from: int = ENCODE_IN_PROCESSES_FROM,
 ) -> Prepared:
     """Prepare ``service``'s data version into ``engine`` (see the module docstring).
 
@@ -166,12 +176,16 @@ def prepare(
     batch_size : int
         Profile texts per encoding batch, pages per stored batch.
     processes : int, optional
-        Worker processes answering (default: one per core).
+        Processes encoding profiles (when there are many) and answering (default: one per
+        core).
     today : date, optional
         The day the plans start on (default: today).
     progress : callable, optional
         ``progress(phase, done, total)`` after each stored batch (and once at the start of
         each phase). An exception it raises stops the run after that batch's commit.
+    encode_in_processes_from : int
+        Profile texts to encode from which a sentence-transformers encoder runs in
+        ``processes`` processes.
 
     Raises
     ------
@@ -181,13 +195,14 @@ def prepare(
     if service.data_version is None:
         raise InvalidInput("only data loaded from a database, at a data version, is prepared")
     run = _Run(engine, service, service.data_version, batch_size, today or date.today(), progress)
+    run.encode_in_processes_from = encode_in_processes_from
     fingerprint = catalogue_fingerprint(service.catalog)
     try:
         run.check()
         eligible = CandidateIndex.eligible_ids(service.catalog)
         carry(engine, run.version, fingerprint)  # the same catalogue prepared before: copied
         row = begin(engine, run.version, len(eligible))
-        _vectors(run, eligible)
+        _vectors(run, eligible, processes)
         if row.finished and stored_people(engine, run.version, run.today) >= set(eligible):
             forget_before(engine, run.version)
             return Prepared(run.version, row.people, run.vectors, 0, True)  # nothing to do
@@ -203,8 +218,9 @@ def prepare(
     return Prepared(run.version, people, run.vectors, run.pages, True)
 
 
-def _vectors(run: _Run, eligible: Sequence[str]) -> None:
-    """Encode and store the profile texts not stored, a fixed batch at a time."""
+def _vectors(run: _Run, eligible: Sequence[str], processes: int | None) -> None:
+    """Encode and store the profile texts not stored, a fixed batch at a time (in
+    ``processes`` processes when there are at least ``run.encode_in_processes_from``)."""
     encoder = run.service.encoder
     if not isinstance(encoder, CachedEncoder) or not isinstance(
         encoder.cache, DatabaseEmbeddingCache
@@ -218,18 +234,37 @@ def _vectors(run: _Run, eligible: Sequence[str]) -> None:
         )
     texts = sorted(owners)
     run.report("vectors", 0, len(texts))
+    todo: list[tuple[int, list[str]]] = []  # (texts done once this batch is stored, missing)
     for start in range(0, len(texts), run.batch_size):
         batch = texts[start : start + run.batch_size]
         held = encoder.cache.get(encoder.name, batch)
-        missing = [t for i, t in enumerate(batch) if i not in held]
-        if missing:
+        todo.append((start + len(batch), [t for i, t in enumerate(batch) if i not in held]))
+    work = [(done, batch) for done, batch in todo if batch]
+    parallel = sum(len(batch) for _, batch in work) >= run.encode_in_processes_from
+    run.check()
+    batches = [batch for _, batch in work]
+    with contextlib.closing(
+        _encode(encoder.encoder, batches, processes if parallel else 1)
+    ) as encoded:
+        for (done, batch), vectors in zip(work, encoded, strict=True):
             run.check()
-            vectors = encoder.encoder.encode(missing)
-            store_profile_vectors(
-                run.engine, encoder.name, {t: owners[t] for t in missing}, vectors
-            )
-            run.vectors += len(missing)
-        run.report("vectors", start + len(batch), len(texts))
+            store_profile_vectors(run.engine, encoder.name, {t: owners[t] for t in batch}, vectors)
+            if encoder.cache.local is not None:  # this machine's tier, as the cache's put does
+                encoder.cache.local.put(encoder.name, batch, vectors)
+            run.vectors += len(batch)
+            run.report("vectors", done, len(texts))
+    run.report("vectors", len(texts), len(texts))
+
+
+def _encode(
+    encoder: Encoder, batches: list[list[str]], processes: int | None
+) -> Generator[FloatMatrix, None, None]:
+    """Each batch's vectors, in order (a sentence-transformers encoder in ``processes``)."""
+    if isinstance(encoder, SentenceTransformerEncoder):
+        yield from encoder.encode_many(batches, processes)
+        return
+    for batch in batches:
+        yield encoder.encode(batch)
 
 
 def _indexes(service: Recommender) -> None:

@@ -5,6 +5,7 @@ database (the real model: ``tests/cli/test_prepare.py``)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -19,12 +21,14 @@ from recommender.access import Role
 from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.embeddings import CachedEncoder, SentenceTransformerEncoder
 from recommender.pages import render, unpack
 from recommender.preparation import Prepared, Progress, claim, is_prepared, prepare
+from recommender.service import Recommender
 from recommender.store import delete_employee, make_engine, schema, write_transaction
 from recommender.store.access import create_key
 from recommender.store.preparations import preparation, store_pages
-from recommender.store.vectors import text_hash
+from recommender.store.vectors import DatabaseEmbeddingCache, text_hash
 from recommender.store.versions import bump, current
 from tests.conftest import REPO
 from tests.small_org import forget_preparations, hashing_service, load, prepared_rows, small_org
@@ -247,3 +251,57 @@ def test_a_version_that_moved_only_for_a_key_copies_the_last_preparation(
     assert delete_employee(engine, after[0][1])
     changed = run(engine)
     assert changed.pages_rendered == changed.people == carried.people - 1
+
+
+@pytest.mark.slow
+def test_profiles_encoded_in_processes_are_stored_as_in_one_and_resume(
+    org: Path, tmp_path: Path
+) -> None:
+    """A cold preparation encodes in one process per core: the same vectors as one process
+    would store (within float16), batch by batch, so a killed run resumes where it stopped."""
+    url = f"sqlite:///{tmp_path / 'model.db'}"
+    load(url, org)
+    engine = make_engine(url)
+
+    def model_run(from_: int, progress: Progress | None = None) -> Prepared:
+        encoder = CachedEncoder(SentenceTransformerEncoder(), DatabaseEmbeddingCache(engine))
+        service = Recommender.from_engine(engine, encoder=encoder)
+        assert service.data_version is not None
+        with claim(engine, service.data_version) as mine:
+            assert mine
+            return prepare(
+                engine,
+                service,
+                batch_size=BATCH,
+                processes=2,
+                progress=progress,
+                encode_in_processes_from=from_,
+            )
+
+    def vectors() -> dict[str, np.ndarray]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(schema.text_vectors.c.text_hash, schema.text_vectors.c.vector)
+            )
+            return {
+                h: np.frombuffer(bytes(v), dtype=np.float16).astype(np.float32) for h, v in rows
+            }
+
+    try:
+        alone = model_run(from_=10**9)  # one process
+        one = vectors()
+        forget_preparations(url)
+        with pytest.raises(Interrupted):
+            model_run(from_=1, progress=interrupt("vectors", after=2))
+        assert len(vectors()) == 2 * BATCH  # two batches committed, the processes stopped
+        children: list[int] = []
+        resumed = model_run(
+            from_=1, progress=lambda *_: children.append(len(multiprocessing.active_children()))
+        )
+        assert max(children) == 2  # one encoding process per core (processes=2)
+        assert resumed.finished and resumed.vectors_encoded == alone.vectors_encoded - 2 * BATCH
+        several = vectors()
+        assert several.keys() == one.keys() and len(one) >= alone.vectors_encoded > 50
+        assert min(float(one[h] @ several[h]) for h in one) > 0.999
+    finally:
+        engine.dispose()

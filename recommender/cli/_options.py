@@ -79,7 +79,7 @@ DataDir = Annotated[
 
 
 def cached_encoder(
-    cache_dir: Path | None, model: Path | None = None, *, bf16: bool = False
+    cache_dir: Path | None, model: Path | None = None, *, bf16: bool | None = False
 ) -> Encoder:
     """The sentence-transformers encoder (bundled model unless ``model``), cached on disk."""
     encoder = SentenceTransformerEncoder(None if model is None else str(model), bf16=bf16)

@@ -180,9 +180,9 @@ def import_org(
 
 @import_app.command("template")
 def import_template(
-    out: Annotated[
-        Path, typer.Argument(help="The workbook to write (.xlsx).")
-    ] = Path("reskill-template.xlsx"),
+    out: Annotated[Path, typer.Argument(help="The workbook to write (.xlsx).")] = Path(
+        "reskill-template.xlsx"
+    ),
 ) -> None:
     """Write an XLSX template for `reskill import org`: one sheet per file, headers with notes.
 

@@ -65,7 +65,13 @@ RelatedFile = Annotated[
 ]
 ModelPath = Annotated[Path, typer.Option("--model", help="The fitted transition model (.npz).")]
 Bf16 = Annotated[
-    bool, typer.Option("--bf16/--fp32", help="bfloat16 autocast for encoding (1.7x faster).")
+    bool | None,
+    typer.Option(
+        "--bf16/--fp32",
+        help="bfloat16 autocast or fp32 for encoding (default: bf16 where the CPU computes "
+        "it natively, 1.5-1.7x faster there; else fp32).",
+        show_default=False,
+    ),
 ]
 
 transitions_app = typer.Typer(
@@ -104,7 +110,7 @@ def transitions(
     top: Annotated[int, typer.Option("--top", min=1, help="Destinations per occupation.")] = 20,
     model: ModelPath = MODELS_DIR / MODEL_FILE,
     cache_dir: CacheDir = EMBEDDING_CACHE,
-    bf16: Bf16 = True,
+    bf16: Bf16 = None,
 ) -> None:
     """Write every occupation's top destinations: source_code, target_code, rank, score."""
     if ctx.invoked_subcommand is not None:
@@ -143,7 +149,7 @@ def fit(
         Path, typer.Option("--out", file_okay=False, help="Folder for the model files.")
     ] = MODELS_DIR,
     cache_dir: CacheDir = EMBEDDING_CACHE,
-    bf16: Bf16 = True,
+    bf16: Bf16 = None,
 ) -> None:
     """Cross-validate and refit the fusions on the related-occupation rows of RELATED."""
     started = time.perf_counter()
@@ -239,7 +245,7 @@ def evaluate(
     related: RelatedFile,
     model: ModelPath = MODELS_DIR / MODEL_FILE,
     cache_dir: CacheDir = EMBEDDING_CACHE,
-    bf16: Bf16 = True,
+    bf16: Bf16 = None,
 ) -> None:
     """precision@10, recall@20 and nDCG@20 of the rankings against RELATED.
 

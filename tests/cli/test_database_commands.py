@@ -292,7 +292,9 @@ def test_a_filled_in_template_imports_like_the_csv_folder_and_an_empty_sheet_is_
     shutil.copytree(DATA_DIR, folder)
     (folder / "employee_certifications.csv").unlink()
     csv_url = f"sqlite:///{tmp_path / 'csv.db'}"
-    assert runner.invoke(app, ["import", "org", str(folder), "--database-url", csv_url]).exit_code == 0
+    assert (
+        runner.invoke(app, ["import", "org", str(folder), "--database-url", csv_url]).exit_code == 0
+    )
     from_xlsx, from_csv = make_engine(url), make_engine(csv_url)
     try:
         assert content_fingerprint(from_xlsx) == content_fingerprint(from_csv)

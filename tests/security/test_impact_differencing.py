@@ -62,9 +62,7 @@ def service() -> Iterator[Recommender]:
     """One Recommender for both databases: the same catalogue, so the same answers. It
     remembers every shortlist the sweep asks (about a thousand), so the second database's
     sweep does not rank them again."""
-    yield Recommender(
-        DATASET.catalog, encoder=service_encoder(Settings()), answer_bytes=1 << 30
-    )
+    yield Recommender(DATASET.catalog, encoder=service_encoder(Settings()), answer_bytes=1 << 30)
 
 
 @dataclass

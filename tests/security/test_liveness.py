@@ -119,8 +119,7 @@ def test_health_and_catalogue_reads_answer_while_the_write_lock_is_held(
     try:
         # Reads of people wait for the lock: several, so every worker thread is waiting too.
         waiting = [
-            threading.Thread(target=lambda: person.append(_get(talent_read, key)))
-            for _ in range(6)
+            threading.Thread(target=lambda: person.append(_get(talent_read, key))) for _ in range(6)
         ]
         for thread in waiting:
             thread.start()

@@ -121,7 +121,9 @@ def test_an_event_loop_awaits_its_reads_without_blocking(engine: sa.Engine) -> N
 
         clock = asyncio.create_task(ticker())
         reads = [
-            record_reads_async(engine, TALENT, ["E1", "E2"], action="a", route="R", request_id=f"{i}")
+            record_reads_async(
+                engine, TALENT, ["E1", "E2"], action="a", route="R", request_id=f"{i}"
+            )
             for i in range(50)
         ]
         done = await asyncio.gather(*reads)
