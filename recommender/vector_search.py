@@ -149,6 +149,29 @@ class VectorIndex:
                     self._hnsw = self._build()
         return self
 
+    def graph(self) -> bytes | None:
+        """The approximate index, serialised (faiss), to store and :meth:`adopt` elsewhere:
+        building it for 100,000 rows takes 10-20 s on two cores, loading it 0.1 s. ``None``
+        for an exact index."""
+        if not self.approximate or not len(self):
+            return None
+        self.build()
+        return bytes(_faiss().serialize_index(self._hnsw))
+
+    def adopt(self, graph: bytes) -> bool:
+        """Use ``graph`` (from :meth:`graph` of an index over the same rows) instead of
+        building one; whether it was taken (refused when it does not hold this index's
+        number of rows and dimension: it was built over other rows)."""
+        if not self.approximate:
+            return False
+        faiss = _faiss()
+        index = faiss.deserialize_index(np.frombuffer(graph, dtype=np.uint8))
+        if index.ntotal != len(self) or index.d != self.dimension:
+            return False
+        with self._lock:
+            self._hnsw = index
+        return True
+
     def _build(self) -> Any:
         faiss = _faiss()
         s = self.settings

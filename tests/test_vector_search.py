@@ -115,3 +115,17 @@ def test_bad_queries_fail_with_what_is_wrong(
 def test_asking_for_more_rows_than_indexed_returns_them_all() -> None:
     found = VectorIndex(np.eye(3)).search(np.array([1.0, 0.0, 0.0]), 10)
     assert found.rows.tolist() == [[0, 1, 2]]
+
+
+def test_a_stored_graph_answers_as_the_index_it_came_from_and_fits_no_other() -> None:
+    vectors, queries = clustered(3000), clustered(50, seed=3)
+    built = VectorIndex(vectors, approximate=True)
+    graph = built.graph()
+    assert graph is not None and VectorIndex(vectors, approximate=False).graph() is None
+    loaded = VectorIndex(vectors, approximate=True)
+    assert loaded.adopt(graph)
+    mine, theirs = loaded.search(queries, 10), built.search(queries, 10)
+    np.testing.assert_array_equal(mine.rows, theirs.rows)
+    np.testing.assert_array_equal(mine.scores, theirs.scores)
+    assert not VectorIndex(vectors[:2999], approximate=True).adopt(graph)  # other rows
+    assert not VectorIndex(vectors, approximate=False).adopt(graph)  # an exact index
