@@ -18,6 +18,13 @@ same JSON FastAPI would send, without its second validation and encoding pass (a
 compares the two). :func:`render` lives in :mod:`recommender.pages`, so that ``reskill
 prepare`` renders the very same bytes into the database; a worker starting on a prepared
 data version loads those instead of rendering (:mod:`api.state`).
+
+Pages are kept packed with one zlib dictionary (:func:`recommender.pages.pack`): a worker
+on a prepared version takes the version's, stored with its pages (pages it renders itself
+later, on a later day, are packed with it too); :func:`render_prepared`, preparing in
+memory only, makes one from the first pages (:func:`recommender.preparation.page_dictionary`).
+A page packed with another dictionary is never kept, and one that cannot be read is
+dropped and rendered again.
 """
 
 from __future__ import annotations
@@ -28,28 +35,47 @@ from collections.abc import Callable
 from datetime import date
 
 from recommender.candidates.precompute import PREPARED_LIMIT
-from recommender.pages import pack, render, unpack
+from recommender.pages import UnreadablePage, pack, readable, render, unpack
+from recommender.preparation import page_dictionary
 from recommender.service import Recommender
 
 __all__ = ["RenderedPages", "pages_of", "render", "render_prepared"]
 
 
 class RenderedPages:
-    """First pages by person, each with the day its plans start on; thread-safe."""
+    """First pages by person, each with the day its plans start on, packed with
+    :attr:`dictionary` (``None``: plain zlib); thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, dictionary: bytes | None = None) -> None:
         self._pages: dict[str, tuple[date, bytes]] = {}  # compressed body
         self._lock = threading.Lock()
+        self.dictionary = dictionary
 
     def __len__(self) -> int:
         return len(self._pages)
 
+    def use(self, dictionary: bytes | None) -> None:
+        """Pack pages with ``dictionary`` from now on; kept pages it cannot read (packed with
+        another one) are dropped."""
+        with self._lock:
+            self.dictionary = dictionary
+            unreadable = [e for e, (_, p) in self._pages.items() if not readable(p, dictionary)]
+            for employee_id in unreadable:
+                del self._pages[employee_id]
+
     def get(self, employee_id: str, today: date) -> bytes | None:
-        """The page rendered for ``today``, or None."""
+        """The page rendered for ``today``, or None (also for a page that cannot be read:
+        it is dropped, to be rendered again)."""
         kept = self._pages.get(employee_id)
         if kept is None or kept[0] != today:
             return None
-        return unpack(kept[1])
+        try:
+            return unpack(kept[1], self.dictionary)
+        except UnreadablePage:
+            with self._lock:
+                if self._pages.get(employee_id) is kept:
+                    del self._pages[employee_id]
+            return None
 
     def has(self, employee_id: str, today: date) -> bool:
         """Whether the page for ``today`` is kept (:meth:`get` would find it)."""
@@ -57,18 +83,24 @@ class RenderedPages:
         return kept is not None and kept[0] == today
 
     def put(self, employee_id: str, today: date, body: bytes) -> None:
-        self.put_packed(employee_id, today, pack(body))
+        self.put_packed(employee_id, today, pack(body, self.dictionary))
 
-    def put_packed(self, employee_id: str, today: date, packed: bytes) -> None:
+    def put_packed(self, employee_id: str, today: date, packed: bytes) -> bool:
         """Keep a page already packed (:func:`recommender.pages.pack`): one read from the
-        database's ``prepared_answers``."""
+        database's ``prepared_answers``. A page packed with a dictionary other than
+        :attr:`dictionary` (one that changed meanwhile, too) is not kept; returns whether
+        it was."""
         with self._lock:
+            if not readable(packed, self.dictionary):
+                return False
             self._pages[employee_id] = (today, packed)
+            return True
 
     def nbytes(self) -> int:
-        """Bytes held by the compressed pages."""
+        """Bytes held by the compressed pages and their dictionary."""
         with self._lock:
-            return sum(len(p) for _, p in self._pages.values())
+            held = sum(len(p) for _, p in self._pages.values())
+            return held + len(self.dictionary or b"")
 
 
 _PAGES: weakref.WeakKeyDictionary[Recommender, RenderedPages] = weakref.WeakKeyDictionary()
@@ -90,10 +122,15 @@ def render_prepared(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Render the first page of everyone with a prepared answer, for ``today``; returns how
-    many pages were rendered. ``progress(done, total)`` is called after each page."""
+    many pages were rendered. ``progress(done, total)`` is called after each page.
+
+    Pages are packed with a dictionary made of the first pages (in memory only, like them),
+    unless the pages already have one."""
     today = today or date.today()
     pages = pages_of(service)
     people = service.prepared_opportunities.people()
+    if pages.dictionary is None and people:
+        pages.use(page_dictionary(service, people, today))
     for done, employee_id in enumerate(people, 1):
         options = service.opportunities(employee_id, PREPARED_LIMIT, today=today)
         pages.put(employee_id, today, render(employee_id, PREPARED_LIMIT, False, options))

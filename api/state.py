@@ -27,7 +27,14 @@ from api.rendered import pages_of, render_prepared
 from api.settings import Settings
 from recommender.embeddings import CachedEncoder
 from recommender.erasure import purge_leavers
-from recommender.preparation import Turn, is_prepared, preparation_turn, prepare, prepared_pages
+from recommender.preparation import (
+    Turn,
+    is_prepared,
+    preparation_turn,
+    prepare,
+    prepared_dictionary,
+    prepared_pages,
+)
 from recommender.service import Recommender
 
 __all__ = [
@@ -191,15 +198,16 @@ def _logged_phases() -> Callable[[str, int, int], None]:
 def load_pages(service: Recommender, today: date | None = None) -> int:
     """Keep the first pages prepared in the database for ``service``'s data version and
     ``today`` (pages of an earlier day are not loaded: asked, they are planned and
-    rendered again, dated today); returns how many."""
+    rendered again, dated today), with the version's page dictionary, which also packs
+    the pages this worker renders later; returns how many were kept."""
     assert service.engine is not None and service.data_version is not None
     started = time.perf_counter()
     today = today or date.today()
     pages = pages_of(service)
+    pages.use(prepared_dictionary(service.engine, service.data_version))
     loaded = 0
     for employee_id, packed in prepared_pages(service.engine, service.data_version, today):
-        pages.put_packed(employee_id, today, packed)
-        loaded += 1
+        loaded += pages.put_packed(employee_id, today, packed)
     _AWAITING.discard(service)
     log.info(
         "opportunity pages loaded for %d people (data version %d, prepared in the database) "

@@ -23,11 +23,14 @@ For the :class:`~recommender.service.Recommender`'s data version, under
 3. builds the candidate index (its profile vectors all read from the database) and the role
    and skill indexes (their texts' vectors stored for the workers);
 4. answers and renders, in batches, the first page of everyone whose page for today is not
-   stored, and stores each batch in one transaction (zlib; :mod:`recommender.pages`);
+   stored, and stores each batch in one transaction (zlib; :mod:`recommender.pages`). The
+   pages are packed with the version's zlib dictionary (:func:`page_dictionary`), stored
+   before the first page packed with it; a resumed run packs with the stored one;
 5. marks the preparation finished, and deletes the pages of older versions.
 
 Each step skips what is stored, so a preparation that was killed continues where it
-stopped and ends with the same rows as one that was not. Each batch first checks that the
+stopped and ends with the same rows as one that was not (the dictionary too: it is made
+the same way from the same data and day). Each batch first checks that the
 data version has not moved: a preparation of a superseded version stops (``superseded``).
 Pages are dated: a page stored on an earlier day is rendered again (run ``reskill prepare``
 daily to keep them current); a worker loads only today's.
@@ -39,7 +42,7 @@ import contextlib
 import enum
 import hashlib
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,7 +59,7 @@ from recommender.embeddings import (
     SentenceTransformerEncoder,
 )
 from recommender.errors import InvalidInput
-from recommender.pages import pack, render
+from recommender.pages import dictionary_of, pack, render
 from recommender.service import Recommender
 from recommender.store.preparations import (
     begin,
@@ -64,10 +67,12 @@ from recommender.store.preparations import (
     claim,
     finish,
     forget_before,
+    keep_dictionary,
     preparation,
     read_pages,
     store_pages,
     store_profile_vectors,
+    stored_dictionary,
     stored_people,
 )
 from recommender.store.vectors import DatabaseEmbeddingCache
@@ -82,6 +87,8 @@ __all__ = [
     "preparation_turn",
     "is_prepared",
     "prepared_pages",
+    "prepared_dictionary",
+    "page_dictionary",
     "carry_preparation",
     "catalogue_fingerprint",
     "claim",
@@ -283,6 +290,9 @@ def _pages(run: _Run, processes: int | None) -> None:
     todo = [e for e in index.employee_ids_ if e not in stored]
     total, done = len(index.employee_ids_), len(index.employee_ids_) - len(todo)
     run.report("pages", done, total)
+    if not todo:
+        return
+    packing = _dictionary(run, index.employee_ids_)
     answers = service.prepared_opportunities
     fresh = answers.unanswered(index, todo)
     known = [e for e in todo if e in answers]  # carried over from the data served before
@@ -290,7 +300,7 @@ def _pages(run: _Run, processes: int | None) -> None:
     def flush(ids: Sequence[str]) -> None:
         nonlocal done
         run.check()
-        rows = [(e, run.today, pack(_page(service, e, run.today))) for e in ids]
+        rows = [(e, run.today, pack(_page(service, e, run.today), packing)) for e in ids]
         store_pages(run.engine, run.version, rows)
         run.pages += len(rows)
         done += len(rows)
@@ -308,9 +318,28 @@ def _pages(run: _Run, processes: int | None) -> None:
         flush(pending)
 
 
-def _page(service: Recommender, employee_id: str, today: date) -> bytes:
+def _page(service: Recommender, employee_id: str, today: date, *, named: bool = True) -> bytes:
     options = service.opportunities(employee_id, PREPARED_LIMIT, today=today)
-    return render(employee_id, PREPARED_LIMIT, False, options)
+    return render(employee_id if named else "", PREPARED_LIMIT, False, options)
+
+
+def _dictionary(run: _Run, people: Sequence[str]) -> bytes:
+    """The version's page dictionary: the one stored (a resumed run, or a preparation begun
+    elsewhere), else one made now and stored before any page packed with it."""
+    stored = stored_dictionary(run.engine, run.version)
+    if stored is not None:
+        return stored
+    run.check()
+    return keep_dictionary(run.engine, run.version, page_dictionary(run.service, people, run.today))
+
+
+def page_dictionary(service: Recommender, people: Iterable[str], today: date) -> bytes:
+    """A zlib dictionary for ``service``'s first pages dated ``today``: the pages of ``people``,
+    in sorted order, rendered for no one (``employee_id`` empty: the dictionary names nobody,
+    so no erasure needs to reach it), joined and cut at 32 kB
+    (:func:`recommender.pages.dictionary_of`; two or three pages). The same data and day
+    give the same dictionary, so a resumed preparation matches an uninterrupted one."""
+    return dictionary_of(_page(service, e, today, named=False) for e in sorted(people))
 
 
 # -- workers -----------------------------------------------------------------------------------
@@ -375,8 +404,14 @@ def preparation_turn(
 
 def prepared_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str, bytes]]:
     """The stored first pages of ``version`` for ``day``: ``(employee_id, packed page)``
-    (:func:`recommender.pages.unpack` gives the body)."""
+    (:func:`recommender.pages.unpack` with :func:`prepared_dictionary` gives the body)."""
     yield from read_pages(engine, version, day)
+
+
+def prepared_dictionary(engine: sa.Engine, version: int) -> bytes | None:
+    """The zlib dictionary the stored pages of ``version`` are packed with (``None``: plain
+    pages, prepared before dictionaries; :func:`recommender.pages.unpack`)."""
+    return stored_dictionary(engine, version)
 
 
 def carry_preparation(engine: sa.Engine, service: Recommender) -> int:

@@ -9,6 +9,7 @@ import multiprocessing
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,12 +23,12 @@ from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.embeddings import CachedEncoder, SentenceTransformerEncoder
-from recommender.pages import render, unpack
+from recommender.pages import readable, render, unpack
 from recommender.preparation import Prepared, Progress, claim, is_prepared, prepare
 from recommender.service import Recommender
 from recommender.store import delete_employee, make_engine, schema, write_transaction
 from recommender.store.access import create_key
-from recommender.store.preparations import preparation, store_pages
+from recommender.store.preparations import preparation, store_pages, stored_dictionary
 from recommender.store.vectors import DatabaseEmbeddingCache, text_hash
 from recommender.store.versions import bump, current
 from tests.conftest import REPO
@@ -81,21 +82,26 @@ def test_an_interrupted_preparation_continues_and_ends_as_an_uninterrupted_one(
     whole = run(engine)
     assert whole.finished and whole.people == whole.pages_rendered > 50
     uninterrupted = prepared_rows(database_url)
+    dictionary = stored_dictionary(engine, whole.version)
+    assert dictionary is not None
     forget_preparations(database_url)
 
     with pytest.raises(Interrupted):
         run(engine, interrupt("vectors", after=2))
     partial = prepared_rows(database_url)
     assert len(partial["text_vectors"]) == 2 * BATCH and not partial["prepared_answers"]
+    assert stored_dictionary(engine, whole.version) is None  # made with the first page
     with pytest.raises(Interrupted):
         run(engine, interrupt("pages", after=2))
     assert len(prepared_rows(database_url)["prepared_answers"]) == 2 * BATCH
     assert not is_prepared(engine, current(engine))
+    assert stored_dictionary(engine, whole.version) == dictionary
 
     last = run(engine)
     assert last.finished and last.vectors_encoded == 0  # every vector was stored before
     assert last.pages_rendered == whole.people - 2 * BATCH
     assert prepared_rows(database_url) == uninterrupted  # byte for byte
+    assert stored_dictionary(engine, whole.version) == dictionary  # one for every page
     again = run(engine)
     assert (again.pages_rendered, again.vectors_encoded) == (0, 0)
 
@@ -104,13 +110,19 @@ def test_stored_pages_are_the_bytes_the_route_renders(engine: sa.Engine) -> None
     run(engine)
     service = hashing_service(engine)
     version, today = service.data_version, date.today()
+    assert version is not None
+    dictionary = stored_dictionary(engine, version)
+    assert dictionary is not None
     with engine.connect() as conn:
         rows = conn.execute(sa.select(schema.prepared_answers)).all()
     assert {r.employee_id for r in rows} == set(CandidateIndex.eligible_ids(service.catalog))
+    assert all(readable(bytes(r.body), dictionary) for r in rows)
+    assert not any(readable(bytes(r.body), None) for r in rows)  # each packed with it
     for row in rows[::7]:
         options = service.opportunities(row.employee_id, PREPARED_LIMIT, today=today)
         assert row.version == version and row.day == today
-        assert unpack(bytes(row.body)) == render(row.employee_id, PREPARED_LIMIT, False, options)
+        body = unpack(bytes(row.body), dictionary)
+        assert body == render(row.employee_id, PREPARED_LIMIT, False, options)
     [(people, finished)] = [(p.people, p.finished) for p in [preparation(engine, version)] if p]
     assert people == len(rows) and finished
 
@@ -240,10 +252,12 @@ def test_a_version_that_moved_only_for_a_key_copies_the_last_preparation(
 ) -> None:
     first = run(engine)
     before = prepared_rows(database_url)["prepared_answers"]
+    dictionary = stored_dictionary(engine, first.version)
     create_key(engine, Role.TALENT)  # bumps the data version; no answer changes
     carried = run(engine)
     assert carried.version == first.version + 1 and carried.finished
     assert (carried.pages_rendered, carried.vectors_encoded) == (0, 0)
+    assert dictionary is not None and stored_dictionary(engine, carried.version) == dictionary
     after = prepared_rows(database_url)["prepared_answers"]
     assert [r[1:] for r in after] == [r[1:] for r in before]  # the same pages, copied
     assert {r[0] for r in after} == {carried.version}  # the old version's went
@@ -305,3 +319,43 @@ def test_profiles_encoded_in_processes_are_stored_as_in_one_and_resume(
         assert min(float(one[h] @ several[h]) for h in one) > 0.999
     finally:
         engine.dispose()
+
+
+def test_a_preparation_begun_before_page_dictionaries_keeps_its_plain_pages_and_packs_the_rest(
+    engine: sa.Engine, database_url: str
+) -> None:
+    """A preparation interrupted before migration 0006 (plain zlib pages, no dictionary) is
+    resumed: its pages stay as they are and still read; the others get a dictionary."""
+    whole = run(engine)
+    dictionary = stored_dictionary(engine, whole.version)
+    assert dictionary is not None
+    before = prepared_rows(database_url)["prepared_answers"]
+    pages = stored_pages(engine, dictionary)
+    kept = dict(list(pages.items())[: 2 * BATCH])
+    table = schema.prepared_answers
+    with write_transaction(engine) as conn:
+        conn.execute(sa.update(schema.preparations).values(finished_at=None, page_dictionary=None))
+        conn.execute(sa.delete(table).where(table.c.employee_id.not_in(list(kept))))
+        for person, body in kept.items():  # packed as before: zlib level 1, no dictionary
+            plain = zlib.compress(body, 1)
+            conn.execute(sa.update(table).where(table.c.employee_id == person).values(body=plain))
+
+    resumed = run(engine)
+    assert resumed.finished and resumed.pages_rendered == len(pages) - len(kept)
+    assert stored_dictionary(engine, whole.version) == dictionary  # made the same way
+    after = prepared_rows(database_url)["prepared_answers"]
+    assert after[2 * BATCH :] == before[2 * BATCH :]  # byte for byte
+    assert stored_pages(engine, dictionary) == pages
+    assert stored_pages(engine, None) == kept  # those need no dictionary
+
+
+def stored_pages(engine: sa.Engine, dictionary: bytes | None) -> dict[str, bytes]:
+    """The stored pages, in key order, that unpack with ``dictionary``, unpacked."""
+    table = schema.prepared_answers
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.employee_id)).all()
+    return {
+        r.employee_id: unpack(bytes(r.body), dictionary)
+        for r in rows
+        if readable(bytes(r.body), dictionary)
+    }

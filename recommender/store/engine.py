@@ -403,7 +403,7 @@ def upgrade(engine: sa.Engine) -> None:
     >>> engine = make_engine("sqlite://")
     >>> upgrade(engine); upgrade(engine)
     >>> current_revision(engine)
-    '0005'
+    '0006'
     """
     with write_transaction(engine) as conn:
         command.upgrade(_alembic_config(conn), "head")

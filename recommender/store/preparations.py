@@ -1,8 +1,12 @@
 """Answers prepared once per data version, in SQL: ``preparations`` and ``prepared_answers``.
 
 A *preparation* of data version ``v`` is one row of ``preparations`` (started, finished
-or not, people prepared) and one row of ``prepared_answers`` per person: their first page
-of opportunities as the route sends it, zlib-compressed, with the day its plans start on.
+or not, people prepared, the zlib dictionary of its pages) and one row of
+``prepared_answers`` per person: their first page of opportunities as the route sends it,
+zlib-compressed (:func:`recommender.pages.pack`), with the day its plans start on. The
+dictionary is stored once, before the first page packed with it (:func:`keep_dictionary`),
+and never changes, so every page of a version unpacks with it; pages of a preparation
+begun before dictionaries (migration 0006) are plain and unpack without one.
 :mod:`recommender.preparation` fills them (``reskill prepare``, or the first worker to
 start on an unprepared version); workers read them.
 
@@ -27,7 +31,9 @@ commit; erasure (:func:`recommender.store.erasures.forget_people`) deletes the `
 row *before* the person's ``prepared_answers``, so either the erasure waits for the
 page's commit and then deletes it, or the preparer finds the person gone and stores
 nothing. The same holds for the profile vectors the preparer stores
-(:func:`store_profile_vectors`).
+(:func:`store_profile_vectors`). A preparation's page dictionary is made of pages rendered for
+no one (their ``employee_id`` empty), so it names nobody; it goes with its preparation once a
+later version is prepared (:func:`forget_before`).
 """
 
 from __future__ import annotations
@@ -63,6 +69,8 @@ __all__ = [
     "preparation",
     "begin",
     "finish",
+    "stored_dictionary",
+    "keep_dictionary",
     "stored_people",
     "store_pages",
     "store_profile_vectors",
@@ -190,7 +198,10 @@ def _process_lock(engine: sa.Engine) -> Iterator[bool]:
 
 def preparation(bind: sa.Engine | sa.Connection, version: int) -> PreparationRow | None:
     """The ``preparations`` row of ``version``, or ``None`` if nobody began preparing it."""
-    query = sa.select(preparations).where(preparations.c.version == version)
+    columns = ("version", "started_at", "finished_at", "people")  # not the dictionary
+    query = sa.select(*(preparations.c[c] for c in columns)).where(
+        preparations.c.version == version
+    )
     if isinstance(bind, sa.Engine):
         with bind.connect() as conn:
             row = conn.execute(query).one_or_none()
@@ -242,6 +253,32 @@ def finish(engine: sa.Engine, version: int, fingerprint: str) -> int:
         if recorded is None or recorded[0] <= version:  # a late finish never hides a newer one
             _record(conn, version, fingerprint)
     return int(people)
+
+
+def stored_dictionary(bind: sa.Engine | sa.Connection, version: int) -> bytes | None:
+    """The zlib dictionary the pages of ``version`` are packed with, or ``None`` (plain
+    pages, or no preparation of ``version``)."""
+    query = sa.select(preparations.c.page_dictionary).where(preparations.c.version == version)
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as conn:
+            found = conn.execute(query).scalar_one_or_none()
+    else:
+        found = bind.execute(query).scalar_one_or_none()
+    return None if found is None else bytes(found)
+
+
+def keep_dictionary(engine: sa.Engine, version: int, dictionary: bytes) -> bytes:
+    """Store ``dictionary`` as the page dictionary of ``version`` (begun: :func:`begin`) unless
+    it has one already; return the one it has now. Pages are packed with what this returns."""
+    with write_transaction(engine) as conn:
+        conn.execute(
+            sa.update(preparations)
+            .where(preparations.c.version == version, preparations.c.page_dictionary.is_(None))
+            .values(page_dictionary=dictionary)
+        )
+        kept = stored_dictionary(conn, version)
+    assert kept is not None, f"data version {version} was never begun"
+    return kept
 
 
 def _record(conn: sa.Connection, version: int, fingerprint: str) -> None:
@@ -337,8 +374,9 @@ def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str
 def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
     """Copy the last finished preparation to ``new`` when it was prepared from the catalogue
     ``fingerprint`` stands for (only keys, or nothing the answers read, changed since), and
-    mark ``new`` finished; returns the pages copied, or -1 when nothing was copied (no such
-    preparation, or ``new`` already begun). Hold :func:`claim` of ``new``."""
+    mark ``new`` finished, with the page dictionary of the one copied; returns the pages
+    copied, or -1 when nothing was copied (no such preparation, or ``new`` already begun).
+    Hold :func:`claim` of ``new``."""
     with write_transaction(engine) as conn:
         recorded = _recorded(conn)
         if recorded is None or recorded[1] != fingerprint or recorded[0] == new:
@@ -365,7 +403,11 @@ def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
         stamp = datetime.now(UTC)
         conn.execute(
             sa.insert(preparations).values(
-                version=new, started_at=stamp, finished_at=stamp, people=int(copied)
+                version=new,
+                started_at=stamp,
+                finished_at=stamp,
+                people=int(copied),
+                page_dictionary=stored_dictionary(conn, old),
             )
         )
         _record(conn, new, fingerprint)

@@ -508,7 +508,10 @@ prepared_answers = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
 )
 
-#: Preparation of one data version: started, finished (NULL while running or interrupted).
+#: Preparation of one data version: started, finished (NULL while running or interrupted),
+#: and the zlib dictionary its pages are packed with (pages rendered for no one, their
+#: ``employee_id`` empty: ``recommender.preparation.page_dictionary``); NULL for plain
+#: pages, as prepared before migration 0006.
 preparations = sa.Table(
     "preparations",
     metadata,
@@ -516,4 +519,5 @@ preparations = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("people", sa.Integer, nullable=False),
+    sa.Column("page_dictionary", sa.LargeBinary, nullable=True),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -29,7 +30,7 @@ from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.pages import unpack
-from recommender.preparation import claim, is_prepared, prepare
+from recommender.preparation import claim, is_prepared, prepare, prepared_dictionary
 from recommender.service import Recommender
 from recommender.store import make_engine, schema
 from recommender.store.access import create_key
@@ -91,8 +92,10 @@ def prepare_now(engine: sa.Engine) -> int:
 def stored_page(engine: sa.Engine, employee_id: str) -> bytes:
     table = schema.prepared_answers
     with engine.connect() as conn:
-        body = conn.execute(sa.select(table.c.body).where(table.c.employee_id == employee_id))
-        return unpack(bytes(body.scalar_one()))
+        row = conn.execute(
+            sa.select(table.c.version, table.c.body).where(table.c.employee_id == employee_id)
+        ).one()
+    return unpack(bytes(row.body), prepared_dictionary(engine, row.version))
 
 
 def test_a_worker_started_on_a_prepared_version_loads_it_and_computes_nothing(
@@ -106,10 +109,12 @@ def test_a_worker_started_on_a_prepared_version_loads_it_and_computes_nothing(
         assert encoded(service) == 0  # every vector came from the database
         assert len(service.prepared_opportunities) == 0  # no answer prepared here
         assert len(pages_of(service)) == people
-        person = CandidateIndex.eligible_ids(service.catalog)[3]
-        response = client.get(f"/v1/employees/{person}/opportunities", headers=talent)
-        assert response.status_code == 200
-        assert response.content == stored_page(engine, person)  # the stored bytes, as stored
+        dictionary = prepared_dictionary(engine, current(engine))
+        assert dictionary is not None and pages_of(service).dictionary == dictionary
+        for person in CandidateIndex.eligible_ids(service.catalog)[3::9]:
+            response = client.get(f"/v1/employees/{person}/opportunities", headers=talent)
+            assert response.status_code == 200
+            assert response.content == stored_page(engine, person)  # the stored bytes
     said = caplog.text
     assert f"opportunity pages loaded for {people} people" in said
     assert "texts encoded here: 0" in said
@@ -186,10 +191,37 @@ def test_a_page_prepared_on_an_earlier_day_is_not_loaded_and_today_is_served(
     with claim(engine, service.data_version):
         prepare(engine, service, processes=1, today=yesterday)
     with worker(engine) as client:
-        assert len(pages_of(served(client))) == 0
+        pages = pages_of(served(client))
+        assert len(pages) == 0
+        assert pages.dictionary == prepared_dictionary(engine, current(engine))  # packs today's
         person = CandidateIndex.eligible_ids(served(client).catalog)[0]
-        page = client.get(f"/v1/employees/{person}/opportunities", headers=talent).json()
+        response = client.get(f"/v1/employees/{person}/opportunities", headers=talent)
+        page = response.json()
         assert page["items"] and page["items"][0]["plan"]["start"] == date.today().isoformat()
+        assert pages.get(person, date.today()) == response.content  # kept, with it
+
+
+def test_a_database_prepared_before_page_dictionaries_still_loads_and_serves(
+    engine: sa.Engine,
+) -> None:
+    """Pages stored before migration 0006: plain zlib (level 1), no dictionary."""
+    talent = {"X-API-Key": create_key(engine, Role.TALENT).token}
+    people = prepare_now(engine)
+    version = current(engine)
+    dictionary = prepared_dictionary(engine, version)
+    table = schema.prepared_answers
+    with engine.begin() as conn:
+        for person, body in conn.execute(sa.select(table.c.employee_id, table.c.body)).all():
+            plain = zlib.compress(unpack(bytes(body), dictionary), 1)
+            conn.execute(sa.update(table).where(table.c.employee_id == person).values(body=plain))
+        conn.execute(sa.update(schema.preparations).values(page_dictionary=None))
+    with worker(engine) as client:
+        pages = pages_of(served(client))
+        assert len(pages) == people and pages.dictionary is None
+        for person in CandidateIndex.eligible_ids(served(client).catalog)[::7]:
+            response = client.get(f"/v1/employees/{person}/opportunities", headers=talent)
+            assert response.status_code == 200
+            assert response.content == stored_page(engine, person)
 
 
 def test_a_new_version_for_a_key_is_served_with_the_preparation_carried_over(
@@ -203,6 +235,8 @@ def test_a_new_version_for_a_key_is_served_with_the_preparation_carried_over(
         assert is_prepared(engine, current(engine))
     with worker(engine) as later:
         assert len(pages_of(served(later))) == people and encoded(served(later)) == 0
+        assert pages_of(served(later)).dictionary == prepared_dictionary(engine, current(engine))
+        assert pages_of(served(later)).dictionary is not None  # carried with the pages
 
 
 def test_an_erasure_takes_the_persons_pages_and_vector_and_prepares_the_rest(

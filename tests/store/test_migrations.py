@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from recommender.store import current_revision, make_engine, upgrade
-from recommender.store.schema import metadata
+from recommender.store import current_revision, make_engine, upgrade, write_transaction
+from recommender.store.schema import metadata, preparations, prepared_answers
 
 
 def test_upgrade_creates_every_table_and_is_idempotent(
@@ -23,7 +26,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(
     upgrade(engine)
     upgrade(engine)
 
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     tables = set(sa.inspect(engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
     engine.dispose()
@@ -37,6 +40,39 @@ def test_migrated_schema_matches_the_declared_tables(database_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
 
     assert differences == []
+    engine.dispose()
+
+
+def test_a_preparation_made_before_0006_keeps_its_plain_pages_and_has_no_dictionary(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    with write_transaction(engine) as conn:
+        config = Config()
+        config.set_main_option("script_location", "recommender.store:migrations")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0005")
+        now = datetime.now(UTC)
+        conn.execute(
+            sa.text(
+                "INSERT INTO preparations (version, started_at, finished_at, people) "
+                "VALUES (1, :now, :now, 1)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            prepared_answers.insert().values(
+                version=1, employee_id="E1", day=date(2026, 1, 2), body=b"x\x01plain"
+            )
+        )
+    upgrade(engine)
+
+    with engine.connect() as conn:
+        assert conn.execute(
+            sa.select(preparations.c.version, preparations.c.page_dictionary)
+        ).all() == [(1, None)]
+        assert bytes(conn.execute(sa.select(prepared_answers.c.body)).scalar_one()) == b"x\x01plain"
+    assert current_revision(engine) == "0006"
     engine.dispose()
 
 

@@ -1,0 +1,74 @@
+"""Pages a worker keeps (:mod:`api.rendered`): packed with one dictionary, pages packed
+with another never kept or served, pages rendered in memory only packed with a dictionary
+of their own first pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from api.rendered import RenderedPages, pages_of, render_prepared
+from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.ingest.tables import read_org_tables
+from recommender.pages import pack, render
+from recommender.service import Recommender
+from tests.conftest import DATA_DIR
+
+DAY = date(2025, 3, 3)
+PEOPLE = 24
+
+
+@pytest.fixture(scope="module")
+def service() -> Recommender:
+    """The bundled organisation, without a data version, some first pages answered."""
+    service = Recommender(read_org_tables(DATA_DIR).catalog)
+    index = service.candidate_index
+    some = index.employee_ids_[:PEOPLE]
+    assert service.prepared_opportunities.fill(index, processes=1, start=DAY, employee_ids=some)
+    return service
+
+
+def page(service: Recommender, employee_id: str) -> bytes:
+    options = service.opportunities(employee_id, PREPARED_LIMIT, today=DAY)
+    return render(employee_id, PREPARED_LIMIT, False, options)
+
+
+def test_pages_rendered_in_memory_only_are_packed_with_a_dictionary_of_their_first_pages(
+    service: Recommender,
+) -> None:
+    assert render_prepared(service, today=DAY) == PEOPLE
+    pages = pages_of(service)
+    assert pages.dictionary is not None and len(pages) == PEOPLE
+    people = service.prepared_opportunities.people()
+    assert all(pages.get(e, DAY) == page(service, e) for e in people)  # byte for byte
+    plain = sum(len(pack(page(service, e))) for e in people)
+    assert pages.nbytes() - len(pages.dictionary) < 0.7 * plain
+
+
+def test_a_page_packed_with_another_dictionary_is_never_kept_or_served(
+    service: Recommender,
+) -> None:
+    first, second = service.prepared_opportunities.people()[:2]
+    body, other = page(service, first), page(service, second)
+    ours, theirs = other[:4000], other[4000:8000]
+    pages = RenderedPages(ours)
+    assert not pages.put_packed(first, DAY, pack(body, theirs))
+    assert not pages.has(first, DAY)
+    assert pages.put_packed(first, DAY, pack(body))  # plain: a database from before
+    assert pages.get(first, DAY) == body
+    pages.put(second, DAY, other)  # rendered here: packed with ours
+    assert pages.get(second, DAY) == other
+    pages.use(theirs)  # the pages packed with ours go, the plain one stays
+    assert pages.get(first, DAY) == body and not pages.has(second, DAY)
+
+
+def test_a_kept_page_that_cannot_be_read_is_dropped_and_rendered_again(
+    service: Recommender,
+) -> None:
+    person = service.prepared_opportunities.people()[0]
+    packed = pack(page(service, person))
+    pages = RenderedPages()
+    assert pages.put_packed(person, DAY, packed[:-6] + b"\x00" * 6)  # damaged in memory
+    assert pages.has(person, DAY)
+    assert pages.get(person, DAY) is None and not pages.has(person, DAY)
