@@ -65,14 +65,19 @@ def postgres_admin_url() -> str:
 
 
 @contextmanager
-def fresh_postgres_database(admin_url: str, prefix: str = "reskill_t") -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database, dropped (with its connections) on exit."""
+def fresh_postgres_database(
+    admin_url: str, prefix: str = "reskill_t", options: str = ""
+) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped (with its connections) on exit.
+
+    ``options`` follow ``CREATE DATABASE name`` (e.g. a locale other than the server's).
+    """
     import sqlalchemy
 
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}" {options}'))
     try:
         yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:

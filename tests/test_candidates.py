@@ -13,6 +13,7 @@ import itertools
 import json
 import random
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from recommender.candidates import (
     ShortlistFilter,
     ShortlistWeights,
     cover_table,
+    profile_text,
     refine_top,
     shortlist,
 )
@@ -442,6 +444,36 @@ def test_shuffling_protected_attributes_leaves_the_shortlist_byte_identical(
         return json.dumps(shortlist(index, "healthcare-data-analyst", 15).to_dict())
 
     assert ranked(original) == ranked(permuted)
+
+
+class _DimensionUnknown:
+    """:class:`HashingEncoder` that fails when asked its dimension (the real model would
+    load itself, some 350 MB, to answer)."""
+
+    def __init__(self, dimension: int) -> None:
+        self.inner = HashingEncoder(dimension)
+        self.name = self.inner.name
+
+    @property
+    def dimension(self) -> int:
+        raise AssertionError("the index asked the encoder's dimension")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode(texts)
+
+
+def test_profile_vectors_are_encoded_in_batches_without_asking_the_model() -> None:
+    catalog = tiny_catalog()
+    encoder, done = _DimensionUnknown(64), []
+
+    index = CandidateIndex(batch_size=3).fit(
+        catalog, CoverageJudge(catalog), encoder, progress=lambda n, total: done.append((n, total))
+    )
+
+    texts = [profile_text(catalog, catalog.employees[i]) for i in index.employee_ids_]
+    assert index.vectors_ is not None and index.vectors_.dtype == np.float16
+    assert np.array_equal(index.vectors_, encoder.inner.encode(texts).astype(np.float16))
+    assert done == [(3, 4), (4, 4)]
 
 
 # -- the real embedding model --------------------------------------------------------------------

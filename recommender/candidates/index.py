@@ -204,8 +204,9 @@ class CandidateIndex:
         if encoder is None:
             return
         if employee_vectors is None:
-            texts = [profile_text(catalog, e) for e in employees]
-            vectors = self._encode(encoder, texts, progress)
+            vectors: npt.NDArray[np.floating[Any]] = self._encode(
+                encoder, catalog, employees, progress
+            )
         else:
             vectors = normalise_rows(employee_vectors)
             if vectors.shape[0] != len(employees):
@@ -213,7 +214,7 @@ class CandidateIndex:
                     f"employee_vectors has {vectors.shape[0]} rows; the index holds "
                     f"{len(employees)} employees (see CandidateIndex.eligible_ids)"
                 )
-        self.vectors_ = vectors.astype(np.float16)
+        self.vectors_ = vectors.astype(np.float16, copy=False)
         self.role_vectors_ = encoder.encode([role_text(catalog.roles[r]) for r in self.role_ids_])
         if self.vectors_.shape[1] != self.role_vectors_.shape[1]:
             raise InvalidInput(
@@ -223,16 +224,29 @@ class CandidateIndex:
         self._precompute_similarity(catalog)
 
     def _encode(
-        self, encoder: Encoder, texts: Sequence[str], progress: Callable[[int, int], None] | None
-    ) -> FloatArray:
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            parts.append(encoder.encode(texts[start : start + self.batch_size]))
+        self,
+        encoder: Encoder,
+        catalog: Catalog,
+        employees: Sequence[Employee],
+        progress: Callable[[int, int], None] | None,
+    ) -> npt.NDArray[np.float16]:
+        """Profile vectors, shape (n, dimension), written batch by batch into float16.
+
+        Neither every profile text nor a float32 copy of every vector is held at once
+        (at 100,000 people, over 300 MB of the worker's peak memory). The dimension is
+        read off the first batch: asking the encoder would load a model that a database
+        holding every vector never needs.
+        """
+        out: npt.NDArray[np.float16] | None = None
+        for start in range(0, len(employees), self.batch_size):
+            batch = employees[start : start + self.batch_size]
+            vectors = encoder.encode([profile_text(catalog, e) for e in batch])
+            if out is None:
+                out = np.empty((len(employees), vectors.shape[1]), dtype=np.float16)
+            out[start : start + len(batch)] = vectors
             if progress is not None:
-                progress(min(start + self.batch_size, len(texts)), len(texts))
-        if not parts:
-            return np.zeros((0, encoder.dimension), dtype=np.float32)
-        return np.concatenate(parts)
+                progress(start + len(batch), len(employees))
+        return np.zeros((0, encoder.dimension), dtype=np.float16) if out is None else out
 
     def _precompute_similarity(self, catalog: Catalog) -> None:
         org = [r for r in self.role_ids_ if catalog.roles[r].source == RoleSource.ORG]

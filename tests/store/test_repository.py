@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,13 @@ from recommender.store import (
     delete_employee,
     load_catalog,
     load_protected_attributes,
+    load_versioned_catalog,
     make_engine,
     save_catalog,
     schema,
     upgrade,
 )
+from tests.conftest import fresh_postgres_database
 
 UNICODE = "Zoë 👩🏽‍⚕️ ممرضة e\u0301 \u05e9\u05dc\u05d5\u05dd 漢字"
 
@@ -181,6 +184,83 @@ def test_saved_catalogue_loads_back_equal(engine: sa.Engine) -> None:
     assert list(loaded.roles) == sorted(catalog.roles)
     assert loaded.role("nurse").tasks == catalog.role("nurse").tasks
     assert load_protected_attributes(engine) == {p.employee_id: p for p in PROTECTED}
+
+
+def workforce(ids: Sequence[str] = ("E3", "E10", "E2", "E1", "E4")) -> Catalog:
+    """:func:`full_catalog`'s skills, roles and courses, and people (in the order of
+    ``ids``) holding skills out of alphabetical order, certifications but no skills, or
+    neither; three of the first five hold "sql" at 3."""
+    base = full_catalog()
+    sql3 = EmployeeSkill("sql", 3, Evidence.DECLARED)
+    skills = [
+        (
+            sql3,
+            EmployeeSkill("ehr", 2, Evidence.CERTIFIED),
+            EmployeeSkill("triage", 1, Evidence.INFERRED),
+        ),
+        (),
+        (EmployeeSkill("triage", 5, Evidence.MANAGER_VERIFIED), sql3),
+        (sql3,),
+        (),
+    ]
+    certifications = [("BLS",), ("ACLS", "BLS"), (), (), ()]
+    employees = [
+        Employee(id_, f"Person {id_}", "nurse", "Ward 3", "North", 2.5, held, certs)
+        for id_, held, certs in zip(ids, cycle(skills), cycle(certifications))
+    ]
+    return Catalog.from_items(
+        base.skills.values(), base.roles.values(), base.courses.values(), employees
+    )
+
+
+def test_employees_load_back_ordered_by_id_with_their_items_in_saved_order(
+    engine: sa.Engine,
+) -> None:
+    catalog = workforce()
+    save_catalog(engine, catalog, kind="test", source="workforce")
+
+    loaded, _ = load_versioned_catalog(engine)
+
+    assert loaded == catalog
+    assert list(loaded.employees) == ["E1", "E10", "E2", "E3", "E4"]
+    assert [s.skill_id for s in loaded.employee("E3").skills] == ["sql", "ehr", "triage"]
+    assert loaded.employee("E10").skills == ()
+    assert loaded.employee("E10").certifications == ("ACLS", "BLS")
+    assert loaded.employee("E4") == catalog.employee("E4")
+
+
+def test_loaded_employees_share_equal_skills_and_repeated_strings(engine: sa.Engine) -> None:
+    save_catalog(engine, workforce(), kind="test", source="workforce")
+
+    people = load_catalog(engine).employees
+
+    sql3 = [s for e in people.values() for s in e.skills if s.skill_id == "sql"]
+    assert len(sql3) == 3 and all(s is sql3[0] for s in sql3)
+    assert people["E3"].department is people["E2"].department
+    assert people["E3"].tenure_years is people["E2"].tenure_years
+    assert people["E3"].certifications[0] is people["E10"].certifications[1]
+
+
+@pytest.mark.postgres
+def test_employees_load_in_id_order_where_the_database_collates_otherwise(
+    postgres_admin_url: str,
+) -> None:
+    ids = ["_z", "a-2", "a1", "A1", "b", "B"]  # how ICU's English collation sorts them
+    catalog = workforce(ids)
+    icu = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en'"
+    with fresh_postgres_database(postgres_admin_url, "reskill_icu", icu) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        save_catalog(engine, catalog, kind="test", source="icu")
+        with engine.connect() as conn:
+            table = schema.employees
+            stored = conn.execute(sa.select(table.c.id).order_by(table.c.id)).scalars().all()
+        loaded = load_catalog(engine)
+        engine.dispose()
+
+    assert stored == ids
+    assert loaded == catalog
+    assert list(loaded.employees) == sorted(ids)
 
 
 def test_loaded_catalogue_saves_back_as_unchanged(engine: sa.Engine) -> None:
