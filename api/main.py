@@ -80,7 +80,9 @@ def service_encoder(settings: Settings, engine: sa.Engine | None = None) -> Enco
     if engine is not None:
         from recommender.embeddings import CachedEncoder, EmbeddingCache
 
-        local = None if settings.embedding_cache is None else EmbeddingCache(settings.embedding_cache)
+        local = (
+            None if settings.embedding_cache is None else EmbeddingCache(settings.embedding_cache)
+        )
         return CachedEncoder(_model(settings.model), database_vectors(engine, local=local))
     if settings.embedding_cache is None:
         return _model(settings.model)

@@ -34,6 +34,7 @@ from recommender.preparation import (
     prepare,
     prepared_dictionary,
     prepared_pages,
+    prepared_people_graph,
 )
 from recommender.service import Recommender
 
@@ -44,6 +45,7 @@ __all__ = [
     "make_ready",
     "warm",
     "load_pages",
+    "load_people_graph",
     "load_when_prepared",
     "current_recommender",
     "freeze_heap",
@@ -137,6 +139,8 @@ def make_ready(service: Recommender, settings: Settings) -> None:
     with preparation_turn(engine, version, wait=wait, waiting=waiting) as turn:
         if turn is Turn.MINE:
             _prepare_into_database(service, settings)
+    if turn is Turn.PREPARED and service.encoder is not None:
+        load_people_graph(service)
     if settings.warm_up:
         warm(service)
     if turn is Turn.BUSY:
@@ -193,6 +197,24 @@ def _logged_phases() -> Callable[[str, int, int], None]:
         "pages": logged_progress("preparing: opportunity pages, people"),
     }
     return lambda phase, done, total: loggers[phase](done, total)
+
+
+def load_people_graph(service: Recommender) -> bool:
+    """Take the people-search graph the version's preparation stored, if it stored one
+    (from ``APPROXIMATE_FROM`` profiles on), instead of building it here; whether it did."""
+    assert service.engine is not None and service.data_version is not None
+    started = time.perf_counter()
+    graph = prepared_people_graph(service.engine, service.data_version)
+    if graph is None:
+        return False
+    service.adopt_people_graph(graph)
+    log.info(
+        "people-search index loaded (data version %d, %.1f MB, prepared in the database) in %.1f s",
+        service.data_version,
+        len(graph) / 1e6,
+        time.perf_counter() - started,
+    )
+    return True
 
 
 def load_pages(service: Recommender, today: date | None = None) -> int:

@@ -21,7 +21,9 @@ For the :class:`~recommender.service.Recommender`'s data version, under
    fixed composition (the distinct texts sorted, cut every ``batch_size``), one transaction
    per batch; from :data:`ENCODE_IN_PROCESSES_FROM` texts on, in one process per core;
 3. builds the candidate index (its profile vectors all read from the database) and the role
-   and skill indexes (their texts' vectors stored for the workers);
+   and skill indexes (their texts' vectors stored for the workers), and stores the
+   people-search graph (``prepared_indexes``; from ``APPROXIMATE_FROM`` profiles on) that
+   every worker then loads instead of building;
 4. answers and renders, in batches, the first page of everyone whose page for today is not
    stored, and stores each batch in one transaction (zlib; :mod:`recommender.pages`). The
    pages are packed with the version's zlib dictionary (:func:`page_dictionary`), stored
@@ -70,9 +72,11 @@ from recommender.store.preparations import (
     keep_dictionary,
     preparation,
     read_pages,
+    store_index,
     store_pages,
     store_profile_vectors,
     stored_dictionary,
+    stored_index,
     stored_people,
 )
 from recommender.store.vectors import DatabaseEmbeddingCache
@@ -87,6 +91,7 @@ __all__ = [
     "preparation_turn",
     "is_prepared",
     "prepared_pages",
+    "prepared_people_graph",
     "prepared_dictionary",
     "page_dictionary",
     "carry_preparation",
@@ -94,6 +99,8 @@ __all__ = [
     "claim",
 ]
 
+#: ``prepared_indexes.name`` of the people-search graph.
+PEOPLE_GRAPH = "people"
 #: Profiles per encoding batch and pages per stored batch.
 BATCH_SIZE = 200
 #: Profile texts to encode from which encoding runs in several processes (each loads the
@@ -215,6 +222,7 @@ def prepare(
             return Prepared(run.version, row.people, run.vectors, 0, True)  # nothing to do
         run.check()
         _indexes(service)
+        _people_graph(run)
         _pages(run, processes)
         run.check()
     except _Superseded:
@@ -281,6 +289,27 @@ def _indexes(service: Recommender) -> None:
     if service.encoder is not None:
         service.role_index  # noqa: B018
         service.skill_extractor  # noqa: B018
+
+
+def _people_graph(run: _Run) -> None:
+    """Store the people-search graph (approximate from ``APPROXIMATE_FROM`` profiles) for
+    the workers, or take the one a run before this one stored."""
+    service = run.service
+    if service.encoder is None:
+        return
+    stored = stored_index(run.engine, run.version, PEOPLE_GRAPH)
+    if stored is not None:
+        service.adopt_people_graph(stored)
+        return
+    graph = service.people_index.graph()
+    if graph is not None:
+        run.check()
+        store_index(run.engine, run.version, PEOPLE_GRAPH, graph)
+
+
+def prepared_people_graph(engine: sa.Engine, version: int) -> bytes | None:
+    """The people-search graph a preparation stored for ``version``, or ``None``."""
+    return stored_index(engine, version, PEOPLE_GRAPH)
 
 
 def _pages(run: _Run, processes: int | None) -> None:

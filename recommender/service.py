@@ -283,6 +283,15 @@ class Recommender:
         self._need_encoder("searching people by text")
         return self._once("people", lambda: people_search_index(self.candidate_index))
 
+    def adopt_people_graph(self, graph: bytes) -> VectorIndex:
+        """Make :attr:`people_index` from ``graph`` (the approximate index a preparation of
+        this data version stored) instead of building it; built as usual should ``graph``
+        not fit the profile vectors (or the index be built already)."""
+        from recommender.candidates.people import people_search_index
+
+        self._need_encoder("searching people by text")
+        return self._once("people", lambda: people_search_index(self.candidate_index, graph))
+
     @property
     def skill_extractor(self) -> SkillExtractor:
         from recommender.skills_extraction import SkillExtractor

@@ -66,7 +66,9 @@ class ShortlistIn(RequestSchema):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"role_id": "soc-analyst-1", "limit": 10, "filters": {"min_readiness": 0.5}}]
+            "examples": [
+                {"role_id": "soc-analyst-1", "limit": 10, "filters": {"min_readiness": 0.5}}
+            ]
         }
     )
 

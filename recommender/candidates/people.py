@@ -106,8 +106,9 @@ class PeopleSearch:
         }
 
 
-def people_search_index(index: CandidateIndex) -> VectorIndex:
-    """A vector index over ``index``'s profile vectors (built now when approximate).
+def people_search_index(index: CandidateIndex, graph: bytes | None = None) -> VectorIndex:
+    """A vector index over ``index``'s profile vectors (built now when approximate, unless
+    ``graph``, one built over the same vectors and stored, is taken instead).
 
     Raises
     ------
@@ -116,7 +117,10 @@ def people_search_index(index: CandidateIndex) -> VectorIndex:
     """
     if index.vectors_ is None:
         raise ModelMissing("searching people by text needs the embedding model")
-    return VectorIndex(index.vectors_).build()
+    search = VectorIndex(index.vectors_)
+    if graph is not None and search.adopt(graph):
+        return search
+    return search.build()
 
 
 def similar_people(

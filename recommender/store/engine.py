@@ -403,7 +403,7 @@ def upgrade(engine: sa.Engine) -> None:
     >>> engine = make_engine("sqlite://")
     >>> upgrade(engine); upgrade(engine)
     >>> current_revision(engine)
-    '0006'
+    '0007'
     """
     with write_transaction(engine) as conn:
         command.upgrade(_alembic_config(conn), "head")

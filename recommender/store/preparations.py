@@ -56,6 +56,7 @@ from recommender.store.schema import (
     employees,
     preparations,
     prepared_answers,
+    prepared_indexes,
     settings,
     text_vectors,
 )
@@ -303,14 +304,35 @@ def _recorded(conn: sa.Connection) -> tuple[int, str] | None:
 
 
 def forget_before(engine: sa.Engine, version: int) -> int:
-    """Delete the pages and preparations of every version older than ``version`` (no
+    """Delete the pages, indexes and preparations of every version older than ``version`` (no
     worker loads them again: workers load the current version); return the pages deleted."""
     with write_transaction(engine) as conn:
         pages = conn.execute(
             sa.delete(prepared_answers).where(prepared_answers.c.version < version)
         )
+        conn.execute(sa.delete(prepared_indexes).where(prepared_indexes.c.version < version))
         conn.execute(sa.delete(preparations).where(preparations.c.version < version))
     return int(pages.rowcount)
+
+
+# -- indexes ----------------------------------------------------------------------------------------
+
+
+def store_index(engine: sa.Engine, version: int, name: str, body: bytes) -> None:
+    """Store the index ``name`` built for ``version`` (replacing one stored before)."""
+    table = prepared_indexes
+    with write_transaction(engine) as conn:
+        conn.execute(sa.delete(table).where(table.c.version == version, table.c.name == name))
+        conn.execute(sa.insert(table).values(version=version, name=name, body=body))
+
+
+def stored_index(engine: sa.Engine, version: int, name: str) -> bytes | None:
+    """The index ``name`` stored for ``version``, or ``None``."""
+    table = prepared_indexes
+    query = sa.select(table.c.body).where(table.c.version == version, table.c.name == name)
+    with engine.connect() as conn:
+        found = conn.execute(query).scalar_one_or_none()
+    return None if found is None else bytes(found)
 
 
 # -- pages ------------------------------------------------------------------------------------------
@@ -374,7 +396,7 @@ def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str
 def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
     """Copy the last finished preparation to ``new`` when it was prepared from the catalogue
     ``fingerprint`` stands for (only keys, or nothing the answers read, changed since), and
-    mark ``new`` finished, with the page dictionary of the one copied; returns the pages
+    mark ``new`` finished, with the page dictionary and indexes of the one copied; returns the pages
     copied, or -1 when nothing was copied (no such preparation, or ``new`` already begun).
     Hold :func:`claim` of ``new``."""
     with write_transaction(engine) as conn:
@@ -395,6 +417,10 @@ def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
                 ["version", "employee_id", "day", "body"], source
             )
         )
+        indexes = sa.select(
+            sa.literal(new, sa.BigInteger), prepared_indexes.c.name, prepared_indexes.c.body
+        ).where(prepared_indexes.c.version == old)
+        conn.execute(sa.insert(prepared_indexes).from_select(["version", "name", "body"], indexes))
         copied = conn.execute(
             sa.select(sa.func.count())
             .select_from(prepared_answers)

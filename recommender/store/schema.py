@@ -508,6 +508,17 @@ prepared_answers = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
 )
 
+#: A search index built once for a data version and loaded by every worker on it: the
+#: people-search graph (``name`` "people": faiss's serialised HNSW over the profile vectors
+#: in the candidate index's row order). Holds vectors' codes, never ids or text.
+prepared_indexes = sa.Table(
+    "prepared_indexes",
+    metadata,
+    sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
 #: Preparation of one data version: started, finished (NULL while running or interrupted),
 #: and the zlib dictionary its pages are packed with (pages rendered for no one, their
 #: ``employee_id`` empty: ``recommender.preparation.page_dictionary``); NULL for plain

@@ -30,7 +30,14 @@ from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.pages import unpack
-from recommender.preparation import claim, is_prepared, prepare, prepared_dictionary
+from recommender import vector_search
+from recommender.preparation import (
+    claim,
+    is_prepared,
+    prepare,
+    prepared_dictionary,
+    prepared_people_graph,
+)
 from recommender.service import Recommender
 from recommender.store import make_engine, schema
 from recommender.store.access import create_key
@@ -119,6 +126,26 @@ def test_a_worker_started_on_a_prepared_version_loads_it_and_computes_nothing(
     assert f"opportunity pages loaded for {people} people" in said
     assert "texts encoded here: 0" in said
     assert "opportunities ready for" not in said and "preparing" not in said
+
+
+def test_a_worker_on_a_prepared_version_takes_its_people_search_graph_instead_of_building_it(
+    engine: sa.Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The graph is built from APPROXIMATE_FROM profiles on (10,000): here 40 people count.
+    monkeypatch.setattr(vector_search, "APPROXIMATE_FROM", 10)
+    prepare_now(engine)
+    first = current(engine)
+    graph = prepared_people_graph(engine, first)
+    assert graph is not None
+    caplog.set_level(logging.INFO, logger=LOG)
+    with worker(engine) as client:
+        index = served(client).people_index
+        assert index.approximate and index.graph() == graph  # the stored one, not rebuilt
+    assert "people-search index loaded" in caplog.text
+    create_key(engine, Role.TALENT)  # a new version, the same catalogue: carried over
+    prepare_now(engine)
+    assert prepared_people_graph(engine, current(engine)) == graph
+    assert prepared_people_graph(engine, first) is None  # gone with its version
 
 
 def test_the_first_worker_on_an_unprepared_version_prepares_it_for_the_others(
