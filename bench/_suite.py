@@ -360,6 +360,9 @@ def _api_size(plan: Plan, report: Report, n: int, url: str) -> None:
     report.add(Row("api", f"API setup: generate {n:,} employees, load into {db}", loaded, "s"))
     from recommender.embeddings import native_bf16
 
+    # A key first: creating one moves the data version, and a server starting on a version
+    # that moved after the preparation would copy that preparation (minutes at 100,000).
+    key = create_key(url)
     bf16 = native_bf16() if plan.bf16_setup is None else plan.bf16_setup
     precision = "bf16" if bf16 else "fp32"
     progress(f"API: reskill prepare, {n:,} employees ({precision}; cached vectors are reused)")
@@ -370,7 +373,6 @@ def _api_size(plan: Plan, report: Report, n: int, url: str) -> None:
     )
     name = f"API setup: prepare {n:,} employees (vectors, first pages; cold path)"
     report.add(Row("api", name, seconds, "s", note=note))
-    key = create_key(url)
     chosen = [s for s in scenarios(data, plan.seed) if s.name in API_SCENARIOS]
     for workers in plan.workers:
         _api_workers(plan, report, n, url, key, chosen, workers)
