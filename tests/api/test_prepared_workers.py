@@ -25,12 +25,12 @@ from api.main import create_app
 from api.rendered import pages_of
 from api.settings import Settings
 from api.watch import VersionWatcher
+from recommender import vector_search
 from recommender.access import Role
 from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.pages import unpack
-from recommender import vector_search
 from recommender.preparation import (
     claim,
     is_prepared,
