@@ -151,8 +151,15 @@ def fit(
     ] = MODELS_DIR,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
-    """Cross-validate and refit the fusions on the related-occupation rows of RELATED."""
+    """Cross-validate and refit the fusions on the related-occupation rows of RELATED.
+
+    --json prints an object: the files written (``model``, ``manifest``) and ``cv``, the
+    cross-validated figures (its ``title`` and one record per fusion in ``rankings``).
+    """
+    fmt = output_format(as_json, as_csv)
     started = time.perf_counter()
     try:
         catalog = _load_catalog(onet)
@@ -170,8 +177,14 @@ def fit(
     out.mkdir(parents=True, exist_ok=True)
     models.save(out / MODEL_FILE)
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    _print_metrics(
+    table = _metrics_table(
         "grouped 5-fold CV (dev split)", {k: v for k, v in metrics.items() if k in FUSIONS}
+    )
+    print_answer(
+        fmt,
+        lambda: {"model": str(out / MODEL_FILE), "manifest": str(out / MANIFEST_FILE), "cv": table},
+        lambda: _print_table(table),
+        sections=["cv.rankings"],
     )
     _tick(f"wrote {out / MODEL_FILE} and {out / MANIFEST_FILE}", started)
 
