@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 
 from recommender.cli import app
 from recommender.evaluation import in_dev_half
+from tests.cli.test_output import assert_csv_matches_json
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "models" / "transition-model.npz"
@@ -144,6 +145,37 @@ def test_evaluate_ranks_a_held_out_half_file_within_that_half(
     assert f"shipped model over the other half's {len(held_out)} occupations" in result.output
     row = next(line for line in result.output.splitlines() if "full" in line)
     assert row.split("|")[2].strip() == "1.000"  # precision@10 (a pipe's table: "|" between)
+
+    # --json holds both tables' figures unrounded, --csv the same rows.
+    arguments = ["evaluate", "transitions", "--onet", mini_onet, "--related", related]
+    sections = ["judged.rankings", "completed.rankings"]
+    body, frame = assert_csv_matches_json([*arguments, "--cache-dir", tmp_path / "cache"], sections)
+    assert body["judged"]["rankings"][0]["precision@10"] == 1.0
+    flat = " ".join(result.output.split())  # a long title wraps to its table's width
+    assert body["judged"]["title"] in flat and body["completed"]["title"] in flat
+    tail = result.output[result.output.rindex("precision@10") :]  # the second table
+    for ranking in body["completed"]["rankings"]:
+        name = ranking["ranking"]
+        cells = next(line for line in tail.splitlines() if line.startswith(f"{name} "))
+        assert [c.strip() for c in cells.split("|")] == [
+            name,
+            str(ranking["sources"]),
+            *(_figure(ranking[key]) for key in FIGURES),
+        ]
+    assert frame[frame.section == "completed.rankings"].ranking.tolist() == [
+        "full",
+        "task_tfidf",
+        "description_embedding",
+        "skill_profile",
+    ]
+    assert f"full: {body['completed']['unseen_judged@10']} judged top-10" in result.output
+
+
+FIGURES = ("precision@10", "capped_precision@10", "recall@20", "ndcg@20")
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _evaluate(onet: Path, related: Path, tmp_path: Path) -> Result:

@@ -20,11 +20,12 @@ Commands that print tables also take ``--json`` and ``--csv`` (not both:
 ``--json`` (:func:`csv_rows`):
 
 * an answer that is a list (``mobility``, ``hard-to-fill``, ``reachable``, ``titles``,
-  ``keys list``) gives one row per item;
-* an answer that is an object (``pathway``, ``candidates``, ``people``, ``match``) gives a
-  first column ``section``: one ``summary`` row with the object's own fields, then one row
-  per item of each of its lists, ``section`` naming the list by its JSON path
-  (``candidates``, ``plan.steps``).
+  ``evaluate titles``, ``keys list``) gives one row per item;
+* an answer that is an object (``pathway``, ``candidates``, ``people``, ``match``,
+  ``init``, ``import org``, ``import onet``, ``evaluate transitions``, ``transitions fit``)
+  gives a first column ``section``: one ``summary`` row with the object's own fields, then
+  one row per item of each of its lists, ``section`` naming the list by its JSON path
+  (``candidates``, ``plan.steps``, ``tables``, ``completed.rankings``, ``cv.rankings``).
 
 Within a row, nested objects become dotted columns (``components.readiness``), lists are
 compact JSON (``["a","b"]``), ``null`` is an empty cell and booleans are ``true`` /

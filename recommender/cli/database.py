@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from recommender import ONET_ATTRIBUTION
-from recommender.catalog import Catalog, ProtectedAttributes
 from recommender.cli._app import app, import_app
 from recommender.cli._options import (
     BUNDLED_DATA,
@@ -22,12 +21,18 @@ from recommender.cli._options import (
     cached_encoder,
     migrated_engine,
 )
-from recommender.cli._output import Grid, stdout
+from recommender.cli._output import (
+    AsCsv,
+    AsJson,
+    Format,
+    Grid,
+    output_format,
+    print_answer,
+    stdout,
+)
 from recommender.errors import InvalidCatalog
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
-
     from recommender.embeddings import CachedEncoder
     from recommender.imports import ImportOutcome
     from recommender.store import SaveResult
@@ -36,39 +41,39 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _save(
-    engine: sa.Engine,
-    catalog: Catalog,
-    protected: tuple[ProtectedAttributes, ...],
-    kind: str,
-    source: str,
-) -> None:
-    from recommender.store import save_catalog
-
-    result = save_catalog(engine, catalog, protected=protected, kind=kind, source=source)
-    _print_save(result, kind, source)
+#: The per-table counts a save reports, in the order of the table's columns.
+COUNTS = ("inserted", "updated", "deleted", "unchanged")
 
 
-def _print_save(result: SaveResult, kind: str, source: str) -> None:
-    verdict = "imported" if result.changed else "unchanged (already up to date)"
+def _saved(result: SaveResult, kind: str, source: str, **fields: Any) -> dict[str, Any]:
+    """A save as ``--json`` prints it: what, from where, its outcome, ``fields``, then the
+    counts of each table it touched or kept (``tables``, the section ``--csv`` expands)."""
+    tables = [
+        {"table": name, **{count: getattr(c, count) for count in COUNTS}}
+        for name, c in sorted(result.tables.items())
+        if c.inserted or c.updated or c.deleted or c.unchanged
+    ]
+    outcome = "imported" if result.changed else "unchanged"
+    return {"kind": kind, "source": source, "outcome": outcome, **fields, "tables": tables}
+
+
+def _print_save(body: dict[str, Any]) -> None:
+    verdict = "imported" if body["outcome"] == "imported" else "unchanged (already up to date)"
     out = stdout()
-    out.print(f"[bold]{kind}[/bold] from {escape(source)}: {verdict}")
-    table = Grid("table", "inserted", "updated", "deleted", "unchanged")
-    for name, c in sorted(result.tables.items()):
-        if c.inserted or c.updated or c.deleted or c.unchanged:
-            table.add_row(name, str(c.inserted), str(c.updated), str(c.deleted), str(c.unchanged))
+    out.print(f"[bold]{body['kind']}[/bold] from {escape(body['source'])}: {verdict}")
+    table = Grid("table", *COUNTS)
+    for row in body["tables"]:
+        table.add_row(row["table"], *(str(row[count]) for count in COUNTS))
     table.print(out)
 
 
-def _print_outcome(outcome: ImportOutcome, source: str) -> None:
-    for warning in outcome.report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True)
-    _print_save(outcome.saved, "org", source)
-    if outcome.snapshot:
+def _print_org(body: dict[str, Any]) -> None:
+    _print_save(body)
+    if body["snapshot"]:
         who = (
             "1 person not in these files was"
-            if outcome.removed == 1
-            else (f"{outcome.removed} people not in these files were")
+            if body["removed"] == 1
+            else (f"{body['removed']} people not in these files were")
         )
         console.print(
             f"snapshot: {who} removed (roles, skills and courses not in them stay)",
@@ -76,7 +81,22 @@ def _print_outcome(outcome: ImportOutcome, source: str) -> None:
         )
     else:
         console.print("partial import: nobody was removed", soft_wrap=True)
-    console.print(f"left out because erased: {outcome.left_out_erased}", soft_wrap=True)
+    console.print(f"left out because erased: {body['left_out_erased']}", soft_wrap=True)
+
+
+def _print_outcome(fmt: Format, outcome: ImportOutcome, source: str) -> None:
+    """Warnings on stderr; the import as a table, JSON or CSV on stdout."""
+    for warning in outcome.report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True)
+    body = _saved(
+        outcome.saved,
+        "org",
+        source,
+        snapshot=outcome.snapshot,
+        removed=outcome.removed,
+        left_out_erased=outcome.left_out_erased,
+    )
+    print_answer(fmt, lambda: body, lambda: _print_org(body), sections=["tables"])
 
 
 def _fail(exc: InvalidCatalog) -> NoReturn:
@@ -109,14 +129,18 @@ def init(
             "(nobody is removed; erased people stay out).",
         ),
     ] = False,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """Create or migrate the database; load the bundled dataset (or --data) only if it is empty.
 
-    Safe on every start: a database that holds data is migrated and left as it is.
+    Safe on every start: a database that holds data is migrated and left as it is (with
+    --json or --csv the outcome is "skipped").
     """
     from recommender.imports import initial_import
     from recommender.store import entity_counts
 
+    fmt = output_format(as_json, as_csv)
     with migrated_engine(database_url) as engine:
         try:
             outcome = initial_import(engine, data, label=str(data), into_existing=load_data)
@@ -124,14 +148,33 @@ def init(
             _fail(exc)
         held = entity_counts(engine) if outcome is None else {}
     if outcome is None:
-        what = ", ".join(f"{n} {table}" for table, n in held.items())
-        typer.echo(
-            f"The database already holds data ({what}); nothing was loaded. "
-            "Import your organisation's files with `reskill import org DIR`, or add a "
-            "dataset without removing anyone with `reskill init --load-data --data DIR`."
-        )
-        return
-    _print_outcome(outcome, str(data))
+        _print_skipped(fmt, str(data), held)
+    else:
+        _print_outcome(fmt, outcome, str(data))
+
+
+def _print_skipped(fmt: Format, source: str, held: dict[str, int]) -> None:
+    """`reskill init` on a database that holds data: the hint is the answer; --json and
+    --csv print the outcome ``skipped`` with what the database holds, the hint on stderr."""
+    what = ", ".join(f"{n} {table}" for table, n in held.items())
+    hint = (
+        f"The database already holds data ({what}); nothing was loaded. "
+        "Import your organisation's files with `reskill import org DIR`, or add a "
+        "dataset without removing anyone with `reskill init --load-data --data DIR`."
+    )
+    if fmt is not Format.TABLE:
+        typer.echo(hint, err=True)
+    body: dict[str, Any] = {
+        "kind": "org",
+        "source": source,
+        "outcome": "skipped",
+        "snapshot": None,
+        "removed": 0,
+        "left_out_erased": 0,
+        "held": held,
+        "tables": [],
+    }
+    print_answer(fmt, lambda: body, lambda: typer.echo(hint), sections=["tables"])
 
 
 @import_app.command("org")
@@ -156,6 +199,8 @@ def import_org(
             "(removed people's vectors are purged under its name).",
         ),
     ] = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """Import an organisation's roles, skills, courses and employees (all or nothing).
 
@@ -164,6 +209,7 @@ def import_org(
     """
     from recommender.imports import import_org as run_import
 
+    fmt = output_format(as_json, as_csv)
     with migrated_engine(database_url) as engine:
         try:
             outcome = run_import(
@@ -175,7 +221,7 @@ def import_org(
             )
         except InvalidCatalog as exc:
             _fail(exc)
-    _print_outcome(outcome, str(source))
+    _print_outcome(fmt, outcome, str(source))
 
 
 @import_app.command("template")
@@ -202,10 +248,14 @@ def import_template(
 def import_onet(
     directory: Annotated[Path, typer.Argument(help="Your download of the O*NET text database.")],
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """Import O*NET occupations, skills, knowledge, tasks, technologies and titles."""
     from recommender.ingest.onet import load_onet
+    from recommender.store import save_catalog
 
+    fmt = output_format(as_json, as_csv)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("O*NET", total=None)
@@ -219,5 +269,12 @@ def import_onet(
             _fail(exc)
         progress.update(task, description="saving to the database")
         with migrated_engine(database_url) as engine:
-            _save(engine, catalog, (), "onet", str(directory))
-    console.print(f"[dim]{ONET_ATTRIBUTION}[/dim]")
+            result = save_catalog(engine, catalog, protected=(), kind="onet", source=str(directory))
+    # O*NET's licence (CC BY 4.0) asks for attribution: the JSON and CSV carry it too.
+    body = _saved(result, "onet", str(directory), attribution=ONET_ATTRIBUTION)
+
+    def render() -> None:
+        _print_save(body)
+        console.print(f"[dim]{ONET_ATTRIBUTION}[/dim]")
+
+    print_answer(fmt, lambda: body, render, sections=["tables"])

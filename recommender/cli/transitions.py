@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import math
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +24,7 @@ from rich.console import Console
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
 from recommender.cli._options import EMBEDDING_CACHE, MODELS_DIR, CacheDir, cached_encoder
-from recommender.cli._output import Grid
+from recommender.cli._output import AsCsv, AsJson, Format, Grid, output_format, print_answer
 from recommender.embeddings import (
     Encoder,
 )
@@ -150,8 +151,15 @@ def fit(
     ] = MODELS_DIR,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
-    """Cross-validate and refit the fusions on the related-occupation rows of RELATED."""
+    """Cross-validate and refit the fusions on the related-occupation rows of RELATED.
+
+    --json prints an object: the files written (``model``, ``manifest``) and ``cv``, the
+    cross-validated figures (its ``title`` and one record per fusion in ``rankings``).
+    """
+    fmt = output_format(as_json, as_csv)
     started = time.perf_counter()
     try:
         catalog = _load_catalog(onet)
@@ -169,8 +177,14 @@ def fit(
     out.mkdir(parents=True, exist_ok=True)
     models.save(out / MODEL_FILE)
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    _print_metrics(
+    table = _metrics_table(
         "grouped 5-fold CV (dev split)", {k: v for k, v in metrics.items() if k in FUSIONS}
+    )
+    print_answer(
+        fmt,
+        lambda: {"model": str(out / MODEL_FILE), "manifest": str(out / MANIFEST_FILE), "cv": table},
+        lambda: _print_table(table),
+        sections=["cv.rankings"],
     )
     _tick(f"wrote {out / MODEL_FILE} and {out / MANIFEST_FILE}", started)
 
@@ -246,6 +260,8 @@ def evaluate(
     model: ModelPath = MODELS_DIR / MODEL_FILE,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """precision@10, recall@20 and nDCG@20 of the rankings against RELATED.
 
@@ -258,8 +274,13 @@ def evaluate(
     against complete related lists of 20 (see ``completed_metrics``): each unjudged
     destination counts at the related rate of judged destinations the model never
     trained on.
+
+    --json prints an object: ``judged`` (the first table) and ``completed`` (the second,
+    null for a file spanning both halves), each with its ``title`` and ``rankings``.
     """
+    fmt = output_format(as_json, as_csv)
     started = time.perf_counter()
+    completed: dict[str, Any] | None = None
     try:
         catalog = _load_catalog(onet)
         judgements = {k: v for k, v in read_related(related).items() if k in catalog.roles}
@@ -277,12 +298,20 @@ def evaluate(
             result = mean_metrics(_rankings(ranked, judgements), judgements, sorted(judgements))
             where = "the other half's" if one_half else "all"
             label = f"shipped model over {where} {len(candidates)} occupations"
-        _print_metrics(label, {"full": dict(result)})
+        judged = _metrics_table(label, {"full": dict(result)})
+        if fmt is Format.TABLE:
+            _print_table(judged)  # shown while every occupation is ranked
         _tick("ranked within the judged occupations", started)
         if one_half:
-            _evaluate_completed(catalog, encoder, judgements, set(candidates), models)
+            completed = _evaluate_completed(catalog, encoder, judgements, set(candidates), models)
     except (ReskillError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, ReskillError) else InvalidInput(str(exc))) from exc
+    print_answer(
+        fmt,
+        lambda: {"related": str(related), "judged": judged, "completed": completed},
+        lambda: _print_completed(completed),
+        sections=["judged.rankings", "completed.rankings"],
+    )
     _tick("done", started)
 
 
@@ -300,7 +329,7 @@ def _evaluate_completed(
     judgements: Judgements,
     judged_ids: set[str],
     models: TransitionModelSet | None,
-) -> None:
+) -> dict[str, Any]:
     """Every occupation ranked; figures against complete related lists, estimated.
 
     ``models`` is None on the dev split (grouped CV whose folds train on judged
@@ -320,30 +349,68 @@ def _evaluate_completed(
         how = "shipped model"
     signals = signal_metrics(everyone, judgements, judged, REFERENCE_SIGNALS)
     rows = {"full": dict(result), **{name: dict(m) for name, m in signals.items()}}
-    _print_metrics(
-        f"{how} over all {len(everyone.ids)} occupations, related lists of 20 completed "
-        "by estimate",
-        rows,
+    title = (
+        f"{how} over all {len(everyone.ids)} occupations, related lists of 20 completed by estimate"
     )
+    # What the estimate rests on: the judged top-10 destinations the full model never
+    # trained on, and their related rate with its standard error.
+    basis = {
+        "unseen_judged@10": int(result["unseen_judged@10"]),
+        "unseen_rate@10": _number(result["unseen_rate@10"]),
+        "unseen_rate_se@10": _number(result["unseen_rate_se@10"]),
+    }
+    return _metrics_table(title, rows) | basis
+
+
+def _print_completed(completed: dict[str, Any] | None) -> None:
+    if completed is None:
+        return
+    _print_table(completed)
     console.print(
-        f"full: {result['unseen_judged@10']:.0f} judged top-10 destinations its model never "
-        f"trained on, {result['unseen_rate@10']:.3f} +/- {result['unseen_rate_se@10']:.3f} "
-        "related; each unjudged one in a top 10 counts at that rate"
+        f"full: {completed['unseen_judged@10']} judged top-10 destinations its model never "
+        f"trained on, {_figure(completed['unseen_rate@10'])} +/- "
+        f"{_figure(completed['unseen_rate_se@10'])} related; each unjudged one in a top 10 "
+        "counts at that rate"
     )
+
+
+METRICS = ("precision@10", "capped_precision@10", "recall@20", "ndcg@20")
+
+
+def _number(value: float) -> float | None:
+    """A figure for JSON, which has no NaN (a rate over no items): null instead."""
+    return value if math.isfinite(value) else None
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _metrics_table(title: str, rows: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """A table of figures as --json prints it: its title and one record per ranking
+    (``sources`` is the table's ``n``; ``capped_precision@10`` is null where not computed)."""
+    records = [
+        {
+            "ranking": name,
+            "sources": int(m["sources"]),
+            **{key: _number(m[key]) if key in m else None for key in METRICS},
+        }
+        for name, m in rows.items()
+    ]
+    return {"title": title, "rankings": records}
+
+
+def _print_table(table: dict[str, Any]) -> None:
+    grid = Grid(
+        "ranking", "n", "precision@10", "capped", "recall@20", "nDCG@20", title=table["title"]
+    )
+    for r in table["rankings"]:
+        grid.add_row(r["ranking"], str(r["sources"]), *(_figure(r[key]) for key in METRICS))
+    grid.print()
 
 
 def _print_metrics(title: str, rows: dict[str, dict[str, float]]) -> None:
-    table = Grid("ranking", "n", "precision@10", "capped", "recall@20", "nDCG@20", title=title)
-    for name, m in rows.items():
-        table.add_row(
-            name,
-            f"{m['sources']:.0f}",
-            f"{m['precision@10']:.3f}",
-            f"{m['capped_precision@10']:.3f}" if "capped_precision@10" in m else "-",
-            f"{m['recall@20']:.3f}",
-            f"{m['ndcg@20']:.3f}",
-        )
-    table.print()
+    _print_table(_metrics_table(title, rows))
 
 
 __all__ = ["transitions_app", "REGENERATE_COMMAND"]

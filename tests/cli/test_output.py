@@ -4,7 +4,9 @@ plain text in a pipe, and ``--csv`` that holds the rows and values of ``--json``
 Pathway, reachable, mobility and the hard-to-fill view read a database that `reskill init`
 loaded with the bundled data (no model). The shortlist, the people search and match run the
 real embedding model on a small org whose names are long (a 40-character surname, a
-35-character course id); titles are tested in tests/test_cli_titles.py.
+35-character course id); titles are tested in tests/test_cli_titles.py. `init` and `import
+org` print their imports of tests/fixtures/org_mini, `import onet` that of a slice of
+O*NET; `evaluate transitions` is tested in tests/test_cli_transitions.py.
 
 CliRunner's output is no terminal, so it is the pipe's layout; ``COLUMNS=80`` gives it a
 width. ``TTY_COMPATIBLE=1`` makes rich treat it as a terminal (the coloured layout).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,8 +31,10 @@ from typer.testing import CliRunner
 
 from recommender.cli import app
 from recommender.cli._output import Grid
+from tests.conftest import REPO
 
 runner = CliRunner()
+MINI = REPO / "tests" / "fixtures" / "org_mini"
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 BOX_DRAWING = re.compile("[\u2500-\u257f]")
@@ -104,13 +109,26 @@ def assert_csv_matches_json(
 ) -> tuple[Any, pd.DataFrame]:
     """``--csv`` parses with pandas and holds exactly the rows and values of ``--json``."""
     body = json.loads(reskill(*args, "--json", env=env).stdout)
-    table = reskill(*args, "--csv", env=env).stdout
+    return body, assert_csv_holds(reskill(*args, "--csv", env=env).stdout, body, sections)
+
+
+def assert_csv_holds(table: str, body: Any, sections: Sequence[str] = ()) -> pd.DataFrame:
+    """``table`` (a ``--csv``) parses with pandas and holds exactly the rows and values of
+    ``body`` (the ``--json`` of the same answer)."""
     frame = pd.read_csv(io.StringIO(table), dtype=str, keep_default_na=False)
     rows = [{k: v for k, v in r.items() if v != ""} for r in frame.to_dict("records")]
     wanted = [{k: v for k, v in r.items() if v != ""} for r in expected_rows(body, sections)]
     assert rows == wanted
     assert len(frame) == len(wanted) and frame.columns.size >= 1
-    return body, pd.read_csv(io.StringIO(table))
+    return pd.read_csv(io.StringIO(table))
+
+
+def table_rows(text: str) -> list[dict[str, str]]:
+    """The rows of the one table in a pipe's ``text`` (``|`` between columns, an ASCII rule
+    under the header), as ``{header: cell}``."""
+    lines = [line for line in text.splitlines() if "|" in line]
+    header, *rows = ([cell.strip() for cell in line.split("|")] for line in lines)
+    return [dict(zip(header, row, strict=True)) for row in rows if set(row[0]) - set("-+")]
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +286,9 @@ def test_keys_list_prints_json_and_csv(tmp_path: Path) -> None:
         ["hard-to-fill"],
         ["match", "--text", "nurse"],
         ["keys", "list"],
+        ["init"],
+        ["import", "org", "some-folder"],
+        ["import", "onet", "some-folder"],
     ],
 )
 def test_csv_and_json_together_are_a_usage_error(command: list[str], tmp_path: Path) -> None:
@@ -276,6 +297,111 @@ def test_csv_and_json_together_are_a_usage_error(command: list[str], tmp_path: P
     assert result.exit_code == 2
     assert "give --json or --csv, not both" in " ".join(result.output.split())
     assert not (tmp_path / "never.db").exists()  # refused before anything was opened
+
+
+def test_evaluate_transitions_with_csv_and_json_is_a_usage_error(tmp_path: Path) -> None:
+    related = tmp_path / "Related Occupations.txt"
+    related.write_text("", encoding="utf-8")
+    args = ["--onet", str(tmp_path), "--related", str(related), "--json", "--csv"]
+    result = runner.invoke(app, ["evaluate", "transitions", *args])
+    assert result.exit_code == 2
+    assert "give --json or --csv, not both" in " ".join(result.output.split())
+
+
+# init and the imports: --json and --csv hold the rows of their table -----------------------
+
+COUNTS = ("inserted", "updated", "deleted", "unchanged")
+
+
+def assert_counts_are_the_tables(body: Mapping[str, Any], table: str) -> None:
+    """The JSON's per-table counts are the rows the table shows, in its order."""
+    rows = [{"table": t["table"], **{c: str(t[c]) for c in COUNTS}} for t in body["tables"]]
+    assert rows == table_rows(table) and rows
+
+
+def _fresh(tmp_path: Path, name: str) -> list[str]:
+    return ["--database-url", f"sqlite:///{tmp_path / name}.db"]
+
+
+def test_init_prints_its_import_or_that_it_loaded_nothing_as_json_and_csv(
+    tmp_path: Path,
+) -> None:
+    data = ["--data", str(MINI)]
+    body = json.loads(reskill("init", *_fresh(tmp_path, "a"), *data, "--json").stdout)
+    csv_text = reskill("init", *_fresh(tmp_path, "b"), *data, "--csv").stdout
+    frame = assert_csv_holds(csv_text, body, ["tables"])
+    table = reskill("init", *_fresh(tmp_path, "c"), *data).stdout
+    assert_counts_are_the_tables(body, table)
+    assert {k: body[k] for k in ("kind", "source", "outcome", "snapshot", "removed")} == {
+        "kind": "org",
+        "source": str(MINI),
+        "outcome": "imported",
+        "snapshot": False,  # init loads as a partial import
+        "removed": 0,
+    }
+    employees = next(t for t in body["tables"] if t["table"] == "employees")
+    assert employees["inserted"] == 3 and frame.section.tolist()[0] == "summary"
+
+    again = runner.invoke(app, ["init", *_fresh(tmp_path, "a"), "--json"])
+    assert again.exit_code == 0, again.output
+    skipped = json.loads(again.stdout)  # the hint is on stderr
+    assert "nothing was loaded" in again.stderr
+    assert skipped["outcome"] == "skipped" and skipped["tables"] == []
+    assert skipped["held"]["employees"] == 3
+    csv_text = reskill("init", *_fresh(tmp_path, "a"), "--csv").stdout
+    assert_csv_holds(csv_text, skipped, ["tables"])
+
+
+def test_import_org_prints_the_snapshot_and_its_counts_as_json_and_csv(tmp_path: Path) -> None:
+    """A snapshot without E002: the JSON says one person was removed, as the table does."""
+    without = tmp_path / "org"
+    shutil.copytree(MINI, without)
+    for path in without.glob("*.csv"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(x for x in lines if not x.startswith("E002,")), encoding="utf-8")
+    for name in "abc":
+        reskill("init", *_fresh(tmp_path, name), "--data", str(MINI))
+    body = json.loads(reskill("import", "org", without, *_fresh(tmp_path, "a"), "--json").stdout)
+    csv_text = reskill("import", "org", without, *_fresh(tmp_path, "b"), "--csv").stdout
+    assert_csv_holds(csv_text, body, ["tables"])
+    table = reskill("import", "org", without, *_fresh(tmp_path, "c")).stdout
+    assert_counts_are_the_tables(body, table)
+    assert "snapshot: 1 person not in these files was removed" in table
+    assert body["outcome"] == "imported" and body["snapshot"] is True
+    assert body["removed"] == 1 and body["left_out_erased"] == 0
+    employees = next(t for t in body["tables"] if t["table"] == "employees")
+    assert employees["deleted"] == 1 and employees["unchanged"] == 2
+
+    unchanged = json.loads(
+        reskill("import", "org", without, *_fresh(tmp_path, "a"), "--partial", "--json").stdout
+    )
+    assert unchanged["outcome"] == "unchanged" and unchanged["snapshot"] is False
+    assert all(t["inserted"] == t["updated"] == t["deleted"] == 0 for t in unchanged["tables"])
+
+
+@pytest.fixture(scope="module")
+def onet_slice(onet_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every O*NET file cut down to the computer occupations (15-12...)."""
+    out = tmp_path_factory.mktemp("onet")
+    for source in onet_dir.glob("*.txt"):
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        if lines[0].startswith("O*NET-SOC Code"):
+            lines = lines[:1] + [line for line in lines[1:] if line.startswith("15-12")]
+        (out / source.name).write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+def test_import_onet_prints_its_counts_and_the_attribution_as_json_and_csv(
+    onet_slice: Path, tmp_path: Path
+) -> None:
+    args = ["import", "onet", onet_slice]
+    body = json.loads(reskill(*args, *_fresh(tmp_path, "a"), "--json").stdout)
+    assert_csv_holds(reskill(*args, *_fresh(tmp_path, "b"), "--csv").stdout, body, ["tables"])
+    table = reskill(*args, *_fresh(tmp_path, "c")).stdout
+    assert_counts_are_the_tables(body, table)
+    assert body["kind"] == "onet" and body["outcome"] == "imported"
+    assert "CC BY 4.0" in body["attribution"] and "CC BY 4.0" in table
+    assert {"roles", "skills"} <= {t["table"] for t in body["tables"]}
 
 
 # The shortlist, the people search and match (the real model) ------------------------------
