@@ -38,6 +38,6 @@ def dev_split(onet: Path = ONET) -> DevSplit:
     catalog = _load_catalog(onet)
     related = read_related(onet / "Related Occupations (dev split).txt")
     judgements = {k: v for k, v in related.items() if k in catalog.roles}
-    encoder = cached_encoder(EMBEDDING_CACHE, bf16=True)
+    encoder = cached_encoder(EMBEDDING_CACHE, bf16=None)
     prepared = prepare_roles(catalog, encoder, _candidates(catalog, judgements))
     return DevSplit(catalog, judgements, encoder, prepared)

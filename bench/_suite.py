@@ -303,7 +303,7 @@ def shortlists(plan: Plan, report: Report) -> None:
     for n in plan.shortlist_employees:
         sample = min(n, 100 if plan.quick else SHORTLIST_SAMPLE)
         progress(f"shortlists: {n:,} employees ({sample:,} real profile vectors, tiled)")
-        built = build_index(n, plan.seed, sample, plan.cache_dir, bf16=True)
+        built = build_index(n, plan.seed, sample, plan.cache_dir, bf16=None)
         progress(f"  fitted in {built.fit_s:.1f} s; timing every hard-to-fill role")
         times = time_shortlists(built.index, SHORTLIST_LIMIT, 1 if plan.quick else 3)
         baseline = bare.numpy_top_k(built.vectors, SHORTLIST_LIMIT) * 1e3

@@ -91,7 +91,11 @@ def _catalog(n: int, seed: int) -> Catalog:
 
 
 def _vectors(
-    catalog: Catalog, sample: int, cache_dir: Path, rng: np.random.Generator, bf16: bool = False
+    catalog: Catalog,
+    sample: int,
+    cache_dir: Path,
+    rng: np.random.Generator,
+    bf16: bool | None = False,
 ) -> tuple[np.ndarray, CachedEncoder, float | None]:
     """Real vectors for the first ``sample`` profiles, tiled with jitter to every employee."""
     model = SentenceTransformerEncoder(bf16=bf16)
@@ -118,7 +122,9 @@ class Built:
     fit_s: float
 
 
-def build_index(n: int, seed: int, sample: int, cache_dir: Path, bf16: bool = False) -> Built:
+def build_index(
+    n: int, seed: int, sample: int, cache_dir: Path, bf16: bool | None = False
+) -> Built:
     """Generate ``n`` employees, embed ``sample`` profiles for real (``bf16``: under
     bfloat16 autocast), tile, fit the index."""
     rng = np.random.default_rng(seed)

@@ -246,7 +246,7 @@ def test_shipped_model_gives_sensible_onet_neighbours(onet_dir: Path, tmp_path: 
     from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
     from recommender.ingest.onet import load_onet
 
-    encoder = CachedEncoder(SentenceTransformerEncoder(bf16=True), EmbeddingCache(tmp_path))
+    encoder = CachedEncoder(SentenceTransformerEncoder(bf16=None), EmbeddingCache(tmp_path))
     transitions = TransitionScorer(TransitionModelSet.load(SHIPPED), encoder).prepare(
         load_onet(onet_dir)
     )
@@ -269,7 +269,7 @@ def test_shipped_model_gives_sensible_neighbours_among_the_bundled_org_roles(
     from recommender.ingest.tables import read_org_tables
 
     org = read_org_tables(REPO / "data").catalog
-    encoder = CachedEncoder(SentenceTransformerEncoder(bf16=True), EmbeddingCache(tmp_path))
+    encoder = CachedEncoder(SentenceTransformerEncoder(bf16=None), EmbeddingCache(tmp_path))
     transitions = TransitionScorer(TransitionModelSet.load(SHIPPED), encoder).prepare(org)
 
     def top(source: str) -> list[str]:
