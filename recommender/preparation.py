@@ -208,8 +208,15 @@ def prepare(
     """
     if service.data_version is None:
         raise InvalidInput("only data loaded from a database, at a data version, is prepared")
-    run = _Run(engine, service, service.data_version, batch_size, today or date.today(), progress)
-    run.encode_in_processes_from = encode_in_processes_from
+    run = _Run(
+        engine,
+        service,
+        service.data_version,
+        batch_size,
+        today or date.today(),
+        progress,
+        encode_in_processes_from,
+    )
     fingerprint = catalogue_fingerprint(service.catalog)
     try:
         run.check()
