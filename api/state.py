@@ -139,7 +139,9 @@ def make_ready(service: Recommender, settings: Settings) -> None:
     with preparation_turn(engine, version, wait=wait, waiting=waiting) as turn:
         if turn is Turn.MINE:
             _prepare_into_database(service, settings)
-    if turn is Turn.PREPARED and service.encoder is not None:
+    # A preparer that found everything stored (copied from the version before) built no
+    # graph: like a worker on a prepared version, it loads the stored one.
+    if turn is not Turn.BUSY and service.encoder is not None and not service.has_people_index:
         load_people_graph(service)
     if settings.warm_up:
         warm(service)

@@ -283,6 +283,12 @@ class Recommender:
         self._need_encoder("searching people by text")
         return self._once("people", lambda: people_search_index(self.candidate_index))
 
+    @property
+    def has_people_index(self) -> bool:
+        """Whether :attr:`people_index` is built (or adopted) already."""
+        with self._lock:
+            return "people" in self._built
+
     def adopt_people_graph(self, graph: bytes) -> VectorIndex:
         """Make :attr:`people_index` from ``graph`` (the approximate index a preparation of
         this data version stored) instead of building it; built as usual should ``graph``

@@ -142,8 +142,11 @@ def test_a_worker_on_a_prepared_version_takes_its_people_search_graph_instead_of
         index = served(client).people_index
         assert index.approximate and index.graph() == graph  # the stored one, not rebuilt
     assert "people-search index loaded" in caplog.text
+    caplog.clear()
     create_key(engine, Role.TALENT)  # a new version, the same catalogue: carried over
-    prepare_now(engine)
+    with worker(engine) as client:  # its preparer copies the last preparation, graph too
+        assert served(client).people_index.graph() == graph
+    assert "people-search index loaded" in caplog.text  # taken, not built
     assert prepared_people_graph(engine, current(engine)) == graph
     assert prepared_people_graph(engine, first) is None  # gone with its version
 
