@@ -70,7 +70,7 @@ def order_violation(
 
     Examples
     --------
-    >>> from recommender.catalog import SkillLevel
+    >>> from recommender.catalog import CourseKind
     >>> a = Course("a", "A", "x", CourseKind.COURSE, 1, 0, "online", (SkillLevel("s", 2),))
     >>> b = Course("b", "B", "x", CourseKind.COURSE, 1, 0, "online", (),
     ...            prerequisite_skills=(SkillLevel("s", 2),))
