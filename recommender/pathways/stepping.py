@@ -120,7 +120,10 @@ class CoverageJudge:
 class SteppingStones:
     """The weighted graph of viable role moves of one catalogue, and path queries over it.
 
-    Build it with :meth:`build`; the instance is immutable afterwards.
+    Build it with :meth:`build`; the instance is immutable afterwards. The path queries
+    (:meth:`paths`, :meth:`shortest_path`, :meth:`reachable`) take ``weight`` as networkx
+    does: an edge attribute name (default ``"weight"``, the hours) or a function
+    ``weight(u, v, d)`` returning an edge's length, or ``None`` to leave the move out.
 
     Attributes
     ----------
