@@ -10,7 +10,10 @@ paths between all pairs of the bundled roles in under 10 s (building the weighte
 role graph, which plans every viable move once, plus all-pairs shortest paths).
 
 Each employee is planned toward a hard-to-fill role other than their own, taken
-round-robin so every target is exercised. Times are wall-clock per call with the
+round-robin so every target is exercised. The course choice is also timed alone, by
+fewest hours then least cost, without gap analysis, schedule or reasons: once by the
+integer programme (``budget=0``) and once by the branch and bound (which hands over to the
+programme past its step budget). Times are wall-clock per call with the
 catalogue loaded and the :class:`~recommender.pathways.Planner` built once, as the
 service does. Moves are judged by :class:`~recommender.pathways.CoverageJudge`
 (as the service does). ``python -m bench`` calls :func:`time_plans` and
@@ -39,6 +42,7 @@ from recommender.pathways import (
     Objective,
     Planner,
     SteppingStones,
+    analyse_gaps,
     employee_profile,
     role_profile,
 )
@@ -69,10 +73,9 @@ def _learners(catalog: Catalog, limit: int) -> list[tuple[str, LearnerProfile]]:
     return [(r, role_profile(catalog, r)) for r in sorted(catalog.roles)[:limit]]
 
 
-def time_plans(catalog: Catalog, limit: int) -> dict[Objective, list[float]]:
-    """Seconds of each plan, per objective, for up to ``limit`` learners toward a
-    hard-to-fill role other than their own (round-robin)."""
-    planner = Planner(catalog)
+def _pairs(catalog: Catalog, limit: int) -> list[tuple[LearnerProfile, str]]:
+    """Up to ``limit`` learners, each with a hard-to-fill role other than their own
+    (round-robin)."""
     targets = sorted(r.id for r in catalog.roles.values() if r.hard_to_fill) or sorted(
         catalog.roles
     )
@@ -83,10 +86,43 @@ def time_plans(catalog: Catalog, limit: int) -> dict[Objective, list[float]]:
         if target == profile.role_id:
             target = next(cycle)
         pairs.append((profile, target))
+    return pairs
+
+
+def time_plans(catalog: Catalog, limit: int) -> dict[Objective, list[float]]:
+    """Seconds of each plan, per objective, for up to ``limit`` learners toward a
+    hard-to-fill role other than their own (round-robin)."""
+    planner = Planner(catalog)
+    pairs = _pairs(catalog, limit)
     return {
         objective: [_timed(lambda p=p, t=t, o=objective: planner.plan(p, t, o)) for p, t in pairs]
         for objective in Objective
     }
+
+
+def time_selection(catalog: Catalog, limit: int) -> dict[str, list[float]]:
+    """Seconds of each course choice by fewest hours then least cost, for the learners and
+    roles of :func:`time_plans`: by the integer programme alone (``budget=0``) and by the
+    branch and bound (the planner's default)."""
+    planner = Planner(catalog)
+    asks = [
+        (profile, analyse_gaps(catalog, profile, target).targets())
+        for profile, target in _pairs(catalog, limit)
+    ]
+    return {
+        "integer programme": [
+            _timed(lambda p=p, t=t: planner.select(p, t, Objective.HOURS, budget=0))
+            for p, t in asks
+        ],
+        "branch and bound": [
+            _timed(lambda p=p, t=t: planner.select(p, t, Objective.HOURS)) for p, t in asks
+        ],
+    }
+
+
+def bench_selection(catalog: Catalog, limit: int, table: Table) -> None:
+    for how, times in time_selection(catalog, limit).items():
+        table.add_row(f"course choice alone, by {how}", str(len(times)), *_ms(times), "")
 
 
 def bench_plans(catalog: Catalog, limit: int, table: Table) -> None:
@@ -165,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     table = Table("what", "n", "median ms", "p90 ms", "max ms", "target")
     bench_plans(catalog, args.employees, table)
+    bench_selection(catalog, args.employees, table)
     bench_stepping(catalog, table, args.paths)
     console.print(table)
 

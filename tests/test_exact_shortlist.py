@@ -1,9 +1,11 @@
-"""Fast exact shortlists: the planner's branch and bound against its programme (hypothesis),
-plan signatures, and exact shortlists against planning every generated employee.
+"""Fast exact shortlists: plan signatures, and exact shortlists against planning every
+generated employee (the planner's branch and bound against its programme is in
+``tests/pathways/test_search.py``).
 
 The references share no code with the fast path: :meth:`Planner.select` solves the mixed
 integer programme (itself checked against exhaustive search in
-``test_planner_optimality.py``), and the brute-force ranking plans every employee with it.
+``tests/pathways/test_planner_optimality.py``), and the brute-force ranking plans every
+employee with it.
 """
 
 from __future__ import annotations
@@ -14,118 +16,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from recommender.candidates import CandidateIndex, ShortlistFilter, shortlist
 from recommender.candidates.plans import PlanCache
 from recommender.candidates.scoring import ShortlistWeights, hours_score
 from recommender.candidates.shortlist import ScoreComponents
-from recommender.catalog import Catalog, Course, CourseKind, Role, SkillLevel
+from recommender.catalog import Catalog, Role
 from recommender.embeddings import HashingEncoder
 from recommender.generator import generate_employees
 from recommender.ingest.tables import read_org_tables
 from recommender.pathways import (
     CoverageJudge,
-    LearnerProfile,
     Objective,
     Planner,
     analyse_gaps,
     employee_profile,
-    order_violation,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SKILLS = ("a", "b", "c", "d", "e")
-
-Instance = tuple[list[Course], LearnerProfile, dict[str, float]]
-
-
-@st.composite
-def instances(draw: st.DrawFn) -> Instance:
-    """Up to 12 courses over 5 skills: prerequisite chains, cycles, prerequisite courses,
-    zero-hour courses, held courses (with or without their levels), equal hours (ties)."""
-    n = draw(st.integers(1, 12))
-    ids = [f"c{i}" for i in range(n)]
-    teaches = [
-        draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 4), min_size=1, max_size=3))
-        for _ in ids
-    ]
-    taught = sorted({(s, lv) for t in teaches for s, lv in t.items()})
-    courses = []
-    for i, cid in enumerate(ids):
-        needs = dict(draw(st.lists(st.sampled_from(taught), max_size=2)))
-        after = draw(st.sampled_from([None, None, None, None, *ids[:i], *ids[i + 1 :]]))
-        courses.append(
-            Course(
-                cid,
-                cid,
-                "t",
-                CourseKind.COURSE,
-                draw(st.sampled_from([0, 5, 10, 10, 20, 20, 30, 40])),
-                0,
-                "online",
-                tuple(SkillLevel(s, lv) for s, lv in teaches[i].items()),
-                prerequisite_skills=tuple(SkillLevel(s, lv) for s, lv in needs.items()),
-                prerequisite_courses=(after,) if after else (),
-            )
-        )
-    levels = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 3), max_size=3))
-    held = draw(st.frozensets(st.sampled_from(ids), max_size=2))
-    profile = LearnerProfile(levels, held_courses=held, weekly_hours=draw(st.integers(1, 10)))
-    targets = dict(draw(st.lists(st.sampled_from(taught), min_size=1, max_size=4)))
-    targets |= draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_size=1))
-    return courses, profile, {s: float(v) for s, v in targets.items()}
 
 
 def _hours(planner: Planner, order: tuple[str, ...]) -> float:
     return float(sum(planner.catalog.courses[c].hours for c in order))
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_fewest_hours_equals_the_programme_in_hours_and_unclosable_gaps(instance: Instance) -> None:
-    courses, profile, targets = instance
-    planner = Planner(Catalog.from_items(courses=courses))
-    fast = planner.fewest_hours(profile, targets)
-    exact = planner.select(profile, targets, Objective.HOURS, tie_break=False)
-    assert fast is not None
-    assert fast.unclosable == exact.unclosable
-    assert _hours(planner, fast.order) == _hours(planner, exact.order)
-    closable = {s: lv for s, lv in targets.items() if s not in fast.unclosable}
-    by_id = {c.id: c for c in courses}
-    assert order_violation([by_id[c] for c in fast.order], profile, closable) is None
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(), st.integers(0, 30))
-def test_fewest_hours_answers_the_same_under_a_ceiling_or_a_small_budget(
-    instance: Instance, budget: int
-) -> None:
-    courses, profile, targets = instance
-    planner = Planner(Catalog.from_items(courses=courses))
-    free = planner.fewest_hours(profile, targets)
-    assert free is not None
-    hours = _hours(planner, free.order)
-    assert planner.fewest_hours(profile, targets, ceiling=hours) == free
-    assert planner.fewest_hours(profile, targets, ceiling=hours - 0.5) is None
-    tight = planner.fewest_hours(profile, targets, budget=budget)  # falls back to the programme
-    assert tight is not None and _hours(planner, tight.order) == hours
-    assert tight.unclosable == free.unclosable
-
-
-def test_fewest_hours_breaks_a_skill_cycle_with_an_outside_supplier() -> None:
-    # x and y each require the skill the other teaches; only z (dearer) starts the chain.
-    courses = [
-        Course("x", "x", "t", CourseKind.COURSE, 5, 0, "online", (SkillLevel("a", 3),),
-               prerequisite_skills=(SkillLevel("b", 2),)),
-        Course("y", "y", "t", CourseKind.COURSE, 5, 0, "online", (SkillLevel("b", 2),),
-               prerequisite_skills=(SkillLevel("a", 3),)),
-        Course("z", "z", "t", CourseKind.COURSE, 30, 0, "online", (SkillLevel("b", 2),)),
-    ]  # fmt: skip
-    planner = Planner(Catalog.from_items(courses=courses))
-    chosen = planner.fewest_hours(LearnerProfile(), {"a": 3.0})
-    assert chosen is not None and chosen.order == ("z", "x")
 
 
 def bundled_catalog(n: int, seed: int) -> Catalog:

@@ -30,7 +30,7 @@ from recommender.candidates.scoring import DEFAULT_HOURS_SCALE, hours_score, ref
 from recommender.catalog import Role, RoleSource
 from recommender.errors import InvalidInput
 from recommender.pathways.gaps import employee_profile
-from recommender.pathways.planner import Objective, TrainingPlan
+from recommender.pathways.plan import Objective, TrainingPlan
 
 __all__ = ["MobilityWeights", "MobilityOption", "mobility_options"]
 

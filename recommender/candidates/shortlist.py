@@ -44,7 +44,7 @@ from recommender.catalog import Catalog
 from recommender.errors import InvalidInput
 from recommender.pathways.explain import skill_name
 from recommender.pathways.gaps import GapAnalysis, SkillGap, analyse_gaps, employee_profile
-from recommender.pathways.planner import whole_weeks
+from recommender.pathways.plan import whole_weeks
 
 __all__ = ["ShortlistFilter", "ScoreComponents", "Candidate", "Shortlist", "shortlist"]
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from recommender.errors import NoPathway
 from recommender.pathways.gaps import LearnerProfile
-from recommender.pathways.planner import Objective, Planner, TrainingPlan
-from recommender.pathways.stepping import RolePath, SteppingStones, TransitionJudge
+from recommender.pathways.plan import Objective, RolePath, TrainingPlan
+from recommender.pathways.planner import Planner
+from recommender.pathways.stepping import SteppingStones, TransitionJudge
 
 __all__ = ["PathwayAnswer", "answer_pathway"]
 

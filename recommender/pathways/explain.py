@@ -7,14 +7,10 @@ never claims more than the plan shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from recommender.catalog import Catalog
 from recommender.pathways.gaps import GapAnalysis, SkillGap
-
-if TYPE_CHECKING:
-    from recommender.pathways.planner import PlanStep, TrainingPlan, UnclosableGap
-    from recommender.pathways.stepping import RolePath
+from recommender.pathways.plan import PlanStep, RolePath, TrainingPlan, UnclosableGap
 
 __all__ = [
     "skill_name",

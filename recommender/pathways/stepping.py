@@ -7,7 +7,10 @@ learning hours of the cheapest plan from ``a``'s typical profile to ``b``. An
 edge whose gaps cannot all be closed by training is left out. The graph is
 built once per catalogue (:meth:`SteppingStones.build`); queries are then
 networkx shortest paths, ``shortest_simple_paths`` for alternatives and a
-Dijkstra cutoff for "roles reachable within H hours".
+Dijkstra cutoff for "roles reachable within H hours". As in networkx, each query
+takes the edge ``weight`` as an attribute name (``"weight"``, the hours, by
+default) or a function ``weight(u, v, d)`` of the two roles and the edge's
+attributes that returns the edge's length, or ``None`` to leave the move out.
 
 Each hop of a returned path carries its own plan, computed from what the
 learner holds at that point: the starting profile, raised by every course
@@ -19,10 +22,10 @@ the sum of its edge weights.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import networkx as nx
 
@@ -30,17 +33,21 @@ from recommender.catalog import Catalog, Role
 from recommender.errors import InvalidInput, NoPathway
 from recommender.pathways import explain
 from recommender.pathways.gaps import LearnerProfile, role_profile
-from recommender.pathways.planner import Objective, Planner, TrainingPlan
+from recommender.pathways.plan import Hop, Objective, RolePath
+from recommender.pathways.planner import Planner
 
 __all__ = [
     "TransitionJudge",
     "CoverageJudge",
-    "Hop",
-    "RolePath",
     "SteppingStones",
+    "Weight",
 ]
 
 _LEARNER = "\0learner"
+
+#: An edge weight, as networkx takes one: the name of an edge attribute, or a function of
+#: (from role, to role, edge attributes) returning the edge's length, ``None`` to hide it.
+Weight: TypeAlias = str | Callable[[str, str, dict[str, Any]], float | None]
 
 
 @runtime_checkable
@@ -110,67 +117,13 @@ class CoverageJudge:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
-    """One move of a path, with the plan that prepares for it."""
-
-    from_role: str
-    to_role: str
-    score: float
-    plan: TrainingPlan
-
-
-@dataclass(frozen=True, slots=True)
-class RolePath:
-    """A sequence of roles from a start to a target, each hop with its own plan.
-
-    Paths are ranked by ``edge_hours``, the sum of the graph's edge weights (hours
-    between typical role profiles); ``total_hours`` is what the hops' plans for this
-    learner add up to, never more than ``edge_hours``.
-    """
-
-    roles: tuple[str, ...]
-    hops: tuple[Hop, ...]
-    edge_hours: float = 0.0
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def total_hours(self) -> float:
-        return float(sum(h.plan.total_hours for h in self.hops))
-
-    @property
-    def total_cost(self) -> float:
-        return float(sum(h.plan.total_cost for h in self.hops))
-
-    @property
-    def finish(self) -> date | None:
-        return self.hops[-1].plan.finish if self.hops else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready rendering."""
-        return {
-            "roles": list(self.roles),
-            "edge_hours": self.edge_hours,
-            "total_hours": self.total_hours,
-            "total_cost": self.total_cost,
-            "finish": self.finish.isoformat() if self.finish else None,
-            "hops": [
-                {
-                    "from_role": h.from_role,
-                    "to_role": h.to_role,
-                    "score": h.score,
-                    "plan": h.plan.to_dict(),
-                }
-                for h in self.hops
-            ],
-            "reasons": list(self.reasons),
-        }
-
-
 class SteppingStones:
     """The weighted graph of viable role moves of one catalogue, and path queries over it.
 
-    Build it with :meth:`build`; the instance is immutable afterwards.
+    Build it with :meth:`build`; the instance is immutable afterwards. The path queries
+    (:meth:`paths`, :meth:`shortest_path`, :meth:`reachable`) take ``weight`` as networkx
+    does: an edge attribute name (default ``"weight"``, the hours) or a function
+    ``weight(u, v, d)`` returning an edge's length, or ``None`` to leave the move out.
 
     Attributes
     ----------
@@ -227,8 +180,9 @@ class SteppingStones:
         *,
         objective: Objective | str = Objective.HOURS,
         start: date | None = None,
+        weight: Weight = "weight",
     ) -> list[RolePath]:
-        """Up to ``k`` cheapest stepping-stone paths (in edge hours) to the role ``target``.
+        """Up to ``k`` shortest stepping-stone paths to the role ``target``, by ``weight``.
 
         Parameters
         ----------
@@ -238,18 +192,52 @@ class SteppingStones:
         target : str
             The target role id.
         k : int
-            How many alternative paths, cheapest first.
+            How many alternative paths, shortest first.
         objective : Objective
             What each hop's plan minimises.
         start : date, optional
             First day of study; each hop starts when the previous one finishes.
+        weight : str or callable
+            What a move costs, as in networkx: an edge attribute (default ``"weight"``,
+            the learning hours between typical profiles) or a function
+            ``weight(u, v, d)`` of the two role ids and the edge's attributes
+            (``weight``, ``score``) returning a non-negative length, or ``None`` to
+            leave the move out. From a learner, ``u`` is their current role. A path's
+            ``edge_hours`` are its hours whatever the weight.
 
         Raises
         ------
         UnknownRole
             If a role id is not in the catalogue.
         NoPathway
-            If no sequence of viable, trainable moves reaches ``target``.
+            If no sequence of viable, trainable moves (that ``weight`` keeps) reaches
+            ``target``.
+
+        Examples
+        --------
+        Two routes climb from ``a`` (job zone 1) to ``d`` (zone 3): through ``c`` (1 + 2
+        hours) or through ``b`` (10 + 1). A weight function that hides moves into ``c``
+        leaves the other.
+
+        >>> from recommender.catalog import Course, CourseKind, Requirement, SkillLevel
+        >>> def role(rid, zone, **levels):
+        ...     return Role(rid, rid, "", "", "IT", zone,
+        ...                 tuple(Requirement(s, lv, 1.0) for s, lv in levels.items()))
+        >>> def course(cid, hours, skill, level):
+        ...     return Course(cid, cid, "x", CourseKind.COURSE, hours, 0, "online",
+        ...                   (SkillLevel(skill, level),))
+        >>> roles = [role("a", 1, p=1), role("b", 2, p=1, x=2), role("c", 2, p=1, y=1),
+        ...          role("d", 3, p=1, x=1, y=1)]
+        >>> courses = [course("x1", 2, "x", 1), course("x2", 10, "x", 2), course("y1", 1, "y", 1)]
+        >>> catalog = Catalog.from_items(roles=roles, courses=courses)
+        >>> stones = SteppingStones.build(catalog, CoverageJudge(catalog))
+        >>> path = stones.shortest_path("a", "d")
+        >>> path.roles, path.edge_hours
+        (('a', 'c', 'd'), 3.0)
+        >>> avoid_c = lambda u, v, d: None if v == "c" else d["weight"]
+        >>> path = stones.shortest_path("a", "d", weight=avoid_c)
+        >>> path.roles, path.edge_hours
+        (('a', 'b', 'd'), 11.0)
         """
         if k < 1:
             raise InvalidInput(f"k must be at least 1, got {k}")
@@ -257,7 +245,7 @@ class SteppingStones:
         self.catalog.role(target)
         if node == target:
             raise InvalidInput(f"the learner already holds role {target!r}")
-        routes = _simple_paths(graph, node, target)
+        routes = _simple_paths(graph, node, target, self._weight(weight, profile, node))
         found = [
             self._path(graph, profile, route, objective, start)
             for route in itertools.islice(routes, k)
@@ -273,19 +261,26 @@ class SteppingStones:
         *,
         objective: Objective | str = Objective.HOURS,
         start: date | None = None,
+        weight: Weight = "weight",
     ) -> RolePath:
-        """The cheapest stepping-stone path; see :meth:`paths`."""
-        return self.paths(source, target, 1, objective=objective, start=start)[0]
+        """The shortest stepping-stone path by ``weight``; see :meth:`paths`."""
+        return self.paths(source, target, 1, objective=objective, start=start, weight=weight)[0]
 
-    def reachable(self, source: str | LearnerProfile, max_hours: float) -> dict[str, float]:
-        """Roles reachable within ``max_hours`` of training (edge hours), cheapest first.
+    def reachable(
+        self, source: str | LearnerProfile, max_hours: float, *, weight: Weight = "weight"
+    ) -> dict[str, float]:
+        """Roles reachable within ``max_hours`` of training (edge hours), nearest first.
 
-        The source's own role is not listed.
+        With another ``weight`` (see :meth:`paths`), ``max_hours`` bounds the length that
+        weight gives a path, and the values are those lengths. The source's own role is
+        not listed.
         """
         if max_hours < 0:
             raise InvalidInput(f"max_hours must be >= 0, got {max_hours!r}")
         graph, node, profile = self._with_source(source)
-        lengths = nx.single_source_dijkstra_path_length(graph, node, cutoff=max_hours)
+        lengths = nx.single_source_dijkstra_path_length(
+            graph, node, cutoff=max_hours, weight=self._weight(weight, profile, node)
+        )
         own = {node, profile.role_id}
         return dict(sorted(((r, h) for r, h in lengths.items() if r not in own), key=_by_hours))
 
@@ -308,6 +303,18 @@ class SteppingStones:
                 if hours is not None:
                     graph.add_edge(_LEARNER, b, weight=hours, score=self.judge.score(current, b))
         return graph, _LEARNER, source
+
+    @staticmethod
+    def _weight(weight: Weight, profile: LearnerProfile, node: str) -> Weight:
+        """``weight`` for networkx: a function sees the learner's node as their role."""
+        if isinstance(weight, str) or node != _LEARNER:
+            return weight
+        current = profile.role_id or node
+
+        def seen(u: str, v: str, d: dict[str, Any]) -> float | None:
+            return weight(current if u == _LEARNER else u, v, d)
+
+        return seen
 
     def _path(
         self,
@@ -352,11 +359,17 @@ def _hours_to(planner: Planner, profile: LearnerProfile, role: Role) -> float | 
     return float(sum(planner.catalog.courses[c].hours for c in selection.order))
 
 
-def _simple_paths(graph: nx.DiGraph, source: str, target: str) -> Iterator[list[str]]:
+def _simple_paths(
+    graph: nx.DiGraph, source: str, target: str, weight: Weight
+) -> Iterator[list[str]]:
+    """Simple paths, shortest first; none when ``target`` is out of reach (a weight
+    function that hides edges can put it there)."""
     if target not in graph or not nx.has_path(graph, source, target):
-        return iter(())
-    paths: Iterator[list[str]] = nx.shortest_simple_paths(graph, source, target, weight="weight")
-    return paths
+        return
+    try:
+        yield from nx.shortest_simple_paths(graph, source, target, weight=weight)
+    except nx.NetworkXNoPath:
+        return
 
 
 def _by_hours(item: tuple[str, float]) -> tuple[float, str]:

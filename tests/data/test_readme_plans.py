@@ -15,7 +15,7 @@ from functools import cache
 import pytest
 
 from recommender.pathways import Objective
-from recommender.pathways.planner import TrainingPlan
+from recommender.pathways.plan import TrainingPlan
 from recommender.service import Recommender
 from tests.conftest import DATA_DIR
 

@@ -1,11 +1,8 @@
-"""The planner against exhaustive search on small random catalogues (hypothesis).
+"""The branch and bound: plans by fewest hours (then least cost) against the programme.
 
-The brute force shares no code with the planner: it walks every sequence of
-courses that respects prerequisites, one valid step at a time, from the empty
-plan. A set of courses is a valid plan exactly when some order of it is such a
-sequence, and the learner's state after a sequence depends only on the set, so
-each set is expanded once. Every subset with a valid order is therefore
-visited, and its cost compared, under the same lexicographic objective.
+The search (:class:`~recommender.pathways.search.Search`) must give the programme's hours
+and cost on random catalogues (hypothesis), whether it settles a plan or runs out of
+budget and hands over; it is also run alone on a small catalogue.
 """
 
 from __future__ import annotations
@@ -13,133 +10,62 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from recommender.catalog import Catalog, Course, CourseKind, SkillLevel
 from recommender.pathways import LearnerProfile, Objective, Planner, order_violation
+from recommender.pathways.search import Exhausted, Order, Search
+from tests.pathways.security_org import make_course
 
 SKILLS = ("a", "b", "c", "d")
-
-
 _LEVELS = st.integers(1, 4)
 _TEACHES = st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 4), min_size=1, max_size=2)
-_KINDS = st.sampled_from(list(CourseKind))
 
 
-@st.composite
-def instances(draw: st.DrawFn) -> tuple[list[Course], LearnerProfile, dict[str, float], Objective]:
-    """Up to 8 courses over 4 skills with random skill and course prerequisites (cycles
-    included). Prerequisites and targets are drawn mostly from what other courses teach,
-    so that most instances need chains of courses rather than being trivially unclosable."""
-    n = draw(st.integers(1, 8))
-    ids = [f"c{i}" for i in range(n)]
-    teaches = [draw(_TEACHES) for _ in ids]
-    taught = sorted({(s, lv) for t in teaches for s, lv in t.items()})
-    courses = []
-    for i, cid in enumerate(ids):
-        earlier = sorted({(s, lv) for t in teaches[:i] for s, lv in t.items()})
-        needs = dict(draw(st.lists(st.sampled_from(earlier), max_size=2))) if earlier else {}
-        if draw(st.integers(0, 3)) == 0:  # sometimes anything, cycles included
-            needs |= draw(st.dictionaries(st.sampled_from(SKILLS), _LEVELS, max_size=1))
-        after = draw(st.sampled_from([None, None, None, *ids[:i], *ids[i + 1 :]]))
-        courses.append(
-            Course(
-                cid,
-                cid,
-                "t",
-                draw(_KINDS),
-                draw(st.integers(0, 40)),
-                draw(st.integers(0, 20)) * 25,
-                "online",
-                tuple(SkillLevel(s, lv) for s, lv in teaches[i].items()),
-                prerequisite_skills=tuple(SkillLevel(s, lv) for s, lv in needs.items()),
-                prerequisite_courses=(after,) if after else (),
-            )
-        )
-    levels = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(0, 2), max_size=2))
-    held = draw(st.frozensets(st.sampled_from(ids), max_size=2))
-    profile = LearnerProfile(levels, held_courses=held, weekly_hours=draw(st.integers(1, 10)))
-    targets = dict(draw(st.lists(st.sampled_from(taught), min_size=1, max_size=3)))
-    targets |= draw(st.dictionaries(st.sampled_from(SKILLS), _LEVELS, max_size=1))
-    objective = draw(st.sampled_from(list(Objective)))
-    return courses, profile, {s: float(v) for s, v in targets.items()}, objective
+# -- the search alone -----------------------------------------------------------------------
+
+#: Security to level 2 in one 10 h course, or in 3 h + 4 h through level 1.
+_DIRECT = make_course("direct", 10, 0, {"security": 2})
+_INTRO = make_course("intro", 3, 0, {"security": 1})
+_STEP = make_course("step", 4, 0, {"security": 2}, needs={"security": 1})
 
 
-def _key(courses: Sequence[Course], weekly: float, objective: Objective) -> tuple[float, ...]:
-    hours, cost = sum(c.hours for c in courses), sum(c.cost for c in courses)
-    weeks = math.ceil(hours / weekly - 1e-9)
-    return {
-        Objective.HOURS: (hours, cost),
-        Objective.COST: (cost, hours),
-        Objective.WEEKS: (weeks, cost, hours),
-    }[objective]
+def _search(budget: int = 100, order: Order = Order.HOURS) -> Search:
+    courses = [_DIRECT, _INTRO, _STEP]
+
+    def supply(skill_id: str, level: float) -> list[Course]:
+        return [
+            c
+            for c in courses
+            if any(t.skill_id == skill_id and t.level >= level for t in c.teaches)
+            and not any(p.skill_id == skill_id and p.level >= level for p in c.prerequisite_skills)
+        ]
+
+    return Search(Catalog.from_items(courses=courses), supply, LearnerProfile(), budget, order)
 
 
-def _brute_force(
-    courses: list[Course], profile: LearnerProfile, targets: dict[str, float], objective: Objective
-) -> tuple[set[str], tuple[float, ...] | None]:
-    """(unclosable target skills, best key over valid sets closing all the others)."""
-    by_id = {c.id: c for c in courses}
-    reached: dict[frozenset[str], dict[str, float]] = {}
-
-    def walk(taken: frozenset[str], levels: dict[str, float]) -> None:
-        if taken in reached:
-            return
-        reached[taken] = levels
-        held = taken | profile.held_courses
-        for c in courses:
-            if c.id in held:
-                continue
-            if all(levels.get(p.skill_id, 0) >= p.level for p in c.prerequisite_skills) and all(
-                q in held for q in c.prerequisite_courses
-            ):
-                after = dict(levels)
-                for t in c.teaches:
-                    after[t.skill_id] = max(after.get(t.skill_id, 0), t.level)
-                walk(taken | {c.id}, after)
-
-    walk(frozenset(), dict(profile.levels))
-
-    def closed(levels: dict[str, float]) -> set[str]:
-        return {s for s, lv in targets.items() if levels.get(s, 0) >= lv}
-
-    closable = set().union(*(closed(lv) for lv in reached.values()))
-    unclosable = set(targets) - closable
-    keys = [
-        _key([by_id[c] for c in taken], profile.weekly_hours, objective)
-        for taken, levels in reached.items()
-        if closable <= closed(levels)
-    ]
-    return unclosable, min(keys)
+def test_the_search_finds_the_fewest_hours_through_a_prerequisite_chain() -> None:
+    search = _search()
+    found = search.fewest({"security": 2.0}, math.inf)
+    assert found is not None and {c.id for c in found} == {"intro", "step"}
+    assert search.totals == (7.0, 0.0)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_plan_cost_equals_the_brute_force_optimum(
-    instance: tuple[list[Course], LearnerProfile, dict[str, float], Objective],
-) -> None:
-    courses, profile, targets, objective = instance
-    selection = Planner(Catalog.from_items(courses=courses)).select(profile, targets, objective)
-    target(float(len(selection.order)), label="courses in the plan")
-    unclosable, best = _brute_force(courses, profile, targets, objective)
-    assert set(selection.unclosable) == unclosable
-    chosen = [c for c in courses if c.id in selection.order]
-    assert _key(chosen, profile.weekly_hours, objective) == best
+def test_the_search_returns_none_when_every_set_is_above_the_ceiling() -> None:
+    assert _search().fewest({"security": 2.0}, 6.5) is None
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_plans_never_violate_prerequisites_or_replan_held_courses(
-    instance: tuple[list[Course], LearnerProfile, dict[str, float], Objective],
-) -> None:
-    courses, profile, targets, objective = instance
-    selection = Planner(Catalog.from_items(courses=courses)).select(profile, targets, objective)
-    by_id = {c.id: c for c in courses}
-    closable = {s: lv for s, lv in targets.items() if s not in selection.unclosable}
-    ordered = [by_id[c] for c in selection.order]
-    assert order_violation(ordered, profile, closable) is None
-    assert not set(selection.order) & profile.held_courses
+def test_the_search_raises_when_it_spends_its_budget() -> None:
+    with pytest.raises(Exhausted):
+        _search(budget=1).fewest({"security": 2.0}, math.inf)
+
+
+def test_the_search_knows_what_no_sequence_of_courses_reaches() -> None:
+    search = _search()
+    assert search.reachable(("security", 2.0))
+    assert not search.reachable(("security", 3.0))
 
 
 # -- the search against the programme, fewest hours then least cost ------------------------
@@ -263,3 +189,99 @@ def test_a_spent_search_budget_falls_back_to_the_programme_with_the_same_plan() 
     planner = Planner(Catalog.from_items(courses=[a, b, c]))
     for budget in (0, 1, 2, 3, 1000):
         assert planner.select(LearnerProfile(), {"b": 2.0}, budget=budget).order == ("c",)
+
+
+# -- fewest hours, with a ceiling and a budget --------------------------------------------
+
+FIVE_SKILLS = ("a", "b", "c", "d", "e")
+
+Instance = tuple[list[Course], LearnerProfile, dict[str, float]]
+
+
+@st.composite
+def chained_instances(draw: st.DrawFn) -> Instance:
+    """Up to 12 courses over 5 skills: prerequisite chains, cycles, prerequisite courses,
+    zero-hour courses, held courses (with or without their levels), equal hours (ties)."""
+    n = draw(st.integers(1, 12))
+    ids = [f"c{i}" for i in range(n)]
+    teaches = [
+        draw(
+            st.dictionaries(st.sampled_from(FIVE_SKILLS), st.integers(1, 4), min_size=1, max_size=3)
+        )
+        for _ in ids
+    ]
+    taught = sorted({(s, lv) for t in teaches for s, lv in t.items()})
+    courses = []
+    for i, cid in enumerate(ids):
+        needs = dict(draw(st.lists(st.sampled_from(taught), max_size=2)))
+        after = draw(st.sampled_from([None, None, None, None, *ids[:i], *ids[i + 1 :]]))
+        courses.append(
+            Course(
+                cid,
+                cid,
+                "t",
+                CourseKind.COURSE,
+                draw(st.sampled_from([0, 5, 10, 10, 20, 20, 30, 40])),
+                0,
+                "online",
+                tuple(SkillLevel(s, lv) for s, lv in teaches[i].items()),
+                prerequisite_skills=tuple(SkillLevel(s, lv) for s, lv in needs.items()),
+                prerequisite_courses=(after,) if after else (),
+            )
+        )
+    levels = draw(st.dictionaries(st.sampled_from(FIVE_SKILLS), st.integers(0, 3), max_size=3))
+    held = draw(st.frozensets(st.sampled_from(ids), max_size=2))
+    profile = LearnerProfile(levels, held_courses=held, weekly_hours=draw(st.integers(1, 10)))
+    targets = dict(draw(st.lists(st.sampled_from(taught), min_size=1, max_size=4)))
+    targets |= draw(st.dictionaries(st.sampled_from(FIVE_SKILLS), st.integers(1, 5), max_size=1))
+    return courses, profile, {s: float(v) for s, v in targets.items()}
+
+
+def _hours(planner: Planner, order: tuple[str, ...]) -> float:
+    return float(sum(planner.catalog.courses[c].hours for c in order))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chained_instances())
+def test_fewest_hours_equals_the_programme_in_hours_and_unclosable_gaps(instance: Instance) -> None:
+    courses, profile, targets = instance
+    planner = Planner(Catalog.from_items(courses=courses))
+    fast = planner.fewest_hours(profile, targets)
+    exact = planner.select(profile, targets, Objective.HOURS, tie_break=False)
+    assert fast is not None
+    assert fast.unclosable == exact.unclosable
+    assert _hours(planner, fast.order) == _hours(planner, exact.order)
+    closable = {s: lv for s, lv in targets.items() if s not in fast.unclosable}
+    by_id = {c.id: c for c in courses}
+    assert order_violation([by_id[c] for c in fast.order], profile, closable) is None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chained_instances(), st.integers(0, 30))
+def test_fewest_hours_answers_the_same_under_a_ceiling_or_a_small_budget(
+    instance: Instance, budget: int
+) -> None:
+    courses, profile, targets = instance
+    planner = Planner(Catalog.from_items(courses=courses))
+    free = planner.fewest_hours(profile, targets)
+    assert free is not None
+    hours = _hours(planner, free.order)
+    assert planner.fewest_hours(profile, targets, ceiling=hours) == free
+    assert planner.fewest_hours(profile, targets, ceiling=hours - 0.5) is None
+    tight = planner.fewest_hours(profile, targets, budget=budget)  # falls back to the programme
+    assert tight is not None and _hours(planner, tight.order) == hours
+    assert tight.unclosable == free.unclosable
+
+
+def test_fewest_hours_breaks_a_skill_cycle_with_an_outside_supplier() -> None:
+    # x and y each require the skill the other teaches; only z (dearer) starts the chain.
+    courses = [
+        Course("x", "x", "t", CourseKind.COURSE, 5, 0, "online", (SkillLevel("a", 3),),
+               prerequisite_skills=(SkillLevel("b", 2),)),
+        Course("y", "y", "t", CourseKind.COURSE, 5, 0, "online", (SkillLevel("b", 2),),
+               prerequisite_skills=(SkillLevel("a", 3),)),
+        Course("z", "z", "t", CourseKind.COURSE, 30, 0, "online", (SkillLevel("b", 2),)),
+    ]  # fmt: skip
+    planner = Planner(Catalog.from_items(courses=courses))
+    chosen = planner.fewest_hours(LearnerProfile(), {"a": 3.0})
+    assert chosen is not None and chosen.order == ("z", "x")
