@@ -65,11 +65,13 @@ SKILL_CATEGORIES = {
 JOB_FAMILIES = {
     "IT Support",
     "Infrastructure",
+    "Applications",
     "Security",
     "Data & AI",
     "Informatics",
     "Nursing",
     "Clinical",
+    "Clinical Engineering",
     "Health Information",
     "Revenue Cycle",
     "Leadership",
