@@ -38,7 +38,7 @@ NEW_ROLES = {
 
 #: (from role, to role, items of which the plan by hours must use at least one, most hours).
 FEEDER_MOVES = [
-    ("interface-analyst", "integration-engineer", {"integration-engine-rotation"}, 600),
+    ("interface-analyst", "integration-engineer", {"integration-engine-rotation"}, 700),
     ("application-developer", "software-developer", {"software-engineering-mentorship"}, 600),
     ("ehr-analyst", "qa-test-analyst", {"istqb-ctal-ta"}, 600),
     ("service-desk-technician-2", "qa-test-analyst", {"istqb-ctal-ta"}, 800),
