@@ -222,7 +222,7 @@ def test_pathway_can_judge_moves_with_the_fitted_transition_model(bundled: list[
 
 def test_reachable_lists_roles_within_the_hours_cheapest_first(bundled: list[str]) -> None:
     result = CliRunner().invoke(
-        app, ["reachable", "--employee", "E000363", "--hours", "250", "--json", *bundled]
+        app, ["reachable", "--employee", "E000270", "--hours", "250", "--json", *bundled]
     )
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
@@ -230,7 +230,7 @@ def test_reachable_lists_roles_within_the_hours_cheapest_first(bundled: list[str
     assert found and hours == sorted(hours) and max(hours) <= 250
     assert "soc-analyst-1" in {item["role_id"] for item in found}
     wider = CliRunner().invoke(
-        app, ["reachable", "--employee", "E000363", "--hours", "600", "--json", *bundled]
+        app, ["reachable", "--employee", "E000270", "--hours", "600", "--json", *bundled]
     )
     assert {i["role_id"] for i in found} < {i["role_id"] for i in json.loads(wider.stdout)}
 

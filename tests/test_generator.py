@@ -260,6 +260,38 @@ def test_headcount_has_many_nurses_few_security_staff_and_one_ciso() -> None:
     assert 0 < counts["soc-analyst"] < counts["help-desk"] < counts["coder"]
 
 
+@pytest.mark.parametrize(
+    ("smaller", "larger"),
+    [
+        # Informatics specialists of a clinical field are fewer than its clinicians, and an
+        # LIS analyst is counted as informatics, not as laboratory staff.
+        ("Pharmacy informatics pharmacist", "Pharmacist"),
+        ("Laboratory information systems (LIS) analyst", "Medical laboratory scientist"),
+        # Senior developers and engineers are fewer than application developers.
+        ("Software developer", "Application developer"),
+        ("Integration engineer", "Application developer"),
+        # One clinical engineer leads several biomedical equipment technicians.
+        ("Clinical engineer", "Biomedical equipment technician"),
+        # An IT project manager is not weighted as a line manager.
+        ("IT project manager", "IT manager"),
+    ],
+)
+def test_headcount_weights_order_related_hospital_roles(smaller: str, larger: str) -> None:
+    from recommender.generator.headcount import role_weight
+
+    def weight(title: str) -> float:
+        return role_weight(Role("x", title, "", "00-0000.00", "Nowhere", 3))
+
+    assert 0 < weight(smaller) < weight(larger)
+
+
+def test_new_title_rules_leave_the_penetration_tester_a_security_role() -> None:
+    from recommender.generator.headcount import FAMILY_WEIGHTS, role_weight
+
+    tester = Role("pt", "Penetration tester", "", "15-1299.04", "Security", 4)
+    assert role_weight(tester) == FAMILY_WEIGHTS["security"]
+
+
 def test_skill_levels_are_whole_numbers_1_to_5(population: GeneratedPopulation) -> None:
     levels = [s.level for e in population.employees for s in e.skills]
     assert all(isinstance(level, int) and 1 <= level <= 5 for level in levels)

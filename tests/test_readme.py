@@ -318,7 +318,7 @@ def _cli_pathway(ran: Ran, session: Session) -> None:
 
 
 def _cli_mobility(ran: Ran, session: Session) -> None:
-    assert "Where Samuel Okafor (E000176" in ran.stdout, str(ran)
+    assert "Where Thomas Kowalski (E000176" in ran.stdout, str(ran)
     assert re.search(r"^1\. ", ran.stdout, re.M), str(ran)
 
 

@@ -52,6 +52,8 @@ FEMALE_SHARE_BY_FAMILY: Mapping[str, float] = MappingProxyType(
         "leadership": 0.50,
         "it support": 0.25,
         "infrastructure": 0.20,
+        "applications": 0.30,
+        "clinical engineering": 0.15,
         "security": 0.22,
         "data & ai": 0.32,
     }

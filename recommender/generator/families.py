@@ -34,6 +34,7 @@ _REMOTE_CAPABLE = frozenset(
     {
         "it support",
         "infrastructure",
+        "applications",
         "security",
         "data & ai",
         "informatics",
@@ -47,6 +48,8 @@ _DEPARTMENTS: Mapping[str, str] = MappingProxyType(
         "nursing": "Nursing Services",
         "it support": "Information Technology",
         "infrastructure": "Information Technology",
+        "applications": "Information Technology",
+        "clinical engineering": "Clinical Engineering",
         "security": "Information Security",
         "data & ai": "Data & Analytics",
         "informatics": "Clinical Informatics",
@@ -63,6 +66,8 @@ _NEIGHBOURS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "it support": ("security", "infrastructure"),
         "infrastructure": ("security", "it support"),
+        "applications": ("informatics", "data & ai", "infrastructure"),
+        "clinical engineering": ("infrastructure", "security", "it support"),
         "security": ("infrastructure", "it support", "data & ai"),
         "nursing": ("informatics",),
         "clinical": ("informatics", "nursing"),
@@ -71,7 +76,7 @@ _NEIGHBOURS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "health information": ("data & ai", "informatics", "revenue cycle"),
         "revenue cycle": ("health information", "data & ai"),
         "patient access": ("health information", "revenue cycle", "it support"),
-        "informatics": ("data & ai", "nursing", "security"),
+        "informatics": ("data & ai", "applications", "nursing", "security"),
         "data & ai": ("informatics", "security", "health information"),
         "leadership": ("security", "data & ai"),
     }

@@ -1,7 +1,7 @@
 """Opportunities and pathways over HTTP: who may ask about whom, what comes back, the access log.
 
-The app serves the bundled Riverside Health dataset (built once for the module). Samuel
-Okafor (E000176) is a tier-1 service desk technician; E000302 is another one; E999999 is
+The app serves the bundled Riverside Health dataset (built once for the module). Thomas
+Kowalski (E000176) is a tier-1 service desk technician; E000302 is another one; E999999 is
 nobody.
 """
 

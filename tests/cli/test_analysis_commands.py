@@ -1,11 +1,11 @@
 """The analysis commands answer from the database, through the gate, and log every person shown.
 
 A database is loaded by `reskill init` (the bundled data) and then `reskill import org` of an
-extract with one more person: Quentin Zephyrine (E900001), a copy of Daniel Cruz (E000363,
+extract with one more person: Quentin Zephyrine (E900001), a copy of Mateo Odhiambo (E000270,
 the top SOC analyst candidate) under another id and name, so she ranks beside him, reads
 like him, and exists only in the imported data. Every test runs on SQLite and PostgreSQL.
 The real embedding model answers through the persistent cache (warm for the bundled
-profiles, and Quentin's profile is Daniel's text).
+profiles, and Quentin's profile is Mateo's text).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.conftest import DATA_DIR
 
 runner = CliRunner()
 
-TWIN_OF, TWIN, TWIN_NAME = "E000363", "E900001", "Quentin Zephyrine"
+TWIN_OF, TWIN, TWIN_NAME = "E000270", "E900001", "Quentin Zephyrine"
 NOBODY = "E999999"
 #: The org files with rows about a person; the person's id is the first column.
 PERSON_FILES = (

@@ -65,11 +65,13 @@ SKILL_CATEGORIES = {
 JOB_FAMILIES = {
     "IT Support",
     "Infrastructure",
+    "Applications",
     "Security",
     "Data & AI",
     "Informatics",
     "Nursing",
     "Clinical",
+    "Clinical Engineering",
     "Health Information",
     "Revenue Cycle",
     "Leadership",
@@ -118,6 +120,30 @@ MISSION_TRANSITIONS = [
         "clinical-ai-specialist",
         {"diagnostic-image-interpretation", "pacs-ris", "ai-fundamentals"},
     ),
+]
+
+# Feeder moves into the IT, clinical-engineering and informatics roles that real hospitals
+# fill from inside (issue 16): (from role, to role, skills the two must both require).
+FEEDER_TRANSITIONS = [
+    ("interface-analyst", "integration-engineer", {"hl7-fhir", "health-data-standards", "sql"}),
+    ("application-developer", "software-developer", {"software-development", "api-development"}),
+    ("ehr-analyst", "qa-test-analyst", {"ehr-testing", "requirements-analysis"}),
+    (
+        "desktop-support-technician",
+        "biomedical-equipment-technician",
+        {"hardware-troubleshooting", "clinical-device-support", "it-asset-management"},
+    ),
+    (
+        "biomedical-equipment-technician",
+        "medical-device-security-specialist",
+        {"clinical-device-support", "networking-fundamentals", "it-asset-management"},
+    ),
+    (
+        "pharmacist",
+        "pharmacy-informatics-pharmacist",
+        {"pharmacy-practice", "pharmacology", "clinical-decision-support"},
+    ),
+    ("medical-laboratory-scientist", "lis-analyst", {"laboratory-testing", "ehr-use"}),
 ]
 
 
@@ -375,6 +401,16 @@ def test_advanced_certifications_demand_earlier_skills() -> None:
 
 @pytest.mark.parametrize(("source", "target", "shared"), MISSION_TRANSITIONS)
 def test_mission_transitions_share_required_skills(
+    source: str, target: str, shared: set[str]
+) -> None:
+    needed = requirements()
+    common = set(needed[source]) & set(needed[target])
+    assert len(common) >= 3, f"{source} -> {target} share only {sorted(common)}"
+    assert shared <= common, f"{source} -> {target} lacks {sorted(shared - common)}"
+
+
+@pytest.mark.parametrize(("source", "target", "shared"), FEEDER_TRANSITIONS)
+def test_feeder_transitions_share_required_skills(
     source: str, target: str, shared: set[str]
 ) -> None:
     needed = requirements()
