@@ -258,11 +258,11 @@ def test_the_model_finds_skills_described_without_their_names(
     ("text", "skill_id"),
     [
         ("Triage SIEM alerts and escalate the real ones.", "alert-triage"),
-        ("Alerts from our Sentinel workspace are triaged within minutes.", "alert-triage"),
+        ("SIEM alerts were triaged and escalated within minutes.", "alert-triage"),
         ("Responded to security incidents on clinical workstations.", "incident-response"),
         ("Administered medications on the morning round.", "medication-administration"),
         ("Scanned the servers for vulnerabilities every week.", "vulnerability-management"),
-        ("Managed the project to replace the pathology system.", "project-management"),
+        ("Checks insurance eligibility before every visit.", "insurance-verification"),
     ],
 )
 def test_the_model_confirms_reworded_skills(
