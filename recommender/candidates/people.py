@@ -42,7 +42,9 @@ re-ranked is the union of
    numpy column reads (levels of the text's skills, each person's role fit; no Python
    loop over people), with every evidence counted in full (an upper bound),
 
-and every person in it is scored exactly. Someone outside both stages has a lower
+and every person in it is scored: first an upper bound for all of them at once (numpy),
+then exactly (evidence, explanations) in the order of that bound until the ``limit``-th
+exact score beats the next bound. Someone outside both stages has a lower
 similarity than the first stage's last and lower skill and role parts than the second's
 last, so with ``pool`` well above ``limit`` the top is that of scoring everyone
 (``tests/test_people_search.py`` checks it on the bundled data).
@@ -94,6 +96,9 @@ EVIDENCE_WEIGHT: Mapping[Evidence, float] = {
 FULL_LEVEL = 4
 
 FloatArray = npt.NDArray[np.float32]
+
+#: Float32 rounding room between an upper bound and an exact (float64) score.
+_SLACK = 1e-5
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,15 +311,34 @@ def similar_people(
         index, vector, rows, dict(zip(near.tolist(), found.scores[0].tolist(), strict=True))
     )
     scored = _Scored(index, skills, {r.role_id: r for r in roles}, weights)
-    people = sorted(
-        (
-            scored.person(int(row), float(sim), float(fits[row]))
-            for row, sim in zip(rows.tolist(), similarity.tolist(), strict=True)
-        ),
-        key=lambda p: (-p.score, p.employee.id),
-    )[:limit]
+    ws, wk, wr = weights.used(bool(skills))
+    upper = ws * similarity + wk * held[rows] + wr * fits[rows]
+    people = _top(scored, rows, similarity, fits, upper, limit)
     matches = tuple(scored.match(rank, p) for rank, p in enumerate(people, start=1))
     return PeopleSearch(matches, tuple(skills), len(search), found.approximate, len(rows))
+
+
+def _top(
+    scored: _Scored,
+    rows: npt.NDArray[np.intp],
+    similarity: FloatArray,
+    fits: FloatArray,
+    upper: FloatArray,
+    limit: int,
+) -> list[_Person]:
+    """The ``limit`` best of ``rows`` by exact score, best first. People are scored in the
+    order of their ``upper`` bound (every evidence counted in full) and no further once the
+    ``limit``-th exact score beats the next bound: the exact part (evidence, explanations)
+    runs in Python for a few dozen people, not the whole pool."""
+    best: list[_Person] = []
+    for i in np.argsort(-upper, kind="stable").tolist():
+        if len(best) == limit and best[-1].score > float(upper[i]) + _SLACK:
+            break
+        row = int(rows[i])
+        best.append(scored.person(row, float(similarity[i]), float(fits[row])))
+        best.sort(key=lambda p: (-p.score, p.employee.id))
+        del best[limit:]
+    return best
 
 
 def _role_fits(index: CandidateIndex, roles: Sequence[RoleMatch]) -> FloatArray:
