@@ -203,7 +203,7 @@ def scale(args: argparse.Namespace, baseline: ModuleType) -> None:
                     considered.append(found.considered)
         print(f"{name:44} {_ms(samples)}")
     print(f"{'text stage (encode, infer skills, score roles)':44} {_ms(searches.text_seconds)}")
-    print(f"\npeople scored exactly per query (after): mean {np.mean(considered):.0f}")
+    print(f"\npeople in the re-ranked pool per query (after): mean {np.mean(considered):.0f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
