@@ -3,7 +3,7 @@
 A :class:`RoleIndex` encodes each role's title, description and tasks once per
 catalogue (``fit``). :func:`match_text` then scores every role for a text as
 
-``score = w * embedding_similarity + (1 - w) * skill_overlap``
+``score = w * embedding_similarity + (1 - w) * skill_fit``
 
 * ``embedding_similarity``: cosine (clipped at 0) between the text and the role's
   title + description + tasks. A long text is encoded in chunks of sentences and the
@@ -11,6 +11,20 @@ catalogue (``fit``). :func:`match_text` then scores every role for a text as
 * ``skill_overlap``: the importance-weighted share of the role's requirements that the
   text evidences, each inferred skill counted at its confidence:
   ``sum(importance * confidence) / sum(importance)``.
+* ``skill_coverage``: the confidence-weighted share of the text's skills that the role
+  requires: ``sum(confidence of required ones) / sum(confidence)``. A short text ("triage
+  SIEM alerts, investigate phishing") evidences few skills, so it can cover only a small
+  share of any role's requirements; coverage says whether what it describes is this
+  role's work at all.
+* ``skill_fit``: the harmonic mean of overlap and coverage (0 when either is 0), so a
+  role must both require what the text describes and be described by it.
+
+A text that evidences no catalogue skill is scored by its embedding similarity alone
+(``w = 1``): the skill part is unknown there, not zero.
+
+The same scores, for every role at once (:meth:`RoleIndex.score_all`), tell a people
+search whether a person's current role is the work a text describes
+(:mod:`recommender.candidates.people`).
 
 Skills come from a fitted :class:`~recommender.skills_extraction.SkillExtractor`; they
 are inferred, never verified.
@@ -39,7 +53,11 @@ _CHUNK_WORDS = 150
 
 @dataclass(frozen=True, slots=True)
 class RoleMatch:
-    """One role's score for a text, with its two components and the skills it shares."""
+    """One role's score for a text, with its components and the skills it shares.
+
+    ``matched_skills``: the text's skills the role requires, in id order;
+    ``evidenced``: how many skills the text evidences in all.
+    """
 
     role_id: str
     title: str
@@ -47,12 +65,20 @@ class RoleMatch:
     embedding_similarity: float
     skill_overlap: float
     matched_skills: tuple[str, ...] = ()
+    skill_coverage: float = 0.0
+    evidenced: int = 0
+
+    @property
+    def skill_fit(self) -> float:
+        """Harmonic mean of :attr:`skill_overlap` and :attr:`skill_coverage`."""
+        return _harmonic(self.skill_overlap, self.skill_coverage)
 
     @property
     def components(self) -> dict[str, float]:
         return {
             "embedding_similarity": self.embedding_similarity,
             "skill_overlap": self.skill_overlap,
+            "skill_coverage": self.skill_coverage,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,7 +145,7 @@ class RoleIndex:
     encoder
         Encodes role texts at ``fit`` and query texts at :meth:`rank`.
     embedding_weight
-        ``w`` in ``w * embedding_similarity + (1 - w) * skill_overlap``, in [0, 1].
+        ``w`` in ``w * embedding_similarity + (1 - w) * skill_fit``, in [0, 1].
     """
 
     def __init__(self, encoder: Encoder, embedding_weight: float = 0.6) -> None:
@@ -139,25 +165,58 @@ class RoleIndex:
 
     def rank(self, text: str, skills: Sequence[InferredSkill], top: int = 5) -> list[RoleMatch]:
         """The ``top`` roles for ``text`` given the ``skills`` inferred from it, best first."""
-        if not hasattr(self, "vectors_"):
-            raise InvalidInput("RoleIndex is not fitted: call fit(catalog) first")
+        self._check_fitted()
         if top < 1:
             raise InvalidInput(f"top must be at least 1, got {top}")
-        similarity = np.clip(self.vectors_ @ text_vector(self.encoder, text), 0.0, 1.0)
+        matches = self.score_all(text_vector(self.encoder, text), skills)
+        return sorted(matches, key=lambda m: (-m.score, m.role_id))[:top]
+
+    def score_all(self, vector: npt.ArrayLike, skills: Sequence[InferredSkill]) -> list[RoleMatch]:
+        """Every role's match for a text, in catalogue order.
+
+        Parameters
+        ----------
+        vector : array-like, shape (dimension,)
+            The text's unit vector (:func:`text_vector`).
+        skills : sequence of InferredSkill
+            The skills inferred from the text.
+        """
+        self._check_fitted()
+        query = np.asarray(vector, dtype=np.float32)
+        similarity = np.clip(self.vectors_ @ query, 0.0, 1.0)
         confidence = {s.skill_id: s.confidence for s in skills}
-        matches = [
+        return [
             self._match(i, float(similarity[i]), confidence) for i in range(len(self.role_ids_))
         ]
-        return sorted(matches, key=lambda m: (-m.score, m.role_id))[:top]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "vectors_"):
+            raise InvalidInput("RoleIndex is not fitted: call fit(catalog) first")
 
     def _match(self, i: int, similarity: float, confidence: dict[str, float]) -> RoleMatch:
         weights = self.requirements_[i]
         total = sum(weights.values())
         shared = tuple(sorted(s for s in weights if s in confidence))
         overlap = sum(weights[s] * confidence[s] for s in shared) / total if total > 0 else 0.0
-        w = self.embedding_weight
-        score = w * similarity + (1.0 - w) * overlap
-        return RoleMatch(self.role_ids_[i], self.titles_[i], score, similarity, overlap, shared)
+        evidenced = sum(confidence.values())
+        coverage = sum(confidence[s] for s in shared) / evidenced if evidenced > 0 else 0.0
+        # A text that evidences no skill says nothing about skills: its embedding decides.
+        w = self.embedding_weight if confidence else 1.0
+        score = w * similarity + (1.0 - w) * _harmonic(overlap, coverage)
+        return RoleMatch(
+            self.role_ids_[i],
+            self.titles_[i],
+            score,
+            similarity,
+            overlap,
+            shared,
+            coverage,
+            len(confidence),
+        )
+
+
+def _harmonic(a: float, b: float) -> float:
+    return 2.0 * a * b / (a + b) if a + b > 0 else 0.0
 
 
 def match_text(

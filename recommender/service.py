@@ -499,7 +499,9 @@ class Recommender:
         )
 
     def similar_people(self, text: str, limit: int = 10) -> PeopleSearch:
-        """The employees whose profiles read most like ``text`` (a job ad, a description).
+        """The employees who do the work ``text`` (a job ad, a description) describes:
+        ranked by the skills it evidences that they hold, how well their current role fits
+        it, and how close their profile reads (:mod:`recommender.candidates.people`).
 
         Raises
         ------
@@ -514,19 +516,19 @@ class Recommender:
         encoder = self._need_encoder("searching people by text")
         if not text.strip():
             raise InvalidInput("text to search by is empty: give a job description or profile")
+
+        def search() -> PeopleSearch:
+            vector = text_vector(encoder, text)
+            skills = self.skill_extractor.extract(text)
+            roles = self.role_index.score_all(vector, skills)
+            return similar_people(
+                self.candidate_index, self.people_index, vector, skills, limit, roles=roles
+            )
+
         # Remembered like shortlists (until the data changes), keyed by a hash of the text
         # so the text itself is not kept.
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        return self._memo(
-            ("people", digest, limit),
-            lambda: similar_people(
-                self.candidate_index,
-                self.people_index,
-                text_vector(encoder, text),
-                self.skill_extractor.extract(text),
-                limit,
-            ),
-        )
+        return self._memo(("people", digest, limit), search)
 
     def normalise_titles(
         self, titles: Sequence[str], top: int = 5

@@ -40,7 +40,7 @@ def tiny_catalog() -> Catalog:
     return Catalog.from_items(skills=skills, roles=roles)
 
 
-def test_score_is_the_weighted_sum_of_similarity_and_importance_weighted_overlap() -> None:
+def test_score_weighs_similarity_and_the_harmonic_mean_of_overlap_and_coverage() -> None:
     catalog, encoder = tiny_catalog(), HashingEncoder(64)
     extractor = SkillExtractor().fit(catalog)
     result = match_text("SQL and Splunk every day.", catalog, encoder, extractor, top=2)
@@ -50,13 +50,37 @@ def test_score_is_the_weighted_sum_of_similarity_and_importance_weighted_overlap
     assert soc.skill_overlap == pytest.approx(
         (confidence["siem"] + 0.25 * confidence["sql"]) / 1.25
     )
+    assert soc.skill_coverage == pytest.approx(1.0)  # the role requires both skills
     assert soc.matched_skills == ("siem", "sql")
-    assert by_id["bi"].skill_overlap == pytest.approx(confidence["sql"] / 2)
+    bi = by_id["bi"]
+    assert bi.skill_overlap == pytest.approx(confidence["sql"] / 2)
+    assert bi.skill_coverage == pytest.approx(confidence["sql"] / sum(confidence.values()))
     for role in result.roles:
-        assert role.score == pytest.approx(
-            0.6 * role.embedding_similarity + 0.4 * role.skill_overlap
+        fit = (
+            2
+            * role.skill_overlap
+            * role.skill_coverage
+            / (role.skill_overlap + role.skill_coverage)
         )
+        assert role.skill_fit == pytest.approx(fit)
+        assert role.score == pytest.approx(0.6 * role.embedding_similarity + 0.4 * fit)
     assert [r.role_id for r in result.roles] == ["soc", "bi"]
+
+
+def test_a_text_without_skills_is_matched_by_its_embedding_alone() -> None:
+    catalog, encoder = tiny_catalog(), HashingEncoder(64)
+    result = match_text("Watches security alerts.", catalog, encoder, SkillExtractor().fit(catalog))
+    assert result.skills == ()
+    for role in result.roles:
+        assert role.score == pytest.approx(role.embedding_similarity)
+
+
+def test_a_role_that_requires_none_of_the_texts_skills_scores_no_skill_fit() -> None:
+    catalog, encoder = tiny_catalog(), HashingEncoder(64)
+    result = match_text("Splunk all day.", catalog, encoder, SkillExtractor().fit(catalog), top=2)
+    bi = next(r for r in result.roles if r.role_id == "bi")
+    assert bi.skill_coverage == 0.0 and bi.skill_fit == 0.0
+    assert bi.score == pytest.approx(0.6 * bi.embedding_similarity)
 
 
 def test_a_prepared_index_is_reused_and_top_limits_the_roles(tmp_path: Path) -> None:
@@ -127,7 +151,11 @@ def test_cli_match_prints_roles_and_inferred_skills_as_json(tmp_path: Path) -> N
     body = json.loads(result.stdout[result.stdout.index("{") :])
     assert len(body["roles"]) == 3
     assert body["roles"][0]["role_id"] in {"registered-nurse", "licensed-practical-nurse"}
-    assert set(body["roles"][0]["components"]) == {"embedding_similarity", "skill_overlap"}
+    assert set(body["roles"][0]["components"]) == {
+        "embedding_similarity",
+        "skill_overlap",
+        "skill_coverage",
+    }
     assert {"registered-nursing-practice", "patient-assessment", "ehr-use"} <= {
         s["skill_id"] for s in body["skills"]
     }

@@ -196,6 +196,32 @@ def test_ambiguous_terms_need_an_encoder_to_confirm_them(lexicon: SkillExtractor
     assert {m.status for m in lexicon.mentions(text)} == {MentionStatus.UNCONFIRMED}
 
 
+def test_reworded_terms_are_found_but_need_the_model_to_count(lexicon: SkillExtractor) -> None:
+    text = "Triage SIEM alerts and escalate."
+    assert ids(lexicon, text) == {"siem"}
+    [pattern] = [m for m in lexicon.mentions(text) if m.method is Method.PATTERN]
+    assert pattern.skill_id == "alert-triage"
+    assert pattern.span.text == "Triage SIEM alerts"
+    assert pattern.status is MentionStatus.UNCONFIRMED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Alerts were never triaged.",
+        "I want to triage SIEM alerts.",
+        "Triage of incoming patients and alerts from the bed board.",  # too far apart
+    ],
+)
+def test_reworded_terms_under_a_negation_or_goal_or_far_apart_are_not_evidence(
+    lexicon: SkillExtractor, text: str
+) -> None:
+    counted = {MentionStatus.EVIDENCE, MentionStatus.UNCONFIRMED}
+    assert not [
+        m for m in lexicon.mentions(text) if m.skill_id == "alert-triage" and m.status in counted
+    ]
+
+
 def test_only_catalogue_skills_are_returned() -> None:
     tiny = Catalog.from_items(skills=[Skill("sql", "SQL", SkillCategory.DATA_AI)])
     extractor = SkillExtractor().fit(tiny)
@@ -225,6 +251,30 @@ def test_the_model_finds_skills_described_without_their_names(
     model: SkillExtractor, text: str, skill_id: str
 ) -> None:
     assert skill_id in ids(model, text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "skill_id"),
+    [
+        ("Triage SIEM alerts and escalate the real ones.", "alert-triage"),
+        ("SIEM alerts were triaged and escalated within minutes.", "alert-triage"),
+        ("Responded to security incidents on clinical workstations.", "incident-response"),
+        ("Administered medications on the morning round.", "medication-administration"),
+        ("Scanned the servers for vulnerabilities every week.", "vulnerability-management"),
+        ("Checks insurance eligibility before every visit.", "insurance-verification"),
+    ],
+)
+def test_the_model_confirms_reworded_skills(
+    model: SkillExtractor, text: str, skill_id: str
+) -> None:
+    assert skill_id in ids(model, text)
+
+
+@pytest.mark.slow
+def test_a_rewording_that_means_something_else_is_not_confirmed(model: SkillExtractor) -> None:
+    found = ids(model, "Validated the vendor's sepsis models on local data.")
+    assert "data-modeling" not in found
 
 
 @pytest.mark.slow

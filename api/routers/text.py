@@ -77,10 +77,14 @@ class TitlesIn(RequestSchema):
 
 
 class MatchComponentsOut(Schema):
-    """``score = 0.6 * embedding_similarity + 0.4 * skill_overlap`` (each in [0, 1])."""
+    """``score = 0.6 * embedding_similarity + 0.4 * skill_fit``, where ``skill_fit`` is the
+    harmonic mean of ``skill_overlap`` (the share of the role's requirements the text
+    evidences) and ``skill_coverage`` (the share of the text's skills the role requires);
+    each in [0, 1]."""
 
     embedding_similarity: float
     skill_overlap: float
+    skill_coverage: float
 
 
 class RoleMatchOut(Schema):
@@ -101,6 +105,7 @@ class RoleMatchOut(Schema):
             components=MatchComponentsOut(
                 embedding_similarity=round(match.embedding_similarity, 4),
                 skill_overlap=round(match.skill_overlap, 4),
+                skill_coverage=round(match.skill_coverage, 4),
             ),
             matched_skills=list(match.matched_skills),
         )

@@ -129,7 +129,10 @@ def people(
     cache_dir: CacheDir = EMBEDDING_CACHE,
     model: ModelPath = None,
 ) -> None:
-    """List the employees whose profiles read most like TEXT, with the skills they share.
+    """List the employees who do the work TEXT describes, with the skills that matched.
+
+    Ranked by the skills TEXT evidences that they hold (level, evidence), how well their
+    current role fits TEXT and how close their profile reads.
 
     The text is neither logged nor stored.
     """
@@ -220,9 +223,13 @@ def _render_people(result: PeopleSearch) -> None:
         "employee",
         "current role",
         "department",
+        "score",
+        "skills",
+        "role fit",
         "similarity",
-        "shared skills",
-        title=f"Profiles closest to the text ({len(result.matches)} of {result.searched:,}; {how})",
+        "matched skills",
+        title=f"People who fit the text ({len(result.matches)} of {result.searched:,}; "
+        f"{result.considered:,} scored; {how})",
     )
     for m in result.matches:
         table.add_row(
@@ -230,6 +237,9 @@ def _render_people(result: PeopleSearch) -> None:
             f"{m.name} ({m.employee_id})",
             m.current_role_title,
             m.department,
+            f"{m.score:.3f}",
+            f"{m.skill_match:.2f}",
+            f"{m.role_fit:.2f}",
             f"{m.similarity:.3f}",
             ", ".join(f"{s.name} {s.level}" for s in m.shared_skills) or "-",
         )

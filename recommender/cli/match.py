@@ -73,7 +73,16 @@ def match(
 
 def _render(result: MatchResult) -> None:
     out = stdout()
-    roles = Grid("#", "role", "score", "embedding", "skill overlap", "shared skills", title="Roles")
+    roles = Grid(
+        "#",
+        "role",
+        "score",
+        "embedding",
+        "skill overlap",
+        "skill coverage",
+        "shared skills",
+        title="Roles",
+    )
     for rank, role in enumerate(result.roles, start=1):
         roles.add_row(
             str(rank),
@@ -81,6 +90,7 @@ def _render(result: MatchResult) -> None:
             f"{role.score:.3f}",
             f"{role.embedding_similarity:.3f}",
             f"{role.skill_overlap:.3f}",
+            f"{role.skill_coverage:.3f}",
             ", ".join(role.matched_skills) or "-",
         )
     roles.print(out)

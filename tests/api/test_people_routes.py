@@ -74,9 +74,11 @@ def test_talent_gets_the_closest_profiles_with_reasons_and_no_store(api: Api) ->
     body = response.json()
     matches = body["matches"]
     assert [m["rank"] for m in matches] == [1, 2, 3, 4, 5]
-    assert [m["similarity"] for m in matches] == sorted(
-        (m["similarity"] for m in matches), reverse=True
-    )
+    assert [m["score"] for m in matches] == sorted((m["score"] for m in matches), reverse=True)
+    assert set(matches[0]["components"]) == {"similarity", "skills", "role"}
+    assert matches[0]["components"]["similarity"] == matches[0]["similarity"]
+    assert {"skill_id", "level", "evidence"} <= set(matches[0]["shared_skills"][0])
+    assert body["considered"] >= 5
     assert body["approximate"] is False and body["searched"] > 400
     assert {s["id"] for s in body["skills"]}, "the text evidences skills"
     assert all(m["reasons"] for m in matches)

@@ -92,8 +92,10 @@ def test_match_ranks_security_roles_for_a_security_profile(api: Api) -> None:
     assert [r["score"] for r in roles] == sorted((r["score"] for r in roles), reverse=True)
     for role in roles:
         parts = role["components"]
+        overlap, coverage = parts["skill_overlap"], parts["skill_coverage"]
+        fit = 2 * overlap * coverage / (overlap + coverage) if overlap + coverage else 0.0
         assert role["score"] == pytest.approx(
-            0.6 * parts["embedding_similarity"] + 0.4 * parts["skill_overlap"], abs=1e-3
+            0.6 * parts["embedding_similarity"] + 0.4 * fit, abs=1e-3
         )
     assert body["attribution"] is None  # the bundled data has no O*NET roles
 
