@@ -460,8 +460,8 @@ def _why(
         )
     elif not option.judged_viable:
         reach = (
-            f"a longer-term route: the transition judge finds the single move not viable "
-            f"(score {option.feasibility:.2f})"
+            "a longer-term route, not a viable single move: the transition judge finds it "
+            f"not viable (score {option.feasibility:.2f})"
         )
     elif not option.viable:
         reach = (

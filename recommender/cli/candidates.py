@@ -331,11 +331,9 @@ def _options_table(title: str, options: Sequence[MobilityOption]) -> Grid:
         "pay",
         "reach",
         "score",
-        "move",
         "ready",
         "hours",
         "weeks",
-        "open",
         "goal",
         title=title,
     )
@@ -347,11 +345,9 @@ def _options_table(title: str, options: Sequence[MobilityOption]) -> Grid:
             {None: "?", True: "kept", False: "cut"}[o.keeps_pay],
             "near" if not o.long_term else "long-term",
             f"{o.score:.2f}",
-            f"{o.feasibility:.2f}",
             f"{o.readiness:.0%}",
             f"{o.hours:g}",
             str(o.weeks),
-            str(o.open_positions) + (" (hard)" if o.hard_to_fill else ""),
             "yes" if o.toward_goal else "",
         )
     return table
