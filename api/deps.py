@@ -136,8 +136,8 @@ class OneTrip:
         ``quick``: ``answer`` takes microseconds and may run on the event loop.
         ``with_goal``: the quick ``answer`` was prepared for people with no career goal
         set; a person with one (the statement logging the quick read checks, and logs
-        nobody then) is answered by ``with_goal`` instead, in a worker thread, as a read
-        that is not quick."""
+        nobody then), and any read that is not answered quickly, is answered by
+        ``with_goal`` instead, in a worker thread."""
         route, rid = route_of(self._request), request_id(self._request)
         principal = self._keys.get(self._token)
         loop = asyncio.get_running_loop()
@@ -148,14 +148,15 @@ class OneTrip:
                     action, employee_id, partial(answer, gate), unless_goal=with_goal is not None
                 )
             except GoalIsSet:
-                assert with_goal is not None
-                answer = with_goal  # answered below, the ordinary way, toward the goal
+                pass  # answered below, the ordinary way, toward the goal
             except KeyNoLongerValid:
                 self._keys.forget(self._token)
                 raise unauthorized_key() from None
             except (AuthError, ReskillError):
                 await loop.run_in_executor(_PERSON_READS, self._refusal_stands)
                 raise
+        if with_goal is not None:  # off the loop, the goal is read and followed
+            answer = with_goal
         return await loop.run_in_executor(
             _PERSON_READS, self._trip, action, employee_id, answer, route, rid, principal
         )

@@ -27,7 +27,7 @@ import functools
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -210,6 +210,10 @@ class MobilityContributionsOut(Schema):
     demand: float
 
 
+Kind = Literal["step_up", "lateral", "step_down"]
+TierName = Literal["near", "long_term", "step_down"]
+
+
 class OpportunityOut(Schema):
     """One role a person could move to: what kind of move it is and why it is listed, its
     score, components, demand and training plan.
@@ -229,9 +233,9 @@ class OpportunityOut(Schema):
     rank: int
     role_id: str
     title: str
-    kind: Literal["step_up", "lateral", "step_down"]
+    kind: Kind
     keeps_pay: bool | None
-    tier: Literal["near", "long_term", "step_down"]
+    tier: TierName
     why: str
     score: float
     feasibility: float
@@ -258,9 +262,9 @@ class OpportunityOut(Schema):
             rank=option.rank,
             role_id=option.role_id,
             title=option.title,
-            kind=str(option.kind),
+            kind=cast(Kind, str(option.kind)),
             keeps_pay=option.keeps_pay,
-            tier=str(option.tier),
+            tier=cast(TierName, str(option.tier)),
             why=option.why,
             score=_r(option.score),
             feasibility=_r(option.feasibility),

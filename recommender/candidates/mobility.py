@@ -39,7 +39,7 @@ exact training plan from :class:`~recommender.pathways.Planner` (fewest hours, t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, overload
@@ -218,7 +218,7 @@ class Opportunities(Sequence[MobilityOption]):
     def __iter__(self) -> Iterator[MobilityOption]:
         return iter(self.options)
 
-    def plans_moved(self, move: Any) -> Opportunities:
+    def plans_moved(self, move: Callable[[TrainingPlan], TrainingPlan]) -> Opportunities:
         """The same answer with every plan (options and goal routes) mapped by ``move``."""
         options = tuple(replace(o, plan=move(o.plan)) for o in self.options)
         goal = self.goal

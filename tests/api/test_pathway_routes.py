@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.rendered import pages_of, render
-from api.schemas_pathways import OpportunitiesOut, OpportunityOut
+from api.schemas_pathways import GoalRoutesOut, OpportunitiesOut, OpportunityOut
 from api.settings import Settings
 from recommender.access import Role
 from recommender.ingest.tables import read_org_tables
@@ -225,6 +225,7 @@ def test_a_rendered_page_is_what_the_response_model_sends(api: Api) -> None:
             include_unviable=unviable,
             limit=limit,
             items=[OpportunityOut.from_domain(o) for o in options],
+            goal=None if options.goal is None else GoalRoutesOut.from_routes(options.goal),
         )
         assert json.loads(body) == jsonable_encoder(model)
         assert OpportunitiesOut.model_validate_json(body) == model
