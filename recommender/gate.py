@@ -400,15 +400,11 @@ class Gate:
         """The hard-to-fill view (:func:`~recommender.candidates.hard_to_fill_view`): counts
         of people, never a person, so nothing is logged; anyone erased since the served
         data was loaded is not counted (checked against the stored rows now)."""
-        from recommender.candidates import hard_to_fill_view
+        from recommender.candidates.demand import view_of
 
         self._authorise(Action.CANDIDATES_READ)
-        return hard_to_fill_view(
-            self.service.candidate_index,
-            within_hours,
-            all_roles=all_roles,
-            kept=lambda ids: stored_among(self.engine, ids),
-        )
+        reach = self.service.role_reach(within_hours, all_roles=all_roles)
+        return view_of(reach, kept=lambda ids: stored_among(self.engine, ids))
 
     # -- stored shortlists -----------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from recommender.access import Principal
     from recommender.candidates import CandidateIndex, Shortlist, ShortlistFilter
+    from recommender.candidates.demand import RoleReach
     from recommender.candidates.goals import Goal
     from recommender.candidates.mobility import Opportunities, Routes
     from recommender.candidates.people import PeopleSearch
@@ -368,6 +369,24 @@ class Recommender:
             lambda: shortlist(
                 self.candidate_index, role_id, limit, filters, exact_hours=exact_hours
             ),
+        )
+
+    def role_reach(
+        self, within_hours: float = 200.0, *, all_roles: bool = False
+    ) -> tuple[RoleReach, ...]:
+        """Whom the candidates route returns for each hard-to-fill role (every role with
+        ``all_roles``) under ``within_hours`` (:func:`~recommender.candidates.demand.role_reach`),
+        remembered like shortlists: every exact plan it needs is made once per data version.
+
+        Raises
+        ------
+        InvalidInput
+        """
+        from recommender.candidates.demand import role_reach
+
+        return self._memo(
+            ("role reach", float(within_hours), all_roles),
+            lambda: role_reach(self.candidate_index, within_hours, all_roles=all_roles),
         )
 
     def opportunities(

@@ -32,7 +32,15 @@ from recommender.errors import InvalidInput
 #: Which of some employee ids may be counted (the gate: those still stored).
 Kept = Callable[[Sequence[str]], Collection[str]]
 
-__all__ = ["OPEN_POSITIONS_SCALE", "RoleDemand", "demand_score", "hard_to_fill_view"]
+__all__ = [
+    "OPEN_POSITIONS_SCALE",
+    "RoleDemand",
+    "RoleReach",
+    "demand_score",
+    "role_reach",
+    "view_of",
+    "hard_to_fill_view",
+]
 
 #: Open positions at which the open-positions half of the demand score is 0.5.
 OPEN_POSITIONS_SCALE = 3.0
@@ -81,6 +89,59 @@ class RoleDemand:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class RoleReach:
+    """Whom the hard-to-fill view counts for one role, by id (see the module docstring)."""
+
+    role: Role
+    incumbents: tuple[str, ...]
+    within_reach: tuple[str, ...]
+    ready_now: tuple[str, ...]
+    within_hours: float
+
+    def counted(self, kept: Kept | None = None) -> RoleDemand:
+        """The row of the view, counting only the people ``kept`` keeps (default: all)."""
+        keep = kept or _everyone
+        role = self.role
+        return RoleDemand(
+            role_id=role.id,
+            title=role.title,
+            open_positions=role.open_positions,
+            median_days_to_fill=role.median_days_to_fill,
+            hard_to_fill=role.hard_to_fill,
+            incumbents=_count(self.incumbents, keep),
+            within_reach=_count(self.within_reach, keep),
+            ready_now=_count(self.ready_now, keep),
+            within_hours=self.within_hours,
+        )
+
+
+def role_reach(
+    index: CandidateIndex, within_hours: float = 200.0, *, all_roles: bool = False
+) -> tuple[RoleReach, ...]:
+    """For each hard-to-fill role (every organisation role with ``all_roles``), whom the
+    candidates route returns under ``within_hours`` (exact plans), in role id order.
+
+    Raises
+    ------
+    InvalidInput
+        If ``within_hours`` is negative.
+    """
+    if not within_hours >= 0:
+        raise InvalidInput(f"within_hours must be >= 0, got {within_hours!r}")
+    roles = sorted(index.catalog_.roles.values(), key=lambda r: r.id)
+    return tuple(
+        _reach(index, role, within_hours)
+        for role in roles
+        if role.source == RoleSource.ORG and (all_roles or role.hard_to_fill)
+    )
+
+
+def view_of(reach: Sequence[RoleReach], kept: Kept | None = None) -> tuple[RoleDemand, ...]:
+    """The hard-to-fill view of ``reach``: counted (only whom ``kept`` keeps) and ranked."""
+    return tuple(sorted((r.counted(kept) for r in reach), key=_rank_key))
+
+
 def hard_to_fill_view(
     index: CandidateIndex,
     within_hours: float = 200.0,
@@ -107,40 +168,28 @@ def hard_to_fill_view(
     InvalidInput
         If ``within_hours`` is negative.
     """
-    if not within_hours >= 0:
-        raise InvalidInput(f"within_hours must be >= 0, got {within_hours!r}")
-    rows = [
-        _row(index, role, within_hours, kept or _everyone)
-        for role in index.catalog_.roles.values()
-        if role.source == RoleSource.ORG and (all_roles or role.hard_to_fill)
-    ]
-    return tuple(sorted(rows, key=_rank_key))
+    return view_of(role_reach(index, within_hours, all_roles=all_roles), kept)
 
 
 def _everyone(ids: Sequence[str]) -> Collection[str]:
     return ids
 
 
-def _row(index: CandidateIndex, role: Role, within_hours: float, kept: Kept) -> RoleDemand:
-    reach = within_reach(index, role.id, within_hours)
-    ready = index.columns(role.id, reach).readiness >= 1.0 - 1e-6
+def _count(ids: tuple[str, ...], kept: Kept) -> int:
+    return len(set(kept(ids)) & set(ids)) if ids else 0
+
+
+def _reach(index: CandidateIndex, role: Role, within_hours: float) -> RoleReach:
+    rows = within_reach(index, role.id, within_hours)
+    ready = index.columns(role.id, rows).readiness >= 1.0 - 1e-6
     incumbents = np.flatnonzero(index.current_role_ == index.role_ids_.index(role.id))
-    return RoleDemand(
-        role_id=role.id,
-        title=role.title,
-        open_positions=role.open_positions,
-        median_days_to_fill=role.median_days_to_fill,
-        hard_to_fill=role.hard_to_fill,
-        incumbents=_counted(index, incumbents, kept),
-        within_reach=_counted(index, reach, kept),
-        ready_now=_counted(index, reach[ready], kept),
+    return RoleReach(
+        role=role,
+        incumbents=index.ids(incumbents),
+        within_reach=index.ids(rows),
+        ready_now=index.ids(rows[ready]),
         within_hours=within_hours,
     )
-
-
-def _counted(index: CandidateIndex, rows: np.ndarray[Any, Any], kept: Kept) -> int:
-    ids = index.ids(rows.astype(np.intp))
-    return len(set(kept(ids)) & set(ids)) if ids else 0
 
 
 def _rank_key(row: RoleDemand) -> tuple[int, int, int, str]:
