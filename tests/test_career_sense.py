@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
+import networkx as nx
 import pytest
 
 from recommender.candidates import CandidateIndex, mobility_options
@@ -94,6 +96,17 @@ def test_every_option_states_its_kind_pay_and_why(bundled: CandidateIndex, route
             assert option.why == option.reasons[0]
             assert option.why.startswith(option.kind.label.capitalize())
             assert option.to_dict()["kind"] == str(option.kind)
+
+
+def test_stepping_stones_are_the_cheapest_route_of_at_most_three_moves() -> None:
+    graph = nx.DiGraph()
+    for a, b, hours in [("a", "b", 1), ("b", "c", 1), ("c", "d", 1), ("d", "e", 1), ("a", "e", 90)]:
+        graph.add_edge(a, b, weight=hours)
+    graph.add_edge("a", "d", weight=50)
+    routes = Routes(SimpleNamespace(graph=graph))  # type: ignore[arg-type]
+    assert routes.between("a", "d") == ("b", "c")  # 3 h over three moves, not 50 h direct
+    assert routes.between("a", "e") == ()  # four moves would be cheaper, but too many
+    assert routes.between("a", "b") == () and routes.between("e", "a") is None
 
 
 # -- the registered nurses ---------------------------------------------------------------------

@@ -44,7 +44,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, overload
 
-import networkx as nx
 import numpy as np
 
 from recommender.candidates.career import (
@@ -67,6 +66,7 @@ from recommender.pathways.gaps import employee_profile
 
 __all__ = [
     "GOAL_ROUTES",
+    "MAX_MOVES",
     "MobilityWeights",
     "MobilityOption",
     "GoalRoutes",
@@ -77,6 +77,8 @@ __all__ = [
 
 #: How many routes toward a goal the answer's goal section lists.
 GOAL_ROUTES = 3
+#: The most moves a stepping-stone route may take (at most two roles between).
+MAX_MOVES = 3
 
 # Tiers as numbers: a value of ``4 * tier + 2 * toward_goal + score`` (score in [0, 1])
 # orders by tier, then goal, then score, and is still an upper bound when the hours are.
@@ -234,24 +236,56 @@ class Opportunities(Sequence[MobilityOption]):
 
 
 class Routes:
-    """Stepping stones between roles: the roles between on the cheapest path of the
-    stepping-stone graph (edge weight: hours between typical profiles), memoised by pair."""
+    """Stepping stones between roles: the roles between on the cheapest path of at most
+    :data:`MAX_MOVES` moves in the stepping-stone graph (edge weight: training hours between
+    typical profiles), memoised by starting role.
+
+    Each stepping stone is a job held for a while before the next move; a route of more
+    than three moves is a decade's plan, not advice, so longer paths are not offered (the
+    option then says no stepping-stone path was found).
+    """
 
     def __init__(self, stones: SteppingStones) -> None:
         self.graph = stones.graph
-        self._memo: dict[tuple[str, str], tuple[str, ...] | None] = {}
+        self._memo: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def between(self, a: str, b: str) -> tuple[str, ...] | None:
         """The roles strictly between ``a`` and ``b``; ``()`` for a direct move, ``None``
-        when no path of viable, trainable moves joins them."""
-        key = (a, b)
-        if key not in self._memo:
-            try:
-                path = nx.shortest_path(self.graph, a, b, weight="weight")
-                self._memo[key] = tuple(path[1:-1])
-            except (nx.NetworkXNoPath, nx.NodeNotFound):
-                self._memo[key] = None
-        return self._memo[key]
+        when no path of at most :data:`MAX_MOVES` viable, trainable moves joins them."""
+        if a not in self._memo:
+            self._memo[a] = self._paths_from(a)
+        return self._memo[a].get(b)
+
+    def _paths_from(self, a: str) -> dict[str, tuple[str, ...]]:
+        """The cheapest path of at most MAX_MOVES edges to every role: Bellman-Ford cut at
+        MAX_MOVES rounds, each round a layer ``node -> (hours, previous node)``."""
+        if a not in self.graph:
+            return {}
+        layers: list[dict[str, tuple[float, str]]] = [{a: (0.0, a)}]
+        for _ in range(MAX_MOVES):
+            layer: dict[str, tuple[float, str]] = {}
+            for u, (hours, _) in layers[-1].items():
+                for v, edge in self.graph[u].items():
+                    reached = hours + float(edge["weight"])
+                    if v != a and (v not in layer or reached < layer[v][0]):
+                        layer[v] = (reached, u)
+            layers.append(layer)
+        best: dict[str, tuple[float, int]] = {}
+        for moves, layer in enumerate(layers[1:], start=1):
+            for v, (hours, _) in layer.items():
+                if v not in best or hours < best[v][0]:
+                    best[v] = (hours, moves)
+        return {v: self._stones(layers, v, moves) for v, (_, moves) in best.items()}
+
+    @staticmethod
+    def _stones(
+        layers: list[dict[str, tuple[float, str]]], target: str, moves: int
+    ) -> tuple[str, ...]:
+        path, node = [], target
+        for k in range(moves, 0, -1):
+            node = layers[k][node][1]
+            path.append(node)
+        return tuple(reversed(path[:-1]))  # less the starting role
 
 
 def mobility_options(
@@ -478,7 +512,7 @@ def _why(
         if found:
             reach += "; stepping stones: " + " -> ".join((current.id, *found, target.id))
         elif found is None:
-            reach += "; no stepping-stone path in the role graph"
+            reach += f"; no stepping-stone path of at most {MAX_MOVES} moves"
     goal = "; toward the person's goal" if option.toward_goal else ""
     return f"{head}: {reach}{goal}."
 
