@@ -105,7 +105,7 @@ def test_stepping_stones_are_the_cheapest_route_of_at_most_three_moves() -> None
     graph.add_edge("a", "d", weight=50)
     routes = Routes(SimpleNamespace(graph=graph))  # type: ignore[arg-type]
     assert routes.between("a", "d") == ("b", "c")  # 3 h over three moves, not 50 h direct
-    assert routes.between("a", "e") == ()  # four moves would be cheaper, but too many
+    assert routes.between("a", "e") == ("d",)  # 51 h: a-b-c-d-e (4 h) takes four moves
     assert routes.between("a", "b") == () and routes.between("e", "a") is None
 
 
