@@ -257,7 +257,8 @@ def test_limit_and_include_unviable_shape_the_list(api: Api) -> None:
     everything = api.opportunities(ME, headers, limit=100, include_unviable=True).json()
     assert everything["include_unviable"] is True
     assert len(everything["items"]) > len(viable)
-    assert {o["viable"] for o in everything["items"]} == {True, False}
+    assert {o["judged_viable"] for o in everything["items"]} == {True, False}
+    assert not any(o["viable"] and not o["judged_viable"] for o in everything["items"])
 
 
 def test_a_role_to_role_pathway_uses_the_typical_profile(api: Api) -> None:
