@@ -36,6 +36,12 @@ from recommender.gate import ShortlistView
 router = APIRouter(prefix="/v1")
 
 MAX_LIMIT = 100
+#: The most training hours the hard-to-fill view counts as within reach. Counting is exact:
+#: everyone whose lower bound is within the limit is planned, and that grows fast with the
+#: limit (all 54 bundled roles: 0.7 s at 200 h, 4.6 s at 300 h, 9.5 s at 400 h, 37 s at
+#: 2,000 h on 2 shared cores; docs/performance.md). 300 h is about 75 weeks at 4 h a week:
+#: beyond it nobody is "within reach" (the CLI takes any limit).
+MAX_WITHIN_HOURS = 300.0
 
 RoleId = Annotated[str, Path(min_length=1, max_length=200)]
 ShortlistId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -286,7 +292,15 @@ def get_candidates(
 )
 def get_hard_to_fill(
     gate: GateDep,
-    within_hours: Annotated[float, Query(ge=0.0, le=100_000.0, allow_inf_nan=False)] = 200.0,
+    within_hours: Annotated[
+        float,
+        Query(
+            ge=0.0,
+            le=MAX_WITHIN_HOURS,
+            allow_inf_nan=False,
+            description="Training hours (exact plans) that count as within reach, at most 300.",
+        ),
+    ] = 200.0,
     all_roles: bool = False,
 ) -> HardToFillOut:
     """The hard-to-fill roles, and for each how many people the candidates route would
