@@ -38,8 +38,8 @@ router = APIRouter(prefix="/v1")
 MAX_LIMIT = 100
 #: The most training hours the hard-to-fill view counts as within reach. Counting is exact:
 #: everyone whose lower bound is within the limit is planned, and that grows fast with the
-#: limit (all 54 bundled roles: 0.7 s at 200 h, 4.6 s at 300 h, 9.5 s at 400 h, 37 s at
-#: 2,000 h on 2 shared cores; docs/performance.md). 300 h is about 75 weeks at 4 h a week:
+#: limit (all 54 bundled roles on 2 cores: 0.5 s at 200 h, 2.3 s at 300 h, 6-7 s at 400 h,
+#: 22-24 s at 2,000 h; docs/performance.md). 300 h is about 75 weeks at 4 h a week:
 #: beyond it nobody is "within reach" (the CLI takes any limit).
 MAX_WITHIN_HOURS = 300.0
 
