@@ -25,7 +25,7 @@ from api.schemas import Page
 from api.state import current_recommender
 from recommender.access import Action, Principal
 from recommender.errors import KeyNoLongerValid, ReskillError
-from recommender.gate import Gate
+from recommender.gate import Gate, GoalIsSet
 from recommender.service import Recommender
 
 Item = TypeVar("Item")
@@ -129,23 +129,34 @@ class OneTrip:
         answer: Callable[[Gate], Answer],
         *,
         quick: bool = False,
+        with_goal: Callable[[Gate], Answer] | None = None,
     ) -> Answer:
         """``answer(gate)`` about ``employee_id`` for a caller allowed ``action``, logged
         (:meth:`recommender.gate.Gate.read_person`); a 401 or 403 before any read.
-        ``quick``: ``answer`` takes microseconds and may run on the event loop."""
+        ``quick``: ``answer`` takes microseconds and may run on the event loop.
+        ``with_goal``: the quick ``answer`` was prepared for people with no career goal
+        set; a person with one (the statement logging the quick read checks, and logs
+        nobody then), and any read that is not answered quickly, is answered by
+        ``with_goal`` instead, in a worker thread."""
         route, rid = route_of(self._request), request_id(self._request)
         principal = self._keys.get(self._token)
         loop = asyncio.get_running_loop()
         if principal is not None and quick:
             try:
                 gate = self._gate(permit(principal, action), route, rid, cached=True)
-                return await gate.read_person_async(action, employee_id, partial(answer, gate))
+                return await gate.read_person_async(
+                    action, employee_id, partial(answer, gate), unless_goal=with_goal is not None
+                )
+            except GoalIsSet:
+                pass  # answered below, the ordinary way, toward the goal
             except KeyNoLongerValid:
                 self._keys.forget(self._token)
                 raise unauthorized_key() from None
             except (AuthError, ReskillError):
                 await loop.run_in_executor(_PERSON_READS, self._refusal_stands)
                 raise
+        if with_goal is not None:  # off the loop, the goal is read and followed
+            answer = with_goal
         return await loop.run_in_executor(
             _PERSON_READS, self._trip, action, employee_id, answer, route, rid, principal
         )

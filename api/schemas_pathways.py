@@ -11,10 +11,17 @@ says whether it is ``met``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
+from pydantic import ConfigDict, Field, model_validator
+
+from api.schemas import RequestSchema
+from recommender.gate import GoalView
 from recommender.pages import (
     GapOut,
+    GoalOut,
+    GoalRoutesOut,
     MobilityContributionsOut,
     OpportunitiesOut,
     OpportunityOut,
@@ -37,7 +44,53 @@ __all__ = [
     "MobilityContributionsOut",
     "OpportunityOut",
     "OpportunitiesOut",
+    "GoalOut",
+    "GoalRoutesOut",
+    "GoalIn",
+    "GoalViewOut",
 ]
+
+
+class GoalIn(RequestSchema):
+    """The body of ``PUT /v1/employees/{id}/goal``: a role id or a job family, exactly one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"role_id": "soc-analyst-1"}, {"job_family": "Security"}]}
+    )
+
+    role_id: str | None = Field(default=None, min_length=1, max_length=200)
+    job_family: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> GoalIn:
+        if (self.role_id is None) == (self.job_family is None):
+            raise ValueError("give exactly one of role_id and job_family")
+        return self
+
+
+class GoalViewOut(Schema):
+    """A person's goals: the one set through the API (``set``, ``set_at``), the one their
+    profile states (``stated``), and the one their opportunities follow (``effective``: a
+    set goal wins)."""
+
+    employee_id: str
+    set: GoalOut | None
+    set_at: datetime | None
+    stated: GoalOut | None
+    effective: GoalOut | None
+
+    @classmethod
+    def from_domain(cls, view: GoalView) -> GoalViewOut:
+        def out(goal: Any) -> GoalOut | None:
+            return None if goal is None else GoalOut.from_domain(goal)
+
+        return cls(
+            employee_id=view.employee_id,
+            set=out(view.set),
+            set_at=view.set_at,
+            stated=out(view.stated),
+            effective=out(view.effective),
+        )
 
 
 def _r(value: float) -> float:

@@ -73,6 +73,7 @@ class Action(StrEnum):
     EMPLOYEES_READ = "employees.read"
     EMPLOYEES_ERASE = "employees.erase"
     PATHWAYS_READ = "pathways.read"
+    GOALS_WRITE = "goals.write"
     CANDIDATES_READ = "candidates.read"
     SHORTLISTS_READ = "shortlists.read"
     SHORTLISTS_WRITE = "shortlists.write"
@@ -95,6 +96,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.EMPLOYEES_READ: frozenset({_A, _T, _E}),
         Action.EMPLOYEES_ERASE: frozenset({_A}),
         Action.PATHWAYS_READ: frozenset({_A, _T, _E}),
+        Action.GOALS_WRITE: frozenset({_A, _T, _E}),
         Action.CANDIDATES_READ: frozenset({_A, _T}),
         Action.SHORTLISTS_READ: frozenset({_A, _T, _R}),
         Action.SHORTLISTS_WRITE: frozenset({_A, _T, _R}),

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -55,7 +55,9 @@ from recommender.store.access import (
     read_access_log,
     record_reads,
     record_reads_async,
+    stored_among,
 )
+from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
 from recommender.store.shortlists import (
     ShortlistContent,
     ShortlistEntry,
@@ -65,7 +67,9 @@ from recommender.store.shortlists import (
 )
 
 if TYPE_CHECKING:
-    from recommender.candidates import MobilityOption, Shortlist, ShortlistFilter
+    from recommender.candidates import RoleDemand, Shortlist, ShortlistFilter
+    from recommender.candidates.goals import Goal
+    from recommender.candidates.mobility import Opportunities
     from recommender.candidates.people import PeopleSearch
     from recommender.erasure import ErasureReceipt
     from recommender.pathways import Objective
@@ -73,7 +77,7 @@ if TYPE_CHECKING:
     from recommender.reports import ImpactQuestion, PublishedImpactReport
     from recommender.service import Recommender
 
-__all__ = ["AccessRecord", "Caller", "Gate", "ShortlistView"]
+__all__ = ["AccessRecord", "Caller", "Gate", "GoalIsSet", "GoalView", "ShortlistView"]
 
 Answer = TypeVar("Answer")
 
@@ -92,6 +96,26 @@ class Caller:
     route: str
     request_id: str
     check_key: bool = False
+
+
+class GoalIsSet(Exception):
+    """A read answered from what was prepared without a goal was not logged: the person
+    has a goal set (or was erased). The caller answers it the ordinary way instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoalView:
+    """A person's goals: the one set through the API (and when), the one their profile
+    states; ``effective`` is the one opportunities follow (a set goal wins)."""
+
+    employee_id: str
+    set: Goal | None
+    set_at: datetime | None
+    stated: Goal | None
+
+    @property
+    def effective(self) -> Goal | None:
+        return self.set if self.set is not None else self.stated
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +180,6 @@ class Gate:
             record_reads(self.engine, self.principal, employee_ids, **self._as(action))
         )
 
-    async def _log_async(self, action: Action, employee_ids: Sequence[str]) -> frozenset[str]:
-        """:meth:`_log` for a caller on an event loop: the commit is awaited, not waited for."""
-        logged = await record_reads_async(
-            self.engine, self.principal, employee_ids, **self._as(action)
-        )
-        return frozenset(logged)
-
     def _as(self, action: Action) -> dict[str, Any]:
         """How this caller's reads are logged: the action, route, request id, key check."""
         caller = self.caller
@@ -191,16 +208,29 @@ class Gate:
         return result
 
     async def read_person_async(
-        self, action: Action, employee_id: str, answer: Callable[[], Answer]
+        self,
+        action: Action,
+        employee_id: str,
+        answer: Callable[[], Answer],
+        *,
+        unless_goal: bool = False,
     ) -> Answer:
         """:meth:`read_person` on an event loop, for an ``answer`` that is quick to compute
         (a stored record, a page rendered ahead): only the log's commit is awaited, so the
         loop serves others meanwhile and nothing hands the read to a thread. Anything
-        slower belongs in :meth:`read_person`, off the loop."""
+        slower belongs in :meth:`read_person`, off the loop.
+
+        ``unless_goal``: ``answer`` was prepared for people without a career goal set; the
+        statement that logs the read checks that this person has none, and if it logged
+        nobody, :class:`GoalIsSet` tells the caller to answer through :meth:`read_person`
+        (which reads the goal, or finds the person erased)."""
         self._person(action, employee_id)
         result = answer()
-        if not await self._log_async(action, [employee_id]):
-            raise UnknownEmployee(employee_id)
+        logged = await record_reads_async(
+            self.engine, self.principal, [employee_id], unless_goal=unless_goal, **self._as(action)
+        )
+        if not logged:
+            raise GoalIsSet(employee_id) if unless_goal else UnknownEmployee(employee_id)
         return result
 
     # -- one person --------------------------------------------------------------------------
@@ -219,15 +249,99 @@ class Gate:
         limit: int = 10,
         *,
         include_unviable: bool = False,
+        include_step_down: bool = False,
         today: date | None = None,
-    ) -> tuple[MobilityOption, ...]:
-        """The roles a person could move to (:meth:`Recommender.opportunities`), logged."""
+    ) -> Opportunities:
+        """The roles a person could move to (:meth:`Recommender.opportunities`), toward
+        the goal stored for them (read from the database now), logged."""
         return self.read_person(
             Action.PATHWAYS_READ,
             employee_id,
             lambda: self.service.opportunities(
-                employee_id, limit, include_unviable=include_unviable, today=today
+                employee_id,
+                limit,
+                include_unviable=include_unviable,
+                include_step_down=include_step_down,
+                goal=self.stored_goal(employee_id),
+                today=today,
             ),
+        )
+
+    def stored_goal(self, employee_id: str) -> Goal | None:
+        """The goal set for ``employee_id`` through the API, read from the database now
+        (for an answer being made within an authorised read of them), or ``None``."""
+        return self._as_goal(read_goal(self.engine, employee_id))
+
+    def _as_goal(self, stored: StoredGoal | None) -> Goal | None:
+        from recommender.candidates.goals import Goal, GoalSource
+
+        if stored is None:
+            return None
+        catalog = self.service.catalog
+        if stored.role_id is not None:
+            role = catalog.roles.get(stored.role_id)
+            title = role.title if role is not None else stored.role_id
+            return Goal(GoalSource.SET, role_id=stored.role_id, stated=title)
+        return Goal(GoalSource.SET, job_family=stored.job_family, stated=str(stored.job_family))
+
+    def goal(self, employee_id: str) -> GoalView:
+        """A person's goals (set and stated), logged as a read."""
+        return self.read_person(
+            Action.PATHWAYS_READ, employee_id, lambda: self._goal_view(employee_id)
+        )
+
+    def set_goal(
+        self, employee_id: str, *, role_id: str | None = None, job_family: str | None = None
+    ) -> GoalView:
+        """Set a person's goal (a role id or a job family): an employee for themself,
+        talent and admins for anyone. Stored and logged (``goals.write``) in one
+        transaction; their next opportunities read follows it, in every worker.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee
+            As for reads.
+        InvalidInput, UnknownRole
+            Not exactly one of the two, an unknown role, a family no role has.
+        """
+        from recommender.candidates.goals import checked_goal
+
+        self._person(Action.GOALS_WRITE, employee_id)
+        goal = checked_goal(self.service.catalog, role_id, job_family)
+        set_goal(
+            self.engine,
+            self.principal,
+            employee_id,
+            role_id=goal.role_id,
+            job_family=goal.job_family,
+            **self._written(),
+        )
+        return self._goal_view(employee_id)
+
+    def clear_goal(self, employee_id: str) -> GoalView:
+        """Remove the goal set for a person (who may set it may clear it), logged; their
+        profile's stated goal, if any, counts again."""
+        self._person(Action.GOALS_WRITE, employee_id)
+        clear_goal(self.engine, self.principal, employee_id, **self._written())
+        return self._goal_view(employee_id)
+
+    def _written(self) -> dict[str, str]:
+        caller = self.caller
+        return {
+            "action": str(Action.GOALS_WRITE),
+            "route": caller.route,
+            "request_id": caller.request_id,
+        }
+
+    def _goal_view(self, employee_id: str) -> GoalView:
+        from recommender.candidates.goals import profile_goal
+
+        stored = read_goal(self.engine, employee_id)
+        return GoalView(
+            employee_id,
+            self._as_goal(stored),
+            stored.set_at if stored is not None else None,
+            profile_goal(self.service.catalog, employee_id),
         )
 
     def pathway(
@@ -279,6 +393,18 @@ class Gate:
         found = self.service.similar_people(text, limit)
         logged = self._log(Action.CANDIDATES_READ, [m.employee_id for m in found.matches])
         return replace(found, matches=tuple(m for m in found.matches if m.employee_id in logged))
+
+    def hard_to_fill(
+        self, within_hours: float = 200.0, *, all_roles: bool = False
+    ) -> tuple[RoleDemand, ...]:
+        """The hard-to-fill view (:func:`~recommender.candidates.hard_to_fill_view`): counts
+        of people, never a person, so nothing is logged; anyone erased since the served
+        data was loaded is not counted (checked against the stored rows now)."""
+        from recommender.candidates.demand import view_of
+
+        self._authorise(Action.CANDIDATES_READ)
+        reach = self.service.role_reach(within_hours, all_roles=all_roles)
+        return view_of(reach, kept=lambda ids: stored_among(self.engine, ids))
 
     # -- stored shortlists -----------------------------------------------------------------------
 

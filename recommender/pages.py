@@ -27,10 +27,13 @@ import functools
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from recommender.candidates import MobilityOption
+from recommender.candidates.goals import Goal
+from recommender.candidates.mobility import GoalRoutes, Opportunities
 from recommender.pathways import PlanStep, SkillGap, TrainingPlan, UnclosableGap
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "PlanOut",
     "MobilityContributionsOut",
     "OpportunityOut",
+    "GoalOut",
+    "GoalRoutesOut",
     "OpportunitiesOut",
     "DICTIONARY_BYTES",
     "LEVEL",
@@ -205,15 +210,40 @@ class MobilityContributionsOut(Schema):
     demand: float
 
 
+Kind = Literal["step_up", "lateral", "step_down"]
+TierName = Literal["near", "long_term", "step_down"]
+
+
 class OpportunityOut(Schema):
-    """One role a person could move to: its score, components, demand and training plan."""
+    """One role a person could move to: what kind of move it is and why it is listed, its
+    score, components, demand and training plan.
+
+    ``kind`` is ``step_up``, ``lateral`` or ``step_down`` (by job zone and pay band; a fall
+    in either is a step down); ``keeps_pay`` is null when a pay band is unknown. ``tier``
+    is what the list is ordered by first: ``near`` (a viable single move within two years
+    of the person's weekly learning hours), ``long_term`` (a longer-term route), then
+    ``step_down``. ``viable`` means a viable single move: the transition judge finds it
+    viable (``judged_viable``) and the person meets at least half of the role's
+    requirements by importance. ``stepping_stones`` are the roles between on the cheapest
+    stepping-stone path of a long-term route (empty: direct, or none). ``toward_goal``:
+    the role is the person's goal or in its job family. ``why`` is one sentence saying
+    all of that; it is also the first of ``reasons``.
+    """
 
     rank: int
     role_id: str
     title: str
+    kind: Kind
+    keeps_pay: bool | None
+    tier: TierName
+    why: str
     score: float
     feasibility: float
     viable: bool
+    judged_viable: bool
+    long_term: bool
+    toward_goal: bool
+    stepping_stones: list[str]
     readiness: float
     hours: float
     weeks: int
@@ -232,9 +262,17 @@ class OpportunityOut(Schema):
             rank=option.rank,
             role_id=option.role_id,
             title=option.title,
+            kind=cast(Kind, str(option.kind)),
+            keeps_pay=option.keeps_pay,
+            tier=cast(TierName, str(option.tier)),
+            why=option.why,
             score=_r(option.score),
             feasibility=_r(option.feasibility),
             viable=option.viable,
+            judged_viable=option.judged_viable,
+            long_term=option.long_term,
+            toward_goal=option.toward_goal,
+            stepping_stones=list(option.stepping_stones),
             readiness=_r(option.readiness),
             hours=option.hours,
             weeks=option.weeks,
@@ -248,27 +286,72 @@ class OpportunityOut(Schema):
         )
 
 
+class GoalOut(Schema):
+    """A career goal: a role id or a job family (the other null). ``source`` is ``set``
+    (through ``PUT /v1/employees/{id}/goal``) or ``profile`` (stated in the profile text,
+    placed on the catalogue's role titles and family names); ``stated`` is how it reads."""
+
+    source: Literal["set", "profile"]
+    role_id: str | None
+    job_family: str | None
+    stated: str
+
+    @classmethod
+    def from_domain(cls, goal: Goal) -> GoalOut:
+        return cls(
+            source="set" if str(goal.source) == "set" else "profile",
+            role_id=goal.role_id,
+            job_family=goal.job_family,
+            stated=goal.stated,
+        )
+
+
+class GoalRoutesOut(GoalOut):
+    """The person's goal and the best routes toward it (at most 3), ordered as options
+    are; step downs and moves the judge finds not viable are included here, marked."""
+
+    routes: list[OpportunityOut]
+
+    @classmethod
+    def from_routes(cls, section: GoalRoutes) -> GoalRoutesOut:
+        return cls(
+            **GoalOut.from_domain(section.goal).model_dump(),
+            routes=[OpportunityOut.from_domain(o) for o in section.routes],
+        )
+
+
 class OpportunitiesOut(Schema):
-    """The roles ``employee_id`` could move to, best first."""
+    """The roles ``employee_id`` could move to, best first, and the routes toward their
+    goal (``goal``: null when they have none that places on the catalogue)."""
 
     employee_id: str
     include_unviable: bool
+    include_step_down: bool = False
     limit: int
     items: list[OpportunityOut]
+    goal: GoalRoutesOut | None = None
 
 
 _JSON = TypeAdapter(OpportunitiesOut)
 
 
 def render(
-    employee_id: str, limit: int, include_unviable: bool, options: Sequence[MobilityOption]
+    employee_id: str,
+    limit: int,
+    include_unviable: bool,
+    options: Opportunities | Sequence[MobilityOption],
+    *,
+    include_step_down: bool = False,
 ) -> bytes:
     """The response body of ``GET /v1/employees/{employee_id}/opportunities``."""
+    goal = options.goal if isinstance(options, Opportunities) else None
     page = OpportunitiesOut(
         employee_id=employee_id,
         include_unviable=include_unviable,
+        include_step_down=include_step_down,
         limit=limit,
         items=[OpportunityOut.from_domain(o) for o in options],
+        goal=None if goal is None else GoalRoutesOut.from_routes(goal),
     )
     return _JSON.dump_json(page)
 

@@ -345,7 +345,10 @@ def _pages(run: _Run, processes: int | None) -> None:
     for start in range(0, len(known), run.batch_size):
         flush(known[start : start + run.batch_size])
     pending: list[str] = []
-    for answered in answers.filling(index, fresh, processes=processes, start=run.today):
+    filling = answers.filling(
+        index, fresh, processes=processes, start=run.today, routes=service.routes
+    )
+    for answered in filling:
         pending += answered
         while len(pending) >= run.batch_size:
             flush(pending[: run.batch_size])

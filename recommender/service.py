@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from recommender.access import Principal
-    from recommender.candidates import CandidateIndex, MobilityOption, Shortlist, ShortlistFilter
+    from recommender.candidates import CandidateIndex, Shortlist, ShortlistFilter
+    from recommender.candidates.demand import RoleReach
+    from recommender.candidates.goals import Goal
+    from recommender.candidates.mobility import Opportunities, Routes
     from recommender.candidates.people import PeopleSearch
     from recommender.embeddings import Encoder
     from recommender.gate import Gate
@@ -262,6 +265,13 @@ class Recommender:
         return self._once("stones", lambda: SteppingStones.build(self.catalog, self.judge))
 
     @property
+    def routes(self) -> Routes:
+        """Stepping stones between roles, for long-term routes in opportunities."""
+        from recommender.candidates.mobility import Routes
+
+        return self._once("routes", lambda: Routes(self.stepping_stones))
+
+    @property
     def candidate_index(self) -> CandidateIndex:
         """Employees' levels, lower-bound tables and (with an encoder) profile vectors."""
 
@@ -361,20 +371,42 @@ class Recommender:
             ),
         )
 
+    def role_reach(
+        self, within_hours: float = 200.0, *, all_roles: bool = False
+    ) -> tuple[RoleReach, ...]:
+        """Whom the candidates route returns for each hard-to-fill role (every role with
+        ``all_roles``) under ``within_hours`` (:func:`~recommender.candidates.demand.role_reach`),
+        remembered like shortlists: every exact plan it needs is made once per data version.
+
+        Raises
+        ------
+        InvalidInput
+        """
+        from recommender.candidates.demand import role_reach
+
+        return self._memo(
+            ("role reach", float(within_hours), all_roles),
+            lambda: role_reach(self.candidate_index, within_hours, all_roles=all_roles),
+        )
+
     def opportunities(
         self,
         employee_id: str,
         limit: int = 10,
         *,
         include_unviable: bool = False,
+        include_step_down: bool = False,
+        goal: Goal | None = None,
         today: date | None = None,
-    ) -> tuple[MobilityOption, ...]:
+    ) -> Opportunities:
         """The roles ``employee_id`` could move to, best first, each with its plan from
-        ``today`` (default: the current date).
+        ``today`` (default: the current date), and the routes toward their goal: ``goal``
+        (one set through the API, read by the gate from the database), else the one their
+        profile states (see :func:`~recommender.candidates.mobility_options`).
 
-        The first page (``limit`` 10, viable moves) comes from the answers prepared ahead
-        (:meth:`prepare_opportunities`) when there is one; other questions are remembered
-        like shortlists.
+        The first page (``limit`` 10, viable moves, no step downs, no goal set) comes from
+        the answers prepared ahead (:meth:`prepare_opportunities`) when there is one; other
+        questions (a set goal among them) are remembered like shortlists.
 
         Raises
         ------
@@ -384,12 +416,11 @@ class Recommender:
 
         self.catalog.employee(employee_id)
         today = today or date.today()
-        key = _opportunities_key(employee_id, limit, include_unviable)
-        kept = (
-            self.prepared_opportunities.get(employee_id)
-            if is_prepared_question(limit, include_unviable)
-            else None
+        key = _opportunities_key(employee_id, limit, include_unviable, include_step_down, goal)
+        first_page = goal is None and is_prepared_question(
+            limit, include_unviable, include_step_down
         )
+        kept = self.prepared_opportunities.get(employee_id) if first_page else None
         prepared = kept is not None
         if kept is None:
             kept = self._memo(
@@ -400,7 +431,10 @@ class Recommender:
                         employee_id,
                         limit,
                         include_unviable=include_unviable,
+                        include_step_down=include_step_down,
+                        goal=goal,
                         start=today,
+                        routes=self.routes,
                     ),
                     today,
                 ),
@@ -415,22 +449,28 @@ class Recommender:
         return options
 
     def has_opportunities(
-        self, employee_id: str, limit: int = 10, *, include_unviable: bool = False
+        self,
+        employee_id: str,
+        limit: int = 10,
+        *,
+        include_unviable: bool = False,
+        include_step_down: bool = False,
+        goal: Goal | None = None,
     ) -> bool:
         """Whether :meth:`opportunities` would answer from memory (no planning)."""
         if (
-            is_prepared_question(limit, include_unviable)
+            goal is None
+            and is_prepared_question(limit, include_unviable, include_step_down)
             and employee_id in self.prepared_opportunities
         ):
             return True
-        return _opportunities_key(employee_id, limit, include_unviable) in self._answers
+        key = _opportunities_key(employee_id, limit, include_unviable, include_step_down, goal)
+        return key in self._answers
 
-    def _starting(
-        self, options: tuple[MobilityOption, ...], today: date
-    ) -> tuple[MobilityOption, ...]:
+    def _starting(self, options: Opportunities, today: date) -> Opportunities:
         """``options`` with every plan moved to begin ``today``."""
         planner = self.candidate_index.planner_
-        return tuple(replace(o, plan=planner.starting(o.plan, today)) for o in options)
+        return options.plans_moved(lambda plan: planner.starting(plan, today))
 
     def prepare_opportunities(
         self,
@@ -446,7 +486,11 @@ class Recommender:
         See :mod:`recommender.candidates.precompute`.
         """
         return self.prepared_opportunities.fill(
-            self.candidate_index, processes=processes, start=today, progress=progress
+            self.candidate_index,
+            processes=processes,
+            start=today,
+            progress=progress,
+            routes=self.routes,
         )
 
     def pathway(
@@ -583,5 +627,11 @@ class Recommender:
         }
 
 
-def _opportunities_key(employee_id: str, limit: int, include_unviable: bool) -> Hashable:
-    return ("opportunities", employee_id, limit, include_unviable)
+def _opportunities_key(
+    employee_id: str,
+    limit: int,
+    include_unviable: bool,
+    include_step_down: bool,
+    goal: Goal | None,
+) -> Hashable:
+    return ("opportunities", employee_id, limit, include_unviable, include_step_down, goal)

@@ -124,14 +124,26 @@ def test_mobility_prints_roles_with_their_training_plans(bundled: list[str]) -> 
         app, ["mobility", "--employee", "E000001", "--limit", "3", "--json", *bundled]
     )
     assert result.exit_code == 0, result.output
-    options = json.loads(result.stdout)
-    assert 1 <= len(options) <= 3
+    answer = json.loads(result.stdout)
+    options = answer["items"]
+    assert answer["employee_id"] == "E000001" and 1 <= len(options) <= 3
     assert all(o["role_id"] != "registered-nurse" for o in options)
     assert all(o["plan"]["total_hours"] == o["hours"] for o in options)
-    assert [o["score"] for o in options] == sorted((o["score"] for o in options), reverse=True)
+    assert all(o["kind"] != "step_down" and o["why"] == o["reasons"][0] for o in options)
+    goal = answer["goal"]  # her profile: "Their stated goal is a role in cybersecurity ..."
+    assert (goal["source"], goal["job_family"]) == ("profile", "Security") and goal["routes"]
 
     table = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "2", *bundled])
     assert table.exit_code == 0 and "could go" in table.stdout
+    assert "Toward the goal 'cybersecurity'" in table.stdout
+
+    down = runner.invoke(
+        app,
+        ["mobility", "--employee", "E000001", "--limit", "60", "--include-step-down", "--json"]
+        + bundled,
+    )
+    kinds = [o["kind"] for o in json.loads(down.stdout)["items"]]
+    assert "step_down" in kinds and kinds == sorted(kinds, key=lambda k: k == "step_down")
 
 
 def test_mobility_reports_an_unknown_employee(bundled: list[str]) -> None:
@@ -144,7 +156,9 @@ def test_hard_to_fill_lists_roles_with_openings_and_reach(bundled: list[str]) ->
     result = runner.invoke(app, ["hard-to-fill", "--within-hours", "150", "--json", *bundled])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert rows[0]["role_id"] == "registered-nurse"  # most openings in the bundled data
+    assert rows and all(r["hard_to_fill"] for r in rows)  # registered nurse is not
     assert all(r["within_hours"] == 150 for r in rows)
+    everything = runner.invoke(app, ["hard-to-fill", "--all", "--json", *bundled])
+    assert json.loads(everything.stdout)[0]["role_id"] == "registered-nurse"  # most openings
     table = runner.invoke(app, ["hard-to-fill", *bundled], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "SOC analyst (tier 1) (soc-analyst-1)" in table.stdout

@@ -46,14 +46,17 @@ def test_prepared_answers_equal_asking_for_everyone(prepared: Recommender) -> No
         assert kept is not None
         options, start = kept
         assert start == DAY
-        assert options == mobility_options(index, employee_id, PREPARED_LIMIT, start=DAY)
+        assert options == mobility_options(
+            index, employee_id, PREPARED_LIMIT, start=DAY, routes=prepared.routes
+        )
 
 
 def test_one_process_prepares_the_same_answers(prepared: Recommender) -> None:
     alone = PreparedOpportunities()
     some = prepared.candidate_index.employee_ids_[:40]
     index = prepared.candidate_index
-    assert alone.fill(index, processes=1, start=DAY, employee_ids=some) == len(some)
+    filled = alone.fill(index, processes=1, start=DAY, employee_ids=some, routes=prepared.routes)
+    assert filled == len(some)
     for employee_id in some:
         assert alone.get(employee_id) == prepared.prepared_opportunities.get(employee_id)
 
@@ -70,13 +73,19 @@ def test_opportunities_are_served_from_the_prepared_answers(prepared: Recommende
 def test_an_answer_from_an_earlier_day_moves_to_today_exactly(bundled: Catalog) -> None:
     service = Recommender(bundled)
     people = service.candidate_index.employee_ids_[:25]
-    service.prepared_opportunities.fill(service.candidate_index, start=DAY, employee_ids=people)
+    service.prepared_opportunities.fill(
+        service.candidate_index, start=DAY, employee_ids=people, routes=service.routes
+    )
     later = DAY + timedelta(days=9)
     moved_some = False
     for employee_id in people:
         served = service.opportunities(employee_id, today=later)
         assert served == mobility_options(
-            service.candidate_index, employee_id, PREPARED_LIMIT, start=later
+            service.candidate_index,
+            employee_id,
+            PREPARED_LIMIT,
+            start=later,
+            routes=service.routes,
         )
         assert all(o.plan.start == later for o in served)
         moved_some |= any(o.plan.steps for o in served)
@@ -93,7 +102,9 @@ def test_other_questions_are_remembered_and_moved_too(bundled: Catalog) -> None:
     later = DAY + timedelta(days=30)
     moved = service.opportunities(employee_id, 3, include_unviable=True, today=later)
     index = service.candidate_index
-    assert moved == mobility_options(index, employee_id, 3, include_unviable=True, start=later)
+    assert moved == mobility_options(
+        index, employee_id, 3, include_unviable=True, start=later, routes=service.routes
+    )
     assert [o.role_id for o in moved] == [o.role_id for o in first]
 
 
@@ -147,7 +158,7 @@ def test_answers_carry_over_only_for_records_that_did_not_change(
     assert after.prepare_opportunities(processes=1, today=DAY) == 1
     for employee_id in (changed, same):
         assert after.opportunities(employee_id, today=DAY) == mobility_options(
-            after.candidate_index, employee_id, PREPARED_LIMIT, start=DAY
+            after.candidate_index, employee_id, PREPARED_LIMIT, start=DAY, routes=after.routes
         )
 
 

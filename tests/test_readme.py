@@ -227,10 +227,12 @@ def _key(ran: Ran, session: Session) -> None:
 
 
 def _hard_to_fill(ran: Ran, session: Session) -> None:
-    roles = ran.json()["items"]
-    assert roles and all(r["hard_to_fill"] for r in roles), str(ran)
-    assert "soc-analyst-1" in {r["id"] for r in roles}, str(ran)
-    assert {"Security", "Data & AI"} <= {r["job_family"] for r in roles}, str(ran)
+    answer = ran.json()
+    roles = answer["roles"]
+    assert answer["within_hours"] == 200 and roles, str(ran)
+    assert all(r["hard_to_fill"] for r in roles), str(ran)
+    assert "soc-analyst-1" in {r["role_id"] for r in roles}, str(ran)
+    assert all(0 <= r["ready_now"] <= r["within_reach"] for r in roles), str(ran)
 
 
 def _one_role(ran: Ran, session: Session) -> None:
@@ -359,7 +361,7 @@ CHECKS: dict[str, Checker] = {
     r"^B=": _is_base,
     r"^curl -s \$B/v1/health$": _health,
     r"^[A-Z]+=\$\(\.venv/bin/reskill keys create --role [a-z]+( --(label|employee) \w+)?\)$": _key,
-    r"/v1/roles\?hard_to_fill=true": _hard_to_fill,
+    r"/v1/hard-to-fill\"$": _hard_to_fill,
     r"/v1/roles/soc-analyst-1$": _one_role,
     r"/v1/roles/soc-analyst-1/candidates\?limit=5": _candidates,
     r"^curl -s -i .* -d .*\$B/v1/shortlists\"$": _shortlist_stored,

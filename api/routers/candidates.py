@@ -1,6 +1,8 @@
 """Candidate shortlists for a role, stored shortlists, and the recruiter's restricted view.
 
 ``GET /v1/roles/{role_id}/candidates`` ranks the people closest to ready (admin, talent).
+``GET /v1/hard-to-fill`` lists the hard-to-fill roles with how many people the candidates
+route would return for each under an hours limit (counts only: admin, talent).
 ``POST /v1/shortlists`` ranks and stores a shortlist; ``GET /v1/shortlists/{id}`` reads it
 back exactly as stored (admin, talent: every shortlist; recruiter: only its own key's).
 
@@ -26,7 +28,7 @@ from api.auth import require
 from api.deps import GateDep, NoStore
 from api.schemas import RequestSchema, Schema
 from recommender.access import Action
-from recommender.candidates import Shortlist, ShortlistFilter
+from recommender.candidates import RoleDemand, Shortlist, ShortlistFilter
 from recommender.candidates.records import View, candidate_record
 from recommender.catalog import Catalog
 from recommender.gate import ShortlistView
@@ -34,6 +36,12 @@ from recommender.gate import ShortlistView
 router = APIRouter(prefix="/v1")
 
 MAX_LIMIT = 100
+#: The most training hours the hard-to-fill view counts as within reach. Counting is exact:
+#: everyone whose lower bound is within the limit is planned, and that grows fast with the
+#: limit (all 54 bundled roles on 2 cores: 0.5 s at 200 h, 2.3 s at 300 h, 6-7 s at 400 h,
+#: 22-24 s at 2,000 h; docs/performance.md). 300 h is about 75 weeks at 4 h a week:
+#: beyond it nobody is "within reach" (the CLI takes any limit).
+MAX_WITHIN_HOURS = 300.0
 
 RoleId = Annotated[str, Path(min_length=1, max_length=200)]
 ShortlistId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -152,6 +160,44 @@ class CandidatesOut(Schema):
     candidates: list[ShortlistCandidateOut]
 
 
+class RoleDemandOut(Schema):
+    """One role of the hard-to-fill view. ``within_reach`` is the number of people
+    ``GET /v1/roles/{role_id}/candidates?max_hours=<within_hours>`` returns (with a limit
+    large enough); ``ready_now`` those of them who meet every requirement already;
+    ``incumbents`` the people in the role (opted-out people are never counted)."""
+
+    role_id: str
+    title: str
+    open_positions: int
+    median_days_to_fill: int | None
+    hard_to_fill: bool
+    incumbents: int
+    within_reach: int
+    ready_now: int
+
+    @classmethod
+    def from_domain(cls, row: RoleDemand) -> RoleDemandOut:
+        return cls(
+            role_id=row.role_id,
+            title=row.title,
+            open_positions=row.open_positions,
+            median_days_to_fill=row.median_days_to_fill,
+            hard_to_fill=row.hard_to_fill,
+            incumbents=row.incumbents,
+            within_reach=row.within_reach,
+            ready_now=row.ready_now,
+        )
+
+
+class HardToFillOut(Schema):
+    """Hard-to-fill roles (every organisation role with ``all_roles``), by open positions,
+    then days to fill (longest first), then people within reach (fewest first)."""
+
+    within_hours: float
+    all_roles: bool
+    roles: list[RoleDemandOut]
+
+
 class _StoredBase(Schema):
     id: str
     created_at: datetime
@@ -239,6 +285,32 @@ def get_candidates(
     )
     listed = gate.candidates(role_id, limit, filters.to_domain())
     return _candidates_out(gate.service.catalog, listed, limit, filters)
+
+
+@router.get(
+    "/hard-to-fill", response_model=HardToFillOut, dependencies=[require(Action.CANDIDATES_READ)]
+)
+def get_hard_to_fill(
+    gate: GateDep,
+    within_hours: Annotated[
+        float,
+        Query(
+            ge=0.0,
+            le=MAX_WITHIN_HOURS,
+            allow_inf_nan=False,
+            description="Training hours (exact plans) that count as within reach, at most 300.",
+        ),
+    ] = 200.0,
+    all_roles: bool = False,
+) -> HardToFillOut:
+    """The hard-to-fill roles, and for each how many people the candidates route would
+    return under ``within_hours`` of training (counts only, never a person)."""
+    rows = gate.hard_to_fill(within_hours, all_roles=all_roles)
+    return HardToFillOut(
+        within_hours=within_hours,
+        all_roles=all_roles,
+        roles=[RoleDemandOut.from_domain(r) for r in rows],
+    )
 
 
 @router.post(

@@ -16,6 +16,13 @@ caller names is a plan, not a ranking: it is answered for the person themself an
 
 ``GET /v1/pathways?from_role=&to_role=`` plans from a role's typical profile: no personal
 data, so no access log.
+
+``GET``, ``PUT`` and ``DELETE /v1/employees/{employee_id}/goal`` show, set and clear a
+person's career goal (a role id or a job family): an employee key for itself, ``talent`` and
+``admin`` for anyone. Setting or clearing is stored and logged (action ``goals.write``) in
+one transaction; the person's next opportunities read, through any worker, follows it
+(the first page prepared ahead is sent only while they have no goal set: the statement
+logging the read checks).
 """
 
 from __future__ import annotations
@@ -29,8 +36,9 @@ from fastapi import APIRouter, Path, Query, Response
 from api.auth import require
 from api.deps import NO_STORE_HEADERS, GateDep, NoStore, OneTripDep, RecommenderDep
 from api.rendered import pages_of, render
-from api.schemas_pathways import OpportunitiesOut, PathwayOut
+from api.schemas_pathways import GoalIn, GoalViewOut, OpportunitiesOut, PathwayOut
 from recommender.access import Action
+from recommender.candidates.goals import Goal
 from recommender.candidates.precompute import is_prepared_question
 from recommender.gate import Gate
 from recommender.pathways import Objective
@@ -50,31 +58,59 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _page(service: Recommender, employee_id: str, limit: int, include_unviable: bool) -> bytes:
-    """The response body: the first page as rendered ahead (or rendered now and kept), or
-    any other question planned and rendered now (in the request's worker thread)."""
+def _page(
+    service: Recommender, employee_id: str, limit: int, include_unviable: bool, step_down: bool
+) -> bytes:
+    """The response body for a person with no goal set: the first page as rendered ahead
+    (or rendered now and kept), or any other question planned and rendered now (in the
+    request's worker thread)."""
     today = date.today()
-    first_page = is_prepared_question(limit, include_unviable)
+    first_page = is_prepared_question(limit, include_unviable, step_down)
     pages = pages_of(service)
     body = pages.get(employee_id, today) if first_page else None
     if body is None:
-        body = _rendered(service, employee_id, limit, include_unviable, today)
+        body = _rendered(service, employee_id, limit, include_unviable, step_down, None, today)
         if first_page:
             pages.put(employee_id, today, body)
     return body
 
 
-def _answer(employee_id: str, limit: int, include_unviable: bool, gate: Gate) -> bytes:
-    return _page(gate.service, employee_id, limit, include_unviable)
+def _quick(
+    employee_id: str, limit: int, include_unviable: bool, step_down: bool, gate: Gate
+) -> bytes:
+    """The first page rendered ahead (sent only if the log finds no goal set)."""
+    return _page(gate.service, employee_id, limit, include_unviable, step_down)
+
+
+def _answer(
+    employee_id: str, limit: int, include_unviable: bool, step_down: bool, gate: Gate
+) -> bytes:
+    """The answer toward the goal stored for the person, if any (read now)."""
+    goal = gate.stored_goal(employee_id)
+    if goal is None:
+        return _page(gate.service, employee_id, limit, include_unviable, step_down)
+    today = date.today()
+    return _rendered(gate.service, employee_id, limit, include_unviable, step_down, goal, today)
 
 
 def _rendered(
-    service: Recommender, employee_id: str, limit: int, include_unviable: bool, today: date
+    service: Recommender,
+    employee_id: str,
+    limit: int,
+    include_unviable: bool,
+    step_down: bool,
+    goal: Goal | None,
+    today: date,
 ) -> bytes:
     options = service.opportunities(
-        employee_id, limit, include_unviable=include_unviable, today=today
+        employee_id,
+        limit,
+        include_unviable=include_unviable,
+        include_step_down=step_down,
+        goal=goal,
+        today=today,
     )
-    return render(employee_id, limit, include_unviable, options)
+    return render(employee_id, limit, include_unviable, options, include_step_down=step_down)
 
 
 @router.get(
@@ -90,19 +126,72 @@ async def get_opportunities(
     trip: OneTripDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     include_unviable: bool = False,
+    include_step_down: Annotated[
+        bool, Query(description="Also list step downs (a lower job zone or pay band), marked.")
+    ] = False,
 ) -> Response:
-    """Roles the person could move to, best first, each with its cheapest training plan.
+    """Roles the person could move to, each with its kind of move, why it is listed and its
+    cheapest training plan: near moves up or across first, then longer-term routes (with
+    their stepping stones), then (only when asked) step downs; within each, moves toward
+    the person's goal first. ``goal`` lists the best routes toward their goal.
 
     The first page, rendered ahead, is a quick read on the event loop; any other question
-    is planned in a worker thread (:class:`api.deps.OneTrip`)."""
+    (and anyone with a goal set) is planned in a worker thread (:class:`api.deps.OneTrip`)."""
     service = trip.service
-    quick = is_prepared_question(limit, include_unviable) and pages_of(service).has(
-        employee_id, date.today()
-    )
-    answer = partial(_answer, employee_id, limit, include_unviable)
-    body = await trip(Action.PATHWAYS_READ, employee_id, answer, quick=quick)
+    quick = is_prepared_question(limit, include_unviable, include_step_down) and pages_of(
+        service
+    ).has(employee_id, date.today())
+    asked = (employee_id, limit, include_unviable, include_step_down)
+    answer = partial(_answer, *asked)
+    if quick:
+        body = await trip(
+            Action.PATHWAYS_READ, employee_id, partial(_quick, *asked), quick=True, with_goal=answer
+        )
+    else:
+        body = await trip(Action.PATHWAYS_READ, employee_id, answer)
     # Sent as rendered (see api.rendered): FastAPI skips the response model for a Response.
     return Response(body, media_type="application/json", headers=NO_STORE_HEADERS)
+
+
+GoalWrite = [require(Action.GOALS_WRITE), NoStore]
+
+
+@router.get(
+    "/employees/{employee_id}/goal",
+    response_model=GoalViewOut,
+    dependencies=PathwayRead,
+    responses=NOT_FOUND,
+)
+def get_goal(employee_id: EmployeeId, gate: GateDep) -> GoalViewOut:
+    """The person's career goal: the one set, the one their profile states, the one followed."""
+    return GoalViewOut.from_domain(gate.goal(employee_id))
+
+
+@router.put(
+    "/employees/{employee_id}/goal",
+    response_model=GoalViewOut,
+    dependencies=GoalWrite,
+    responses={
+        **NOT_FOUND,
+        422: {"description": "Not exactly one of role_id and job_family, or no such family"},
+    },
+)
+def put_goal(employee_id: EmployeeId, body: GoalIn, gate: GateDep) -> GoalViewOut:
+    """Set the person's career goal (a role id or a job family); their next opportunities
+    read follows it. Stored and logged (``goals.write``)."""
+    view = gate.set_goal(employee_id, role_id=body.role_id, job_family=body.job_family)
+    return GoalViewOut.from_domain(view)
+
+
+@router.delete(
+    "/employees/{employee_id}/goal",
+    response_model=GoalViewOut,
+    dependencies=GoalWrite,
+    responses=NOT_FOUND,
+)
+def delete_goal(employee_id: EmployeeId, gate: GateDep) -> GoalViewOut:
+    """Clear the goal set for the person (their profile's stated goal counts again)."""
+    return GoalViewOut.from_domain(gate.clear_goal(employee_id))
 
 
 @router.get(

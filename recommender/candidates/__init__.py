@@ -8,6 +8,9 @@
 * :mod:`~recommender.candidates.plans` -- exact plans, memoised by plan signature;
 * :mod:`~recommender.candidates.shortlist` -- candidate shortlists for a role;
 * :mod:`~recommender.candidates.mobility` -- the roles an employee could move to;
+* :mod:`~recommender.candidates.career` -- kinds of move (step up, lateral, step down) and
+  what counts as near;
+* :mod:`~recommender.candidates.goals` -- career goals, set or stated in a profile;
 * :mod:`~recommender.candidates.demand` -- the hard-to-fill view.
 """
 
@@ -16,7 +19,14 @@ from __future__ import annotations
 from recommender.candidates.demand import RoleDemand, demand_score, hard_to_fill_view
 from recommender.candidates.hours import CoverTable, cover_table
 from recommender.candidates.index import CandidateIndex, RoleColumns, profile_text, role_text
-from recommender.candidates.mobility import MobilityOption, MobilityWeights, mobility_options
+from recommender.candidates.mobility import (
+    GoalRoutes,
+    MobilityOption,
+    MobilityWeights,
+    Opportunities,
+    Routes,
+    mobility_options,
+)
 from recommender.candidates.scoring import ShortlistWeights, hours_score, refine_top
 from recommender.candidates.shortlist import (
     Candidate,
@@ -33,6 +43,9 @@ __all__ = [
     "hard_to_fill_view",
     "MobilityOption",
     "MobilityWeights",
+    "Opportunities",
+    "GoalRoutes",
+    "Routes",
     "mobility_options",
     "CoverTable",
     "cover_table",

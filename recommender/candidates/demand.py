@@ -1,26 +1,46 @@
 """Organisational demand: the hard-to-fill view and the demand score of a role.
 
-The hard-to-fill view lists the roles with open positions (or flagged hard to fill),
-ranked by open positions (most first), then median days to fill (longest first), then
-how many employees are within reach (fewest first). "Within reach" counts indexed
-employees (never opted-out ones) not already in the role whose every missing
-requirement some course closes and whose **lower bound** on training hours is within
-the limit: it is an upper bound on the exact count (prerequisites can add hours).
-``ready_now`` (every requirement met, 0 hours) is exact.
+The hard-to-fill view lists the roles flagged hard to fill (every organisation role with
+``all_roles``), ranked by open positions (most first), then median days to fill (longest
+first), then how many employees are within reach (fewest first).
+
+"Within reach" is exact: it counts the very people the candidates route
+(``GET /v1/roles/{id}/candidates?max_hours=H``, ``reskill candidates --max-hours H``) would
+return for the role under the same hours limit and no length limit, computed by the same
+code (:func:`~recommender.candidates.shortlist.within_reach`: the shortlist's filters, then
+each person's exact plan from the shortlist's plan cache). So it leaves out the role's
+incumbents and people who hold another hard-to-fill role (moving them moves the
+vacancy), never counts opted-out people (the index holds none), and, through the gate
+(:meth:`recommender.gate.Gate.hard_to_fill`), never counts anyone erased since the served
+data was loaded. ``ready_now`` counts those of them who meet every requirement already
+(``min_readiness=1``); ``incumbents`` the indexed people in the role.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from recommender.candidates.index import CandidateIndex
+from recommender.candidates.shortlist import within_reach
 from recommender.catalog import Role, RoleSource
 from recommender.errors import InvalidInput
 
-__all__ = ["OPEN_POSITIONS_SCALE", "RoleDemand", "demand_score", "hard_to_fill_view"]
+#: Which of some employee ids may be counted (the gate: those still stored).
+Kept = Callable[[Sequence[str]], Collection[str]]
+
+__all__ = [
+    "OPEN_POSITIONS_SCALE",
+    "RoleDemand",
+    "RoleReach",
+    "demand_score",
+    "role_reach",
+    "view_of",
+    "hard_to_fill_view",
+]
 
 #: Open positions at which the open-positions half of the demand score is 0.5.
 OPEN_POSITIONS_SCALE = 3.0
@@ -69,20 +89,38 @@ class RoleDemand:
         }
 
 
-def hard_to_fill_view(
-    index: CandidateIndex, within_hours: float = 200.0, *, all_roles: bool = False
-) -> tuple[RoleDemand, ...]:
-    """Roles ranked by open positions, days to fill and employees within reach.
+@dataclass(frozen=True, slots=True)
+class RoleReach:
+    """Whom the hard-to-fill view counts for one role, by id (see the module docstring)."""
 
-    Parameters
-    ----------
-    index : CandidateIndex
-        A fitted index (vectors not needed).
-    within_hours : float
-        Training hours (lower bound) that count as "within reach".
-    all_roles : bool
-        List every organisation role, not only those with open positions or the
-        hard-to-fill flag.
+    role: Role
+    incumbents: tuple[str, ...]
+    within_reach: tuple[str, ...]
+    ready_now: tuple[str, ...]
+    within_hours: float
+
+    def counted(self, kept: Kept | None = None) -> RoleDemand:
+        """The row of the view, counting only the people ``kept`` keeps (default: all)."""
+        keep = kept or _everyone
+        role = self.role
+        return RoleDemand(
+            role_id=role.id,
+            title=role.title,
+            open_positions=role.open_positions,
+            median_days_to_fill=role.median_days_to_fill,
+            hard_to_fill=role.hard_to_fill,
+            incumbents=_count(self.incumbents, keep),
+            within_reach=_count(self.within_reach, keep),
+            ready_now=_count(self.ready_now, keep),
+            within_hours=self.within_hours,
+        )
+
+
+def role_reach(
+    index: CandidateIndex, within_hours: float = 200.0, *, all_roles: bool = False
+) -> tuple[RoleReach, ...]:
+    """For each hard-to-fill role (every organisation role with ``all_roles``), whom the
+    candidates route returns under ``within_hours`` (exact plans), in role id order.
 
     Raises
     ------
@@ -91,28 +129,65 @@ def hard_to_fill_view(
     """
     if not within_hours >= 0:
         raise InvalidInput(f"within_hours must be >= 0, got {within_hours!r}")
-    rows = [
-        _row(index, role, within_hours)
-        for role in index.catalog_.roles.values()
-        if role.source == RoleSource.ORG
-        and (all_roles or role.open_positions > 0 or role.hard_to_fill)
-    ]
-    return tuple(sorted(rows, key=_rank_key))
+    roles = sorted(index.catalog_.roles.values(), key=lambda r: r.id)
+    return tuple(
+        _reach(index, role, within_hours)
+        for role in roles
+        if role.source == RoleSource.ORG and (all_roles or role.hard_to_fill)
+    )
 
 
-def _row(index: CandidateIndex, role: Role, within_hours: float) -> RoleDemand:
-    cols = index.columns(role.id)
-    others = index.current_role_ != index.role_ids_.index(role.id)
-    reach = others & cols.closable & (cols.hours <= within_hours + 1e-6)
-    return RoleDemand(
-        role_id=role.id,
-        title=role.title,
-        open_positions=role.open_positions,
-        median_days_to_fill=role.median_days_to_fill,
-        hard_to_fill=role.hard_to_fill,
-        incumbents=int(np.count_nonzero(~others)),
-        within_reach=int(np.count_nonzero(reach)),
-        ready_now=int(np.count_nonzero(others & (cols.readiness >= 1.0 - 1e-6))),
+def view_of(reach: Sequence[RoleReach], kept: Kept | None = None) -> tuple[RoleDemand, ...]:
+    """The hard-to-fill view of ``reach``: counted (only whom ``kept`` keeps) and ranked."""
+    return tuple(sorted((r.counted(kept) for r in reach), key=_rank_key))
+
+
+def hard_to_fill_view(
+    index: CandidateIndex,
+    within_hours: float = 200.0,
+    *,
+    all_roles: bool = False,
+    kept: Kept | None = None,
+) -> tuple[RoleDemand, ...]:
+    """Hard-to-fill roles ranked by open positions, days to fill and employees within reach.
+
+    Parameters
+    ----------
+    index : CandidateIndex
+        A fitted index (vectors not needed).
+    within_hours : float
+        Training hours (of the exact plan) that count as "within reach".
+    all_roles : bool
+        List every organisation role, not only those flagged hard to fill.
+    kept : callable, optional
+        Given employee ids, the ones that may be counted (the gate passes those still
+        stored); default: all.
+
+    Raises
+    ------
+    InvalidInput
+        If ``within_hours`` is negative.
+    """
+    return view_of(role_reach(index, within_hours, all_roles=all_roles), kept)
+
+
+def _everyone(ids: Sequence[str]) -> Collection[str]:
+    return ids
+
+
+def _count(ids: tuple[str, ...], kept: Kept) -> int:
+    return len(set(kept(ids)) & set(ids)) if ids else 0
+
+
+def _reach(index: CandidateIndex, role: Role, within_hours: float) -> RoleReach:
+    rows = within_reach(index, role.id, within_hours)
+    ready = index.columns(role.id, rows).readiness >= 1.0 - 1e-6
+    incumbents = np.flatnonzero(index.current_role_ == index.role_ids_.index(role.id))
+    return RoleReach(
+        role=role,
+        incumbents=index.ids(incumbents),
+        within_reach=index.ids(rows),
+        ready_now=index.ids(rows[ready]),
         within_hours=within_hours,
     )
 

@@ -4,7 +4,8 @@ An employee's mobility options (:func:`~recommender.candidates.mobility_options`
 milliseconds of planning each (several exact training plans), and nothing of them is
 shared between people: a page of opportunities opened by many employees at once queues
 behind that work. :class:`PreparedOpportunities` answers the question the page asks
-first -- the default ``limit``, viable moves only -- for every employee who can be
+first -- the default ``limit``, viable moves, no step downs, the goal the profile states
+(a goal set through the API is answered per request instead) -- for every employee who can be
 ranked, in worker processes, and keeps the answers compressed (about a fifth of their
 size as objects). They are kept in this process's memory only: never written anywhere.
 
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from recommender.candidates.index import CandidateIndex
-from recommender.candidates.mobility import MobilityOption, mobility_options
+from recommender.candidates.mobility import Opportunities, Routes, mobility_options
 from recommender.catalog import Catalog
 
 __all__ = ["PREPARED_LIMIT", "PreparedOpportunities", "is_prepared_question", "unchanged_offer"]
@@ -40,18 +41,22 @@ __all__ = ["PREPARED_LIMIT", "PreparedOpportunities", "is_prepared_question", "u
 PREPARED_LIMIT = 10
 
 
-def is_prepared_question(limit: int, include_unviable: bool) -> bool:
-    """Whether an opportunities question is the one answered ahead for everyone."""
-    return limit == PREPARED_LIMIT and not include_unviable
+def is_prepared_question(
+    limit: int, include_unviable: bool, include_step_down: bool = False
+) -> bool:
+    """Whether an opportunities question is the one answered ahead for everyone (for a
+    person with no goal set through the API)."""
+    return limit == PREPARED_LIMIT and not include_unviable and not include_step_down
 
 
 _CHUNK = 50
 
-Options = tuple[MobilityOption, ...]
+Options = Opportunities
 
-# The index a worker process answers from: inherited when the pool forks (set just
-# before the pool starts), so it is never copied through a pipe.
+# The index (and stepping stones) a worker process answers from: inherited when the pool
+# forks (set just before the pool starts), so it is never copied through a pipe.
 _WORKER_INDEX: CandidateIndex | None = None
+_WORKER_ROUTES: Routes | None = None
 
 
 def _pack(options: Options) -> bytes:
@@ -64,13 +69,18 @@ def _unpack(blob: bytes) -> Options:
     return options
 
 
-def _answer(index: CandidateIndex, ids: Sequence[str], start: date) -> list[tuple[str, bytes]]:
-    return [(e, _pack(mobility_options(index, e, PREPARED_LIMIT, start=start))) for e in ids]
+def _answer(
+    index: CandidateIndex, ids: Sequence[str], start: date, routes: Routes | None
+) -> list[tuple[str, bytes]]:
+    return [
+        (e, _pack(mobility_options(index, e, PREPARED_LIMIT, start=start, routes=routes)))
+        for e in ids
+    ]
 
 
 def _answer_in_worker(job: tuple[Sequence[str], date]) -> list[tuple[str, bytes]]:
     assert _WORKER_INDEX is not None, "worker started without an index"
-    return _answer(_WORKER_INDEX, *job)
+    return _answer(_WORKER_INDEX, *job, _WORKER_ROUTES)
 
 
 def unchanged_offer(old: Catalog, new: Catalog) -> bool:
@@ -126,19 +136,21 @@ class PreparedOpportunities:
         start: date | None = None,
         progress: Callable[[int, int], None] | None = None,
         employee_ids: Sequence[str] | None = None,
+        routes: Routes | None = None,
     ) -> int:
         """Answer every rankable employee (or those of ``employee_ids``) not answered yet;
         returns how many were answered.
 
         ``processes`` worker processes share the work (default: one per core; 1 answers in
-        this process). ``progress(done, total)`` is called as answers arrive.
+        this process). ``progress(done, total)`` is called as answers arrive; ``routes``
+        names the stepping stones of long-term routes.
         """
         todo = self.unanswered(index, employee_ids)
         total = len(todo)
         if progress is not None:
             progress(0, total)
         done = 0
-        for answered in self.filling(index, todo, processes=processes, start=start):
+        for answered in self.filling(index, todo, processes=processes, start=start, routes=routes):
             done += len(answered)
             if progress is not None:
                 progress(done, total)
@@ -159,6 +171,7 @@ class PreparedOpportunities:
         *,
         processes: int | None = None,
         start: date | None = None,
+        routes: Routes | None = None,
     ) -> Iterator[list[str]]:
         """Answer ``employee_ids`` (all of them, answered or not), keeping each answer as it
         arrives; yields the ids answered, a chunk at a time, in no fixed order.
@@ -166,7 +179,8 @@ class PreparedOpportunities:
         Stopping the iteration early stops the worker processes; what arrived is kept.
         """
         start = start or date.today()
-        for answers in _batches(index, employee_ids, start, processes or os.cpu_count() or 1):
+        workers = processes or os.cpu_count() or 1
+        for answers in _batches(index, employee_ids, start, workers, routes):
             with self._lock:
                 for employee_id, blob in answers:
                     self._answers[employee_id] = (blob, start)
@@ -187,18 +201,18 @@ class PreparedOpportunities:
 
 
 def _batches(
-    index: CandidateIndex, ids: Sequence[str], start: date, processes: int
+    index: CandidateIndex, ids: Sequence[str], start: date, processes: int, routes: Routes | None
 ) -> Iterator[list[tuple[str, bytes]]]:
     chunks = [ids[k : k + _CHUNK] for k in range(0, len(ids), _CHUNK)]
     if processes <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:
-            yield _answer(index, chunk, start)
+            yield _answer(index, chunk, start, routes)
         return
     # Forked workers inherit the index instead of receiving a copy through a pipe. They run
     # only planning code (pure Python and numpy): nothing that holds a lock another thread
     # of this process could have held at the fork.
-    global _WORKER_INDEX
-    _WORKER_INDEX = index
+    global _WORKER_INDEX, _WORKER_ROUTES
+    _WORKER_INDEX, _WORKER_ROUTES = index, routes
     try:
         context = multiprocessing.get_context("fork")
         pool = context.Pool(min(processes, len(chunks)), initializer=_default_signals)
@@ -211,7 +225,7 @@ def _batches(
         finally:
             pool.join()
     finally:
-        _WORKER_INDEX = None
+        _WORKER_INDEX, _WORKER_ROUTES = None, None
 
 
 def _default_signals() -> None:

@@ -46,7 +46,15 @@ from recommender.pathways.explain import skill_name
 from recommender.pathways.gaps import GapAnalysis, SkillGap, analyse_gaps, employee_profile
 from recommender.pathways.plan import whole_weeks
 
-__all__ = ["ShortlistFilter", "ScoreComponents", "Candidate", "Shortlist", "shortlist"]
+__all__ = [
+    "ShortlistFilter",
+    "ScoreComponents",
+    "Candidate",
+    "Shortlist",
+    "shortlist",
+    "candidate_rows",
+    "within_reach",
+]
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -267,10 +275,7 @@ def shortlist(
         )
     filters = filters or ShortlistFilter()
     weights = weights or ShortlistWeights()
-    rows = _eligible_rows(index, role_id, filters)
-    cols = index.columns(role_id, rows)
-    keep = _passes(cols, filters)
-    rows, cols = rows[keep], _subset(cols, keep)
+    rows, cols = candidate_rows(index, role_id, filters)
     upper = _scores(cols, cols.hours, weights, hours_scale)
     ranking = _Ranking(index, cols, rows, weights, hours_scale, filters)
     if exact_hours:
@@ -292,6 +297,37 @@ def shortlist(
         exact_plans=ranking.settled,
         filters=filters,
     )
+
+
+def candidate_rows(
+    index: CandidateIndex, role_id: str, filters: ShortlistFilter
+) -> tuple[npt.NDArray[np.intp], RoleColumns]:
+    """The rows a shortlist for ``role_id`` considers under ``filters`` (not in the role,
+    not holding another hard-to-fill role unless asked, department, location, readiness,
+    and **lower-bound** hours within ``max_hours``), and their columns."""
+    rows = _eligible_rows(index, role_id, filters)
+    cols = index.columns(role_id, rows)
+    keep = _passes(cols, filters)
+    return rows[keep], _subset(cols, keep)
+
+
+def within_reach(
+    index: CandidateIndex, role_id: str, max_hours: float, filters: ShortlistFilter | None = None
+) -> npt.NDArray[np.intp]:
+    """The rows the shortlist for ``role_id`` returns with ``max_hours`` and no limit:
+    those :func:`candidate_rows` considers whose **exact** plan (the same plan cache a
+    shortlist plans with) takes at most ``max_hours``. The hard-to-fill view counts these.
+    """
+    filters = replace(filters or ShortlistFilter(), max_hours=max_hours)
+    rows, cols = candidate_rows(index, role_id, filters)
+    catalog, ids = index.catalog_, index.employee_ids_
+    ceiling = max_hours + 1e-6  # as a shortlist's plans are cut off (_Ranking._ceiling)
+    kept = [
+        row
+        for row in rows.tolist()
+        if index.plans_.plan(cols.role, employee_profile(catalog, ids[row]), ceiling) is not None
+    ]
+    return np.array(kept, dtype=np.intp)
 
 
 def _eligible_rows(

@@ -4,8 +4,8 @@ Each answers from the database (``--database-url``), or from ``--data`` imported
 temporary database (:mod:`recommender.cli._analysis`). ``candidates``, ``people`` and
 ``mobility`` return or rank people: each makes one call through the gate as the command
 line's admin principal (``cli:<os user>``, route ``reskill <command>``), which writes
-everyone shown to the access log. ``hard-to-fill`` shows only counts and asks the
-:class:`~recommender.service.Recommender` directly. Profiles are embedded by the bundled
+everyone shown to the access log. ``hard-to-fill`` shows only counts (nothing is logged),
+through the gate too, which leaves out anyone erased since the data was loaded. Profiles are embedded by the bundled
 sentence-transformers model (or ``--model``), their vectors kept in the database (shared
 with the service and ``reskill prepare``; with ``--data``, on disk in ``--cache-dir``);
 mobility and the hard-to-fill view need no model.
@@ -14,6 +14,7 @@ mobility and the hard-to-fill view need no model.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -26,8 +27,8 @@ from recommender.candidates import (
     RoleDemand,
     Shortlist,
     ShortlistFilter,
-    hard_to_fill_view,
 )
+from recommender.candidates.mobility import Opportunities
 from recommender.candidates.people import PeopleSearch
 from recommender.catalog import Catalog
 from recommender.cli._analysis import answering, embedding_profiles, fail, gate
@@ -161,25 +162,38 @@ def mobility(
         bool,
         typer.Option("--all-moves", help="Also list moves the transition judge finds not viable."),
     ] = False,
+    include_step_down: Annotated[
+        bool,
+        typer.Option(
+            "--include-step-down",
+            help="Also list step downs (a lower job zone or pay band), last and marked.",
+        ),
+    ] = False,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
 ) -> None:
-    """List the roles EMPLOYEE could move to, with the training plan for each."""
+    """List the roles EMPLOYEE could move to: near moves up or across first, then
+    longer-term routes (with their stepping stones), step downs only when asked; each with
+    its kind, whether it keeps pay, why it is listed and its training plan; and the best
+    routes toward the person's goal (set through the API, or stated in their profile)."""
     fmt = output_format(as_json, as_csv)
     try:
         with answering(database_url, data) as service:
             options = gate(service, "mobility").opportunities(
-                employee, limit, include_unviable=include_unviable
+                employee,
+                limit,
+                include_unviable=include_unviable,
+                include_step_down=include_step_down,
             )
     except ReskillError as exc:
         fail(exc)
     print_answer(
         fmt,
-        lambda: [o.to_dict() for o in options],
+        lambda: {"employee_id": employee, **options.to_dict()},
         lambda: _render_mobility(service.catalog, employee, options),
-        header=["rank", "role_id", "title"],
+        sections=["items", "goal.routes"],
     )
 
 
@@ -190,21 +204,23 @@ def hard_to_fill(
         typer.Option("--within-hours", min=0.0, help="Training hours that count as within reach."),
     ] = 200.0,
     all_roles: Annotated[
-        bool, typer.Option("--all", help="List every role, not only those with openings.")
+        bool, typer.Option("--all", help="List every role, not only the hard-to-fill ones.")
     ] = False,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     data: DataDir = None,
 ) -> None:
-    """Roles ranked by open positions, days to fill and employees within reach.
+    """Hard-to-fill roles ranked by open positions, days to fill and employees within reach.
 
-    Shows counts only, never a person, so no read is logged.
+    "Within reach" counts exactly the people `reskill candidates --role R --max-hours H`
+    would list (with a large enough --limit). Shows counts only, never a person, so no
+    read is logged.
     """
     fmt = output_format(as_json, as_csv)
     try:
         with answering(database_url, data) as service:
-            rows = hard_to_fill_view(service.candidate_index, within_hours, all_roles=all_roles)
+            rows = gate(service, "hard-to-fill").hard_to_fill(within_hours, all_roles=all_roles)
     except ReskillError as exc:
         fail(exc)
     print_answer(
@@ -296,41 +312,58 @@ def _render_shortlist(catalog: Catalog, result: Shortlist) -> None:
             out.print(f"  - {reason}", markup=False)
 
 
-def _render_mobility(
-    catalog: Catalog, employee_id: str, options: tuple[MobilityOption, ...]
-) -> None:
+def _render_mobility(catalog: Catalog, employee_id: str, options: Opportunities) -> None:
     out = stdout()
     employee = catalog.employees[employee_id]
+    where = f"{employee.name} ({employee_id}, {_title(catalog, employee.role_id)})"
+    _options_table(f"Where {where} could go", options.options).print(out)
+    if not options:
+        out.print("No viable move found; try --all-moves or --include-step-down.")
+    _option_reasons(out, options.options)
+    section = options.goal
+    if section is None:
+        return
+    goal = section.goal
+    source = "set" if str(goal.source) == "set" else "stated in the profile"
+    title = f"Toward the goal {goal.stated!r} ({goal.what}, {source})"
+    if not section.routes:
+        out.print(f"{title}: no route toward it.", markup=False)
+        return
+    _options_table(title, section.routes).print(out)
+    _option_reasons(out, section.routes)
+
+
+def _options_table(title: str, options: Sequence[MobilityOption]) -> Grid:
     table = Grid(
         "#",
         "role",
+        "kind",
+        "pay",
+        "reach",
         "score",
-        "move",
         "ready",
         "hours",
         "weeks",
-        "open",
-        "days",
-        "hard",
-        title=f"Where {employee.name} ({employee_id}, {_title(catalog, employee.role_id)}) "
-        "could go",
+        "goal",
+        title=title,
     )
     for o in options:
         table.add_row(
             str(o.rank),
             o.title,
+            o.kind.label,
+            {None: "?", True: "kept", False: "cut"}[o.keeps_pay],
+            "near" if not o.long_term else "long-term",
             f"{o.score:.2f}",
-            f"{o.feasibility:.2f}",
             f"{o.readiness:.0%}",
             f"{o.hours:g}",
             str(o.weeks),
-            str(o.open_positions),
-            "" if o.median_days_to_fill is None else str(o.median_days_to_fill),
-            "yes" if o.hard_to_fill else "",
+            "yes" if o.toward_goal else "",
         )
-    table.print(out)
-    if not options:
-        out.print("No viable move found; try --all-moves.")
+    return table
+
+
+def _option_reasons(out: Console, options: Sequence[MobilityOption]) -> None:
     for o in options:
         courses = ", ".join(s.title for s in o.plan.steps) or "no courses needed"
         out.print(f"[bold]{o.rank}. {escape(o.title)}[/bold]: {escape(courses)}")
@@ -348,8 +381,8 @@ def _render_demand(rows: tuple[RoleDemand, ...], within_hours: float) -> None:
         "incumbents",
         "within reach",
         "ready now",
-        title=f"Hard-to-fill view (within reach: at most {within_hours:g} training hours, "
-        "by the lower bound)",
+        title=f"Hard-to-fill view (within reach: whom `reskill candidates --max-hours "
+        f"{within_hours:g}` lists)",
     )
     for number, r in enumerate(rows, start=1):
         table.add_row(

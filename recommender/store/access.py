@@ -46,7 +46,7 @@ from recommender.access import (
 from recommender.errors import InvalidInput, KeyNoLongerValid, UnknownEmployee
 from recommender.store.engine import SQLITE_BUSY_TIMEOUT_MS, DriverStatement, write_transaction
 from recommender.store.group_commit import group_commit
-from recommender.store.schema import employees, metadata
+from recommender.store.schema import employee_goals, employees, metadata
 from recommender.store.versions import bump
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ __all__ = [
     "record_reads",
     "record_reads_async",
     "read_access_log",
+    "stored_among",
     "tombstone_access_log",
 ]
 
@@ -440,7 +441,7 @@ _INSERT_LOG = sa.insert(access_log)
 _LOG_COLUMNS = ("at", "key_id", "role", "action", "route", "employee_id", "request_id")
 
 
-def _read_insert(*, check_key: bool = False) -> sa.Insert:
+def _read_insert(*, check_key: bool = False, unless_goal: bool = False) -> sa.Insert:
     """One read's log row, inserted from the person's ``employees`` row: nothing when the
     person is no longer stored. On PostgreSQL the row is locked ``FOR SHARE`` until the
     reader commits, so an erasure's ``DELETE`` waits for the reader's log row (which its
@@ -450,7 +451,11 @@ def _read_insert(*, check_key: bool = False) -> sa.Insert:
     With ``check_key``, the row is also inserted only while the reader's key is stored,
     unrevoked and unexpired at ``now`` (bound with each row): a caller that took its key
     from a cache learns of a revocation from the very statement that logs its read, as
-    surely as from a lookup of its own (:func:`record_reads`)."""
+    surely as from a lookup of its own (:func:`record_reads`).
+
+    With ``unless_goal``, the row is inserted only while the person has no career goal set
+    (``employee_goals``): an answer prepared without one is logged, and so may be sent,
+    only while it is still the answer (:func:`record_reads_async`)."""
 
     def value(name: str) -> sa.BindParameter[object]:
         return sa.bindparam(name, type_=access_log.c[name].type)
@@ -460,6 +465,11 @@ def _read_insert(*, check_key: bool = False) -> sa.Insert:
     found = sa.select(*values).where(employees.c.id == person)
     if check_key:
         found = found.where(api_keys.c.id == value("key_id"), _KEY_ACTIVE_NOW)
+    if unless_goal:
+        goal = sa.select(employee_goals.c.employee_id).where(
+            employee_goals.c.employee_id == employees.c.id
+        )
+        found = found.where(~goal.exists())
     found = found.with_for_update(read=True, of=employees)
     return sa.insert(access_log).from_select(list(_LOG_COLUMNS), found)
 
@@ -468,6 +478,9 @@ _INSERT_READ = _read_insert()
 _INSERT_READ_RETURNING = _INSERT_READ.returning(access_log.c.employee_id)
 #: The same, for a reader whose key came from a cache (:func:`record_reads` ``check_key``).
 _INSERT_KEYED_READ = _read_insert(check_key=True)
+#: The same two, logged only for a person with no career goal set.
+_INSERT_READ_UNLESS_GOAL = _read_insert(unless_goal=True)
+_INSERT_KEYED_READ_UNLESS_GOAL = _read_insert(check_key=True, unless_goal=True)
 
 
 def _log_row(
@@ -482,6 +495,19 @@ def _log_row(
         "employee_id": employee_id,
         "request_id": request_id,
     }
+
+
+def stored_among(engine: sa.Engine, employee_ids: Sequence[str]) -> frozenset[str]:
+    """Those of ``employee_ids`` stored now (people erased meanwhile are not): what a count
+    of people may include."""
+    found: set[str] = set()
+    ids = sorted(set(employee_ids))
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = sa.select(employees.c.id).where(employees.c.id.in_(chunk))
+            found.update(conn.execute(query).scalars())
+    return frozenset(found)
 
 
 def read_access_log(
@@ -598,10 +624,16 @@ async def record_reads_async(
     route: str,
     request_id: str,
     check_key: bool = False,
+    unless_goal: bool = False,
 ) -> tuple[str, ...]:
     """:func:`record_reads` for a caller on an event loop: it waits without blocking it
-    (the writer thread wakes the loop once per batch)."""
-    rows, statement = _read_rows(principal, employee_ids, action, route, request_id, check_key)
+    (the writer thread wakes the loop once per batch).
+
+    ``unless_goal``: log (and return) only people with no career goal set, for an answer
+    prepared without one; the caller answers the others another way."""
+    rows, statement = _read_rows(
+        principal, employee_ids, action, route, request_id, check_key, unless_goal
+    )
     counts = await group_commit(engine, statement).submit_async(rows)
     if check_key and not all(counts):
         # Rare (an erased person, a revoked key): one lookup, off the loop.
@@ -617,13 +649,14 @@ def _read_rows(
     route: str,
     request_id: str,
     check_key: bool,
+    unless_goal: bool = False,
 ) -> tuple[list[dict[str, object]], sa.Insert]:
     rows = [_log_row(principal, action, route, e, request_id) for e in employee_ids]
     if not check_key:
-        return rows, _INSERT_READ
+        return rows, _INSERT_READ_UNLESS_GOAL if unless_goal else _INSERT_READ
     for row in rows:
         row["now"] = row["at"]
-    return rows, _INSERT_KEYED_READ
+    return rows, _INSERT_KEYED_READ_UNLESS_GOAL if unless_goal else _INSERT_KEYED_READ
 
 
 _KEY_ACTIVE = sa.select(api_keys.c.id).where(

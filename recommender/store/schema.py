@@ -68,6 +68,7 @@ __all__ = [
     "text_vectors",
     "prepared_answers",
     "preparations",
+    "employee_goals",
 ]
 
 NAMING_CONVENTION = {
@@ -495,6 +496,27 @@ text_vectors = sa.Table(
     sa.Column("text_hash", sa.String(64), primary_key=True),
     sa.Column("dim", sa.Integer, nullable=False),
     sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+#: A person's career goal, set through the API (``PUT /v1/employees/{id}/goal``): a role id
+#: or a job family, never both. Not part of the catalogue (setting one moves no data
+#: version): every opportunities read looks it up. Personal data: erasure deletes the row
+#: (``ON DELETE CASCADE`` too). The role is not a foreign key: a goal whose role a later
+#: import removes just points nowhere.
+employee_goals = sa.Table(
+    "employee_goals",
+    metadata,
+    sa.Column(
+        "employee_id",
+        sa.String,
+        sa.ForeignKey("employees.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("role_id", sa.String, nullable=True),
+    sa.Column("job_family", sa.Text, nullable=True),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("set_by", sa.String(16), nullable=False),
+    sa.CheckConstraint("(role_id IS NULL) <> (job_family IS NULL)", name="role_or_family"),
 )
 
 #: A person's prepared answer (the first page of opportunities, compressed JSON) for one

@@ -94,6 +94,12 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/titles/normalize"): rule(
         A, T, json={"titles": ["Sr. Cyber Defense Analyst II"], "top": 3}
     ),
+    ("GET", "/v1/employees/{employee_id}/goal"): PERSONAL,
+    ("PUT", "/v1/employees/{employee_id}/goal"): rule(
+        A, T, E, own=True, json={"job_family": "Security"}
+    ),
+    ("DELETE", "/v1/employees/{employee_id}/goal"): rule(A, T, E, own=True),
+    ("GET", "/v1/hard-to-fill"): rule(A, T, params={"within_hours": 100}),
     ("GET", "/v1/audit/impact-ratio"): rule(A, AU, params={"role_id": ROLE}),
     ("POST", "/v1/imports/org"): rule(A, upload=True),
     ("DELETE", "/v1/employees/{employee_id}"): rule(A),
@@ -156,7 +162,7 @@ class Walk:
         shortlist = self.shortlists.get(caller or A) or self.shortlists.get(A, "0" * 32)
         return path.format(
             role_id=ROLE,
-            employee_id=ERASED if method == "DELETE" else person,
+            employee_id=ERASED if method == "DELETE" and path.count("/") == 3 else person,
             shortlist_id=shortlist,
         )
 

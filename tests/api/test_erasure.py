@@ -26,6 +26,7 @@ from recommender.service import Recommender
 from recommender.store import make_engine, save_catalog, schema, upgrade, write_transaction
 from recommender.store.access import access_log, api_keys, create_key, log_access
 from recommender.store.erasures import id_digest
+from recommender.store.goals import read_goal, set_goal
 from recommender.store.shortlists import ShortlistContent, ShortlistEntry, create_shortlist
 from tests.api.test_employees import two_people
 
@@ -263,6 +264,8 @@ def test_the_receipt_counts_what_was_removed_and_earlier_reads_get_the_tombstone
             )
 
     read("E2")
+    written = {"action": "goals.write", "route": "PUT", "request_id": "g"}
+    set_goal(engine, reader, "E2", role_id=None, job_family="Security", **written)
     admin = Principal("admin001", Role.ADMIN)
     receipt = erase_employee(
         engine, catalog, "E2", admin, route=ROUTE, request_id="r2", cache=cache
@@ -272,15 +275,18 @@ def test_the_receipt_counts_what_was_removed_and_earlier_reads_get_the_tombstone
         "employee_skills": 2,
         "employee_certifications": 1,
         "api_keys": 1,
+        "employee_goals": 1,
         "prepared_answers": 0,
         "employees": 1,
     }
-    assert receipt.log_rows_tombstoned == 1 and receipt.shortlist_entries_removed == 0
+    assert read_goal(engine, "E2") is None
+    # The read and the goal's write.
+    assert receipt.log_rows_tombstoned == 2 and receipt.shortlist_entries_removed == 0
     assert receipt.vectors_purged == 1 and len(cache.cache) == 1  # E1's vector stays
     assert receipt.tombstone.startswith("erased-")
     with engine.connect() as conn:
         marks = conn.execute(sa.select(access_log.c.employee_id, access_log.c.tombstone)).all()
-    assert marks == [(None, receipt.tombstone)] * 2  # the read and the erasure itself
+    assert marks == [(None, receipt.tombstone)] * 3  # the read, the goal, the erasure itself
     with pytest.raises(UnknownEmployee):
         erase_employee(engine, catalog, "E2", admin, route=ROUTE, request_id="r3")
     engine.dispose()

@@ -63,6 +63,7 @@ def _parameters(path: str, where: str) -> list[dict[str, Any]]:
 
 POST_ROUTES = _operations("post")
 JSON_ROUTES = [p for p in POST_ROUTES if p not in UPLOADS]
+PUT_ROUTES = _operations("put")
 QUERY_CASES = [
     (path, param["name"])
     for path in _operations("get")
@@ -182,9 +183,26 @@ def test_every_request_body_model_checks_its_text() -> None:
         for field in route.dependant.body_params
     }
     schemas = {m for m in models if isinstance(m, type) and issubclass(m, Schema)}
-    assert len(schemas) == len(JSON_ROUTES)  # one body model per JSON route, all found
+    # one body model per JSON route, all found
+    assert len(schemas) == len(JSON_ROUTES) + len(PUT_ROUTES)
     for model in schemas:
         assert issubclass(model, RequestSchema), model
+
+
+@pytest.mark.parametrize("path", PUT_ROUTES)
+@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+def test_hostile_json_values_in_a_put_are_a_4xx_that_echoes_nothing(
+    api: tuple[TestClient, dict[str, str]], path: str, value: str
+) -> None:
+    client, admin = api
+    headers = {**admin, "content-type": "application/json"}
+    fields = ("role_id", "job_family", "zz")
+    members = ", ".join(f'"{f}": {value}' for f in fields)
+    body = ("{" + members + f', "mark": "{MARK}"' + "}").encode("utf-8", "surrogatepass")
+    response = client.put(_url(path), content=body, headers=headers)
+    _refused(response, 422, echo=(MARK, "udbcd", "0" * 50))
+    spoilt = json.dumps({"job_family": BAD}).encode()
+    _refused(client.put(_url(path), content=spoilt, headers=headers), 422, echo=("udbcd", "zz"))
 
 
 HOSTILE_BODIES: dict[str, tuple[bytes, str | None]] = {

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.rendered import pages_of, render
-from api.schemas_pathways import OpportunitiesOut, OpportunityOut
+from api.schemas_pathways import GoalRoutesOut, OpportunitiesOut, OpportunityOut
 from api.settings import Settings
 from recommender.access import Role
 from recommender.ingest.tables import read_org_tables
@@ -178,9 +178,12 @@ def test_an_employee_reads_their_own_opportunities_best_first(api: Api) -> None:
     items = body["items"]
     assert 0 < len(items) <= 10
     assert [o["rank"] for o in items] == list(range(1, len(items) + 1))
-    assert [o["score"] for o in items] == sorted((o["score"] for o in items), reverse=True)
+    tiers = {"near": 0, "long_term": 1}  # no step down unless asked
+    keys = [(tiers[o["tier"]], not o["toward_goal"], -o["score"]) for o in items]
+    assert keys == sorted(keys)
     for option in items:
-        assert option["viable"] and option["role_id"] != DESK
+        assert option["judged_viable"] and option["role_id"] != DESK
+        assert option["kind"] in ("step_up", "lateral") and option["why"] == option["reasons"][0]
         assert option["plan"]["role_id"] == option["role_id"]
         assert option["hours"] == pytest.approx(option["plan"]["total_hours"])
         assert sum(option["contributions"].values()) == pytest.approx(option["score"], abs=1e-3)
@@ -222,6 +225,7 @@ def test_a_rendered_page_is_what_the_response_model_sends(api: Api) -> None:
             include_unviable=unviable,
             limit=limit,
             items=[OpportunityOut.from_domain(o) for o in options],
+            goal=None if options.goal is None else GoalRoutesOut.from_routes(options.goal),
         )
         assert json.loads(body) == jsonable_encoder(model)
         assert OpportunitiesOut.model_validate_json(body) == model
@@ -253,7 +257,8 @@ def test_limit_and_include_unviable_shape_the_list(api: Api) -> None:
     everything = api.opportunities(ME, headers, limit=100, include_unviable=True).json()
     assert everything["include_unviable"] is True
     assert len(everything["items"]) > len(viable)
-    assert {o["viable"] for o in everything["items"]} == {True, False}
+    assert {o["judged_viable"] for o in everything["items"]} == {True, False}
+    assert not any(o["viable"] and not o["judged_viable"] for o in everything["items"])
 
 
 def test_a_role_to_role_pathway_uses_the_typical_profile(api: Api) -> None:
@@ -419,3 +424,140 @@ def test_each_answer_about_a_person_writes_one_committed_log_row(
         assert before <= row.at <= datetime.now(UTC)
         assert re.fullmatch("[0-9a-f]{32}", row.request_id)
     assert rows[0].request_id != rows[1].request_id
+
+
+# Goals ----------------------------------------------------------------------------------------
+
+GOAL = "/v1/employees/{}/goal"
+ARCHITECT = "security-architect"
+
+
+def _goal_writes(api: Api, person: str) -> list[str]:
+    return [
+        r.route
+        for r in read_access_log(api.engine, employee_id=person)
+        if r.action == "goals.write"
+    ]
+
+
+def test_a_goal_set_through_the_api_changes_the_next_opportunities_read_at_once(
+    api: Api,
+) -> None:
+    me = api.key(Role.EMPLOYEE)
+    before = api.opportunities(ME, me).json()  # type: ignore[attr-defined]
+    assert pages_of(api.service).has(ME, date.today())  # the next read is the quick one
+    assert api.opportunities(ME, me).json() == before  # type: ignore[attr-defined]
+    put = api.client.put(GOAL.format(ME), json={"role_id": ARCHITECT}, headers=me)
+    assert put.status_code == 200 and put.headers["cache-control"] == "no-store"
+    view = put.json()
+    assert view["set"]["role_id"] == ARCHITECT and view["effective"] == view["set"]
+    assert view["set"]["source"] == "set" and view["set_at"]
+    assert _goal_writes(api, ME)[-1] == "PUT /v1/employees/{employee_id}/goal"
+    after = api.opportunities(ME, me).json()  # type: ignore[attr-defined]
+    goal = after["goal"]
+    assert (goal["source"], goal["role_id"]) == ("set", ARCHITECT)
+    assert [r["role_id"] for r in goal["routes"]] == [ARCHITECT]
+    (route,) = goal["routes"]
+    assert route["toward_goal"] and route["long_term"] and route["why"]
+    assert api.client.get(GOAL.format(ME), headers=me).json()["set"]["role_id"] == ARCHITECT
+    cleared = api.client.delete(GOAL.format(ME), headers=me)
+    assert cleared.status_code == 200 and cleared.json()["set"] is None
+    assert api.opportunities(ME, me).json() == before  # type: ignore[attr-defined]
+
+
+def test_a_goal_stored_by_another_worker_counts_in_this_one(api: Api) -> None:
+    """Nothing of a goal is kept in a worker: a row another process wrote is followed."""
+    from recommender.access import Principal
+    from recommender.store.goals import clear_goal, set_goal
+
+    talent = api.key(Role.TALENT)
+    api.opportunities(OTHER, talent)
+    api.opportunities(OTHER, talent)  # rendered and kept in this worker
+    elsewhere = Principal("elsewhere", Role.TALENT)
+    written = {"action": "goals.write", "route": "PUT", "request_id": "w"}
+    set_goal(api.engine, elsewhere, OTHER, role_id=None, job_family="Security", **written)
+    try:
+        goal = api.opportunities(OTHER, talent).json()["goal"]  # type: ignore[attr-defined]
+        assert (goal["source"], goal["job_family"]) == ("set", "Security")
+        families = {api.service.role(r["role_id"]).job_family for r in goal["routes"]}
+        assert families == {"Security"}
+    finally:
+        clear_goal(api.engine, elsewhere, OTHER, **written)
+
+
+def test_the_profile_goal_shows_until_one_is_set(api: Api) -> None:
+    person = "E000001"  # her profile: "Their stated goal is a role in cybersecurity ..."
+    talent = api.key(Role.TALENT)
+    view = api.client.get(GOAL.format(person), headers=talent).json()
+    assert view["set"] is None
+    assert view["stated"] == view["effective"]
+    assert (view["stated"]["source"], view["stated"]["job_family"]) == ("profile", "Security")
+    goal = api.opportunities(person, talent).json()["goal"]  # type: ignore[attr-defined]
+    assert goal["source"] == "profile" and goal["routes"]
+
+
+def test_who_may_set_a_goal(log_empty: Api) -> None:
+    api = log_empty
+    body = {"job_family": "data & ai"}
+    for headers in (api.key(Role.TALENT), api.key(Role.ADMIN)):
+        response = api.client.put(GOAL.format(OTHER), json=body, headers=headers)
+        assert response.status_code == 200
+        assert response.json()["set"]["job_family"] == "Data & AI"  # the catalogue's spelling
+    mine = api.key(Role.EMPLOYEE)
+    assert api.client.put(GOAL.format(OTHER), json=body, headers=mine).status_code == 404
+    assert api.client.get(GOAL.format(OTHER), headers=mine).status_code == 404
+    recruiter = api.key(Role.RECRUITER)
+    assert api.client.put(GOAL.format(OTHER), json=body, headers=recruiter).status_code == 403
+    assert api.client.delete(GOAL.format(OTHER), headers=api.key(Role.TALENT)).status_code == 200
+    assert len(_goal_writes(api, OTHER)) == 3  # two sets and the clear; refusals not logged
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({}, 422),
+        ({"role_id": SOC, "job_family": "Security"}, 422),
+        ({"job_family": "Astronautics"}, 422),
+        ({"role_id": "astronaut"}, 404),
+        ({"role_id": SOC, "extra": 1}, 422),
+    ],
+)
+def test_a_bad_goal_is_refused_and_changes_nothing(
+    api: Api, body: dict[str, object], status: int
+) -> None:
+    headers = api.key(Role.TALENT)
+    response = api.client.put(GOAL.format(ME), json=body, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert api.client.get(GOAL.format(ME), headers=headers).json()["set"] is None
+
+
+def test_step_downs_come_only_when_asked(api: Api) -> None:
+    nurse = "E000001"
+    talent = api.key(Role.TALENT)
+    default = api.opportunities(nurse, talent, limit=100).json()  # type: ignore[attr-defined]
+    assert {o["kind"] for o in default["items"]} <= {"step_up", "lateral"}
+    asked = api.opportunities(nurse, talent, limit=100, include_step_down=True).json()  # type: ignore[attr-defined]
+    assert asked["include_step_down"] is True
+    kinds = [o["kind"] for o in asked["items"]]
+    assert "step_down" in kinds
+    assert kinds == sorted(kinds, key=lambda k: k == "step_down")  # step downs last
+    down = [o for o in asked["items"] if o["kind"] == "step_down"]
+    assert all(o["tier"] == "step_down" and o["why"].startswith("Step down") for o in down)
+
+
+def test_the_hard_to_fill_view_counts_whom_the_candidates_route_returns(api: Api) -> None:
+    headers = api.key(Role.TALENT)
+    response = api.client.get("/v1/hard-to-fill", params={"within_hours": 200}, headers=headers)
+    assert response.status_code == 200
+    body = response.json()
+    hard = {r.id for r in api.service.roles() if r.hard_to_fill}
+    assert {r["role_id"] for r in body["roles"]} == hard
+    for row in body["roles"][:4]:
+        listed = api.client.get(
+            f"/v1/roles/{row['role_id']}/candidates",
+            params={"max_hours": 200, "limit": 100},
+            headers=headers,
+        ).json()
+        assert row["within_reach"] == len(listed["candidates"]) < 100
+    assert api.client.get("/v1/hard-to-fill", headers=api.key(Role.RECRUITER)).status_code == 403

@@ -211,7 +211,7 @@ def test_hard_to_fill_keeps_every_role_title_and_id_whole(bundled: list[str], la
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_mobility_and_reachable_keep_role_titles_whole(bundled: list[str], layout: str) -> None:
     mobility = ["mobility", "--employee", "E000001", "--limit", "5", *bundled]
-    options = json.loads(reskill(*mobility, "--json").stdout)
+    options = json.loads(reskill(*mobility, "--json").stdout)["items"]
     names = [o["title"] for o in options] + ["Ayesha Becker"]
     assert_reads_well(text_of(reskill(*mobility, env=LAYOUTS[layout])), names, layout)
     reachable = ["reachable", "--employee", "E000001", "--hours", "600", *bundled]
@@ -249,8 +249,13 @@ def test_hard_to_fill_mobility_and_reachable_csv_match_their_json(bundled: list[
     body, frame = assert_csv_matches_json(["hard-to-fill", *bundled])
     assert frame.open_positions.tolist() == [r["open_positions"] for r in body]
     assert frame.title.tolist() == [r["title"] for r in body]
-    body, frame = assert_csv_matches_json(["mobility", "--employee", "E000001", *bundled])
-    assert frame["plan.total_hours"].tolist() == [o["plan"]["total_hours"] for o in body]
+    body, frame = assert_csv_matches_json(
+        ["mobility", "--employee", "E000001", *bundled], ["items", "goal.routes"]
+    )
+    items = frame[frame.section == "items"]
+    assert items["plan.total_hours"].tolist() == [o["plan"]["total_hours"] for o in body["items"]]
+    routes = frame[frame.section == "goal.routes"]
+    assert routes.role_id.tolist() == [r["role_id"] for r in body["goal"]["routes"]]
     body, frame = assert_csv_matches_json(
         ["reachable", "--from-role", "registered-nurse", "--hours", "600", *bundled]
     )

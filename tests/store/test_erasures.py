@@ -34,6 +34,7 @@ from recommender.store.erasures import (
     record_erasure,
     rehire,
 )
+from recommender.store.goals import read_goal, set_goal
 from tests.store.test_repository import PROTECTED, full_catalog
 
 TALENT = Principal("talent01", Role.TALENT)
@@ -94,6 +95,17 @@ def test_forget_people_removes_every_row_naming_them_and_tombstones_the_log(
     create_key(engine, Role.EMPLOYEE, employee_id="E1")
     for person in ("E1", "E1", "E2"):
         _read(engine, person)
+    for person in ("E1", "E2"):  # a career goal each (logged as a write)
+        set_goal(
+            engine,
+            TALENT,
+            person,
+            role_id=None,
+            job_family="Security",
+            action="goals.write",
+            route="PUT",
+            request_id="g",
+        )
     with write_transaction(engine) as conn:
         forgotten = forget_people(conn, ["E1", "nobody"])
     assert dict(forgotten.rows_deleted) == {
@@ -101,16 +113,18 @@ def test_forget_people_removes_every_row_naming_them_and_tombstones_the_log(
         "employee_skills": 2,
         "employee_certifications": 2,
         "api_keys": 1,
+        "employee_goals": 1,
         "prepared_answers": 0,
         "employees": 1,
     }
+    assert read_goal(engine, "E1") is None and read_goal(engine, "E2") is not None
     assert forgotten.people == 1 and forgotten.ids == ("E1",)
-    assert forgotten.log_rows_tombstoned == 2 and set(forgotten.tombstones) == {"E1"}
+    assert forgotten.log_rows_tombstoned == 3 and set(forgotten.tombstones) == {"E1"}
     assert forgotten.profiles == ("Night shifts; curious about data.",)
     assert "E1" not in repr(forgotten) and "Night" not in repr(forgotten)
     log = _table(engine, access_log)
     assert not any("E1" in repr(row) for row in log)
-    assert sum(forgotten.tombstones["E1"] in row for row in log) == 2
+    assert sum(forgotten.tombstones["E1"] in row for row in log) == 3
     assert set(load_catalog(engine).employees) == {"E2"}
     # No erasure tombstone: that is erasure's job, not the deletion's.
     assert _table(engine, schema.erased_employees) == []
