@@ -130,12 +130,12 @@ def test_mobility_prints_roles_with_their_training_plans(bundled: list[str]) -> 
     assert all(o["role_id"] != "registered-nurse" for o in options)
     assert all(o["plan"]["total_hours"] == o["hours"] for o in options)
     assert all(o["kind"] != "step_down" and o["why"] == o["reasons"][0] for o in options)
-    goal = answer["goal"]  # her profile: "Their stated goal is a role in cybersecurity ..."
-    assert (goal["source"], goal["job_family"]) == ("profile", "Security") and goal["routes"]
+    goal = answer["goal"]  # her profile states a goal in clinical informatics
+    assert (goal["source"], goal["job_family"]) == ("profile", "Informatics") and goal["routes"]
 
     table = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "2", *bundled])
     assert table.exit_code == 0 and "could go" in table.stdout
-    assert "Toward the goal 'cybersecurity'" in table.stdout
+    assert "Toward the goal 'clinical informatics'" in table.stdout
 
     down = runner.invoke(
         app,

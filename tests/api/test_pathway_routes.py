@@ -486,7 +486,7 @@ def test_a_goal_stored_by_another_worker_counts_in_this_one(api: Api) -> None:
 
 
 def test_the_profile_goal_shows_until_one_is_set(api: Api) -> None:
-    person = "E000001"  # her profile: "Their stated goal is a role in cybersecurity ..."
+    person = "E000485"  # a registered nurse whose profile states a goal in cybersecurity
     talent = api.key(Role.TALENT)
     view = api.client.get(GOAL.format(person), headers=talent).json()
     assert view["set"] is None
