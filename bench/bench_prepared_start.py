@@ -4,6 +4,8 @@ and on one nobody prepared (the worker then prepares it into the database itself
 Usage::
 
     python bench/bench_prepared_start.py --n 3000     # generated employees, SQLite
+    python bench/bench_prepared_start.py --n 3000 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1/test   # a scratch database there
 
 The data is the bundled roles, skills and courses with ``--n`` generated employees. The
 vectors are stored under the bundled model's name by a hashing stand-in (loading a vector
@@ -19,6 +21,7 @@ pages are prepared by the real code (:func:`recommender.preparation.prepare`). T
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
@@ -32,6 +35,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
+from bench.bench_store import scratch_postgres
 from recommender.embeddings import DEFAULT_MODEL_NAME, CachedEncoder, HashingEncoder
 from recommender.preparation import claim, prepare
 from recommender.service import Recommender
@@ -99,7 +103,22 @@ NOTES = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=3000, help="generated employees")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server: the bench runs in a scratch database beside this one, "
+        "dropped afterwards (default: a SQLite file)",
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        server = None
+        if args.database_url is not None:
+            server = stack.enter_context(scratch_postgres(args.database_url))
+        run(args.n, server)
+
+
+def run(n: int, server: str | None) -> None:
+    """The three starts on ``n`` generated employees, in ``server`` or a SQLite file."""
     with tempfile.TemporaryDirectory(prefix="reskill-bench-") as folder:
         root = Path(folder)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -108,9 +127,9 @@ def main() -> None:
         data.mkdir()
         for path in (REPO / "data").glob("*.csv"):
             (data / path.name).write_bytes(path.read_bytes())
-        generate = ["generate", "employees", "--n", str(args.n), "--data", str(data)]
+        generate = ["generate", "employees", "--n", str(n), "--data", str(data)]
         subprocess.run([*CLI, *generate], env=env, cwd=REPO, check=True, capture_output=True)
-        url = f"sqlite:///{root / 'bench.db'}"
+        url = server or f"sqlite:///{root / 'bench.db'}"
         init = [*CLI, "init", "--database-url", url, "--data", str(data)]
         subprocess.run(init, env=env, cwd=REPO, check=True, capture_output=True)
         engine = make_engine(url)

@@ -26,6 +26,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from recommender.catalog import (
@@ -150,6 +151,8 @@ def bench_backend(fresh: Fresh, backend: str, onet_dir: Path | None, results: Re
         _bench_synthetic_onet(_engine(url), backend, results)
     with fresh() as url:
         _bench_employees(_engine(url), backend, results)
+    with fresh() as url:
+        _bench_vectors(_engine(url), backend, results)
     if onet_dir is not None:
         with fresh() as url:
             _bench_real_onet(_engine(url), backend, onet_dir, results)
@@ -210,6 +213,26 @@ def _bench_employees(engine: sa.Engine, backend: str, results: Results) -> None:
     )
     timed(results, backend, "100k employees: load_catalog", rows, lambda: load_catalog(engine))
     print(f"  {backend} row counts: {counts(engine)}")
+    engine.dispose()
+
+
+def _bench_vectors(engine: sa.Engine, backend: str, results: Results) -> None:
+    """What a worker starting on a prepared version reads: every profile's stored vector."""
+    from recommender.store.vectors import DatabaseEmbeddingCache
+
+    cache = DatabaseEmbeddingCache(engine)
+    texts = [f"profile {i}" for i in range(EMPLOYEES)]
+    vectors = np.random.default_rng(0).standard_normal((EMPLOYEES, 384)).astype(np.float32)
+    rows = f"{EMPLOYEES} x 384 float16"
+    timed(results, backend, "100k vectors: put", rows, lambda: cache.put("bench", texts, vectors))
+    got = timed(
+        results,
+        backend,
+        "100k vectors: get (a worker's start)",
+        rows,
+        lambda: cache.get("bench", texts),
+    )
+    assert len(got) == EMPLOYEES
     engine.dispose()
 
 

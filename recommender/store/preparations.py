@@ -60,7 +60,7 @@ from recommender.store.schema import (
     settings,
     text_vectors,
 )
-from recommender.store.vectors import CHUNK, INSERT_ROWS, STORED, text_hash
+from recommender.store.vectors import INSERT_ROWS, STORED, chunk_size, member_of, text_hash
 
 __all__ = [
     "PREPARE_LOCK",
@@ -352,9 +352,10 @@ def _present(conn: sa.Connection, ids: Collection[str]) -> set[str]:
     until the transaction ends, so an erasure of them waits for it (see the module doc)."""
     found: set[str] = set()
     ordered = sorted(ids)
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        query = sa.select(employees.c.id).where(employees.c.id.in_(chunk))
+    size = chunk_size(conn)
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        query = sa.select(employees.c.id).where(member_of(conn, employees.c.id, chunk))
         found.update(str(i) for i in conn.execute(query.with_for_update(read=True)).scalars())
     return found
 
