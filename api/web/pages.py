@@ -310,14 +310,15 @@ def talent(request: Request, session: Session) -> Response:
 
 
 def _filters(
-    department: str | None, location: str | None, min_readiness: float, max_hours: float | None
+    department: str | None, location: str | None, min_readiness: str | None, max_hours: str | None
 ) -> FiltersIn:
+    """The filters as ``/v1`` takes them, from a form's fields (an empty field: no filter)."""
     try:
         return FiltersIn(
             department=department or None,
             location=location or None,
-            min_readiness=min_readiness,
-            max_hours=max_hours,
+            min_readiness=float(min_readiness) if min_readiness else 0.0,
+            max_hours=float(max_hours) if max_hours else None,
         )
     except ValueError as exc:
         raise PageError(422, "Invalid input", "The filters are not valid.") from exc
@@ -330,8 +331,8 @@ def role_shortlist(
     session: Session,
     department: Annotated[str | None, Query(max_length=200)] = None,
     location: Annotated[str | None, Query(max_length=200)] = None,
-    min_readiness: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
-    max_hours: Annotated[float | None, Query(ge=0.0)] = None,
+    min_readiness: Annotated[str | None, Query(max_length=40)] = None,
+    max_hours: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Response:
     """A role's shortlist computed now (``GET /v1/roles/{role_id}/candidates``)."""
@@ -351,8 +352,8 @@ def store_shortlist(
     csrf_token: Csrf = None,
     department: Annotated[str | None, Form(max_length=200)] = None,
     location: Annotated[str | None, Form(max_length=200)] = None,
-    min_readiness: Annotated[float, Form(ge=0.0, le=1.0)] = 0.0,
-    max_hours: Annotated[float | None, Form(ge=0.0)] = None,
+    min_readiness: Annotated[str | None, Form(max_length=40)] = None,
+    max_hours: Annotated[str | None, Form(max_length=40)] = None,
     limit: Annotated[int, Form(ge=1, le=100)] = 10,
 ) -> Response:
     """Store the shortlist as shown (``POST /v1/shortlists``), then show it."""
@@ -372,12 +373,6 @@ def _stored(
     gate = _gate(request, session)
     with as_page():
         return _view(gate.shortlist(shortlist_id))
-
-
-@router.get("/shortlists/{shortlist_id}")
-def shortlist(request: Request, shortlist_id: str, session: Session) -> Response:
-    """A stored shortlist as ``GET /v1/shortlists/{id}`` shows it to this key."""
-    return _page(request, "shortlist.html", session, stored=_stored(request, session, shortlist_id))
 
 
 #: The CSV's columns: the fields every view of a shortlist has (recruiters' too).
@@ -410,6 +405,13 @@ def shortlist_csv(request: Request, shortlist_id: str, session: Session) -> Resp
         "Content-Disposition": f'attachment; filename="shortlist-{stored.id}.csv"',
     }
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+# Declared after the ``.csv`` route: its path would match ``<id>.csv`` too.
+@router.get("/shortlists/{shortlist_id}")
+def shortlist(request: Request, shortlist_id: str, session: Session) -> Response:
+    """A stored shortlist as ``GET /v1/shortlists/{id}`` shows it to this key."""
+    return _page(request, "shortlist.html", session, stored=_stored(request, session, shortlist_id))
 
 
 def _cell(value: object) -> str:
