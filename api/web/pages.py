@@ -50,12 +50,17 @@ from recommender.database import SessionRecord
 from recommender.errors import Forbidden, ReskillError
 from recommender.gate import Gate
 
-__all__ = ["router", "templates", "PageError"]
+__all__ = ["router", "templates", "PageError", "PUBLIC_PAGES"]
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["KIND_LABELS"] = KIND_LABELS
 
+#: Pages anyone may open without a session: (method, path). Every other page takes
+#: :data:`Session` (:func:`api.web.session.require_session`; a test walks the routes).
+PUBLIC_PAGES: frozenset[tuple[str, str]] = frozenset(
+    {("GET", "/app/sign-in"), ("POST", "/app/sign-in"), ("GET", "/app/")}
+)
 Session = Annotated[SessionRecord, Depends(web_session.require_session)]
 Csrf = Annotated[str | None, Form(alias="csrf_token")]
 #: The hours the talent overview counts people within; ``/v1/hard-to-fill`` takes at most 300.

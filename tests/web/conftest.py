@@ -85,7 +85,9 @@ def _chromium() -> Any:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing_service("Playwright for Python (pip install playwright; never `playwright install`)")
+        missing_service(
+            "Playwright for Python (pip install playwright; never `playwright install`)"
+        )
     if not CHROMIUM.exists():
         missing_service(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     return sync_playwright
@@ -104,7 +106,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     engine = make_engine(url)
     try:
         keys = {
-            str(r): create_key(engine, r, employee_id=EMPLOYEE if r == Role.EMPLOYEE else None).token
+            str(r): create_key(
+                engine, r, employee_id=EMPLOYEE if r == Role.EMPLOYEE else None
+            ).token
             for r in Role
         }
     finally:

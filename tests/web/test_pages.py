@@ -34,14 +34,18 @@ SECURITY_WORK = (
 
 
 def _ids(page: Any, selector: str, attribute: str) -> list[str]:
-    return page.eval_on_selector_all(selector, f"els => els.map(e => e.getAttribute('{attribute}'))")
+    return page.eval_on_selector_all(
+        selector, f"els => els.map(e => e.getAttribute('{attribute}'))"
+    )
 
 
 def test_an_employee_signs_in_sees_their_opportunities_and_opens_a_pathway(web: Site) -> None:
     page = web.signed_in("employee")
     assert page.url.endswith(f"/app/people/{EMPLOYEE}")
     api = web.api("GET", f"/v1/employees/{EMPLOYEE}/opportunities", "employee").json()
-    assert _ids(page, "#opportunities tbody tr", "data-role") == [o["role_id"] for o in api["items"]]
+    assert _ids(page, "#opportunities tbody tr", "data-role") == [
+        o["role_id"] for o in api["items"]
+    ]
 
     page.locator(f"#opportunities tr[data-role='{TARGET}'] a").click()
     page.wait_for_selector("#pathway-graph[data-rendered='true']")
@@ -128,7 +132,9 @@ def test_a_recruiter_sees_no_page_with_more_than_its_api_fields(web: Site) -> No
     headers = page.locator("#candidates thead th").all_inner_texts()
     assert "Department" not in headers and "Location" not in headers
     text = page.locator("main").inner_text()
-    record = web.api("GET", f"/v1/employees/{stored['candidates'][0]['employee_id']}", "admin").json()
+    record = web.api(
+        "GET", f"/v1/employees/{stored['candidates'][0]['employee_id']}", "admin"
+    ).json()
     assert record["department"] not in text.replace(stored["role_title"], "")
     assert page.locator("#candidates a[href^='/app/people/']").count() == 0
 
@@ -196,7 +202,9 @@ PAGES = [
 ]
 
 
-def _open(web: Site, name: str, role: str | None, path: str | None, viewport: dict[str, int]) -> Any:
+def _open(
+    web: Site, name: str, role: str | None, path: str | None, viewport: dict[str, int]
+) -> Any:
     page = web.context(viewport).new_page() if role is None else web.signed_in(role, viewport)
     if name == "stored-shortlist":
         made = web.api("POST", "/v1/shortlists", "talent", json={"role_id": ROLE, "limit": 5})
