@@ -140,6 +140,7 @@ def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-top.png"))  # what shows first
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import io
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.web.conftest import (
@@ -181,9 +182,9 @@ def test_signing_out_ends_the_session_in_the_database(web: Site) -> None:
     assert session["httpOnly"] and session["sameSite"] == "Strict" and session["path"] == "/app"
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile("/app/sign-in$"))
-    replay = web.server.client.get(
-        f"/app/people/{EMPLOYEE}", cookies={"reskill_session": session["value"]}
-    )
+    cookies = {"reskill_session": session["value"]}
+    with httpx.Client(base_url=web.base, cookies=cookies) as client:
+        replay = client.get(f"/app/people/{EMPLOYEE}")
     assert replay.status_code == 303 and replay.headers["location"] == "/app/sign-in"
 
 
