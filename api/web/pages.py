@@ -35,6 +35,7 @@ from api.routers.candidates import (
     _candidates_out,
     _view,
 )
+from api.routers.fairness import ImpactReportOut
 from api.routers.pathways import _answer as first_page
 from api.routers.people import PeopleSearchOut
 from api.routers.text import MatchOut
@@ -49,6 +50,7 @@ from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.database import SessionRecord
 from recommender.errors import Forbidden, ReskillError
 from recommender.gate import Gate
+from recommender.reports import ImpactQuestion
 
 __all__ = ["router", "templates", "PageError", "PUBLIC_PAGES"]
 
@@ -67,6 +69,8 @@ Csrf = Annotated[str | None, Form(alias="csrf_token")]
 REACH_HOURS = (100.0, 200.0, 300.0)
 #: The opportunities shown: the first page ``/v1`` prepares ahead for everyone.
 FIRST_PAGE = PREPARED_LIMIT
+#: The shortlist sizes a fairness summary may be asked for (the API's allowed limits).
+AUDIT_LIMITS = (10, 25, 50, 100)
 
 
 class PageError(Exception):
@@ -346,7 +350,35 @@ def role_shortlist(
     with as_page():
         listed = gate.candidates(role_id, limit, filters.to_domain())
         shown: CandidatesOut = _candidates_out(gate.service.catalog, listed, limit, filters)
-    return _page(request, "role.html", session, shown=shown, filters=filters, limit=limit)
+    return _page(
+        request,
+        "role.html",
+        session,
+        shown=shown,
+        filters=filters,
+        limit=limit,
+        may_audit=session.principal.may(Action.IMPACT_READ),
+        audit_limits=AUDIT_LIMITS,
+    )
+
+
+@router.post("/talent/roles/{role_id}/fairness")
+def fairness(
+    request: Request,
+    role_id: str,
+    session: Session,
+    csrf_token: Csrf = None,
+    limit: Annotated[int, Form()] = 10,
+) -> Response:
+    """The fairness summary of the role's shortlist of ``limit`` (``GET /v1/audit/impact-ratio``,
+    admin and auditor keys): published under the same suppression and refusal rules, stored
+    and logged as the API does it (so it is a form post)."""
+    web_session.check_csrf(session, csrf_token)
+    gate = _gate(request, session)
+    with as_page():
+        published = gate.impact_report(ImpactQuestion(role_id, "selection", limit, None, None))
+    report = ImpactReportOut.model_validate(published.to_dict())
+    return _page(request, "fairness.html", session, report=report)
 
 
 @router.post("/talent/roles/{role_id}/shortlists")

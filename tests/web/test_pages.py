@@ -111,6 +111,27 @@ def test_talent_filters_a_shortlist_stores_it_and_downloads_the_api_rows(web: Si
         assert row["reasons"] == " | ".join(candidate["reasons"])
 
 
+def test_an_admin_sees_the_fairness_summary_the_api_publishes(web: Site) -> None:
+    page = web.signed_in("admin")
+    page.goto(f"{web.base}/app/talent/roles/{ROLE}")
+    page.get_by_label("Shortlist size").select_option("10")
+    page.get_by_role("button", name="Show the fairness summary").click()
+    page.wait_for_selector("table[id^='fairness-']")
+    api = web.api(
+        "GET", "/v1/audit/impact-ratio", "admin", params={"role_id": ROLE, "limit": 10}
+    ).json()
+    for name, dimension in api["dimensions"].items():
+        rows = page.locator(f"#fairness-{name} tbody tr")
+        assert rows.count() == len(dimension["categories"])
+        for row, category in zip(rows.all(), dimension["categories"], strict=True):
+            cells = row.locator("td").all_inner_texts()
+            assessed = category["assessed"]
+            assert cells[0] == ("suppressed" if assessed is None else str(assessed))
+    talent = web.signed_in("talent")
+    talent.goto(f"{web.base}/app/talent/roles/{ROLE}")
+    assert talent.get_by_role("button", name="Show the fairness summary").count() == 0
+
+
 def test_an_employee_gets_the_same_answer_for_someone_else_as_for_nobody(web: Site) -> None:
     page = web.signed_in("employee")
     other = page.goto(f"{web.base}/app/people/{SOMEONE_ELSE}")
@@ -197,6 +218,7 @@ PAGES = [
     ("role-shortlist", "talent", f"/app/talent/roles/{ROLE}"),
     ("stored-shortlist", "talent", None),
     ("people-search", "talent", None),
+    ("fairness", "admin", None),
     ("explorer-for-talent", "talent", f"/app/people/{SOMEONE_ELSE}"),
     ("recruiter-home", "recruiter", "/app/"),
     ("not-found", "employee", f"/app/people/{SOMEONE_ELSE}"),
@@ -215,6 +237,13 @@ def _open(
         page.get_by_label("Job description").fill(SECURITY_WORK)
         page.get_by_role("button", name="Search").click()
         page.wait_for_selector("#people tbody tr")
+        page.wait_for_load_state()
+        return page
+    if name == "fairness":
+        page.goto(f"{web.base}/app/talent/roles/{ROLE}")
+        page.get_by_role("button", name="Show the fairness summary").click()
+        page.wait_for_selector("table[id^='fairness-']")
+        page.wait_for_load_state()  # styles applied: the table was found while parsing
         return page
     page.goto(web.base + str(path))
     if name == "pathway":
@@ -241,7 +270,7 @@ def test_every_page_is_accessible_keyboard_usable_and_under_the_csp(
     # Usable on a phone: nothing wider than the screen but tables, which scroll in place.
     wide = phone.eval_on_selector_all(
         "body *",
-        f"els => els.filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > "
+        f"els => els.filter(e => !(e.parentElement && e.parentElement.closest('.scroll')) && e.getBoundingClientRect().right > "
         f"{PHONE['width']}).map(e => e.tagName + '#' + e.id + '.' + e.className)",
     )
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], wide
