@@ -32,11 +32,11 @@ from api.routers.candidates import (
     FiltersIn,
     RecruiterShortlistOut,
     StoredShortlistOut,
-    _candidates_out,
-    _view,
+    candidates_out,
+    shortlist_out,
 )
 from api.routers.fairness import ImpactReportOut
-from api.routers.pathways import _answer as first_page
+from api.routers.pathways import opportunities_body
 from api.routers.people import PeopleSearchOut
 from api.routers.text import MatchOut
 from api.schemas import EmployeeOut
@@ -220,7 +220,7 @@ def _opportunities(gate: Gate, employee_id: str) -> list[OpportunityOut]:
     and the page says why)."""
     if gate.service.catalog.employee(employee_id).opted_out:
         return []
-    answer = partial(first_page, employee_id, FIRST_PAGE, False, False, gate)
+    answer = partial(opportunities_body, employee_id, FIRST_PAGE, False, False, gate)
     body = gate.read_person(Action.PATHWAYS_READ, employee_id, answer)
     return OpportunitiesOut.model_validate_json(body).items
 
@@ -349,7 +349,7 @@ def role_shortlist(
     filters = _filters(department, location, min_readiness, max_hours)
     with as_page():
         listed = gate.candidates(role_id, limit, filters.to_domain())
-        shown: CandidatesOut = _candidates_out(gate.service.catalog, listed, limit, filters)
+        shown: CandidatesOut = candidates_out(gate.service.catalog, listed, limit, filters)
     return _page(
         request,
         "role.html",
@@ -409,7 +409,7 @@ def _stored(
 ) -> StoredShortlistOut | RecruiterShortlistOut:
     gate = _gate(request, session)
     with as_page():
-        return _view(gate.shortlist(shortlist_id))
+        return shortlist_out(gate.shortlist(shortlist_id))
 
 
 #: The CSV's columns: the fields every view of a shortlist has (recruiters' too).
