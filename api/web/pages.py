@@ -43,7 +43,7 @@ from api.schemas import EmployeeOut
 from api.schemas_pathways import GoalViewOut, OpportunitiesOut, OpportunityOut, PathwayOut
 from api.state import current_recommender
 from api.web import session as web_session
-from api.web.views import KIND_LABELS, Names, gap_bars, pathway_graph, uses_onet
+from api.web.views import EVIDENCE_LABELS, KIND_LABELS, Names, gap_bars, pathway_graph, uses_onet
 from recommender import ONET_ATTRIBUTION
 from recommender.access import Action, Role
 from recommender.candidates.precompute import PREPARED_LIMIT
@@ -57,6 +57,7 @@ __all__ = ["router", "templates", "PageError", "PUBLIC_PAGES"]
 router = APIRouter(prefix="/app", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["KIND_LABELS"] = KIND_LABELS
+templates.env.globals["EVIDENCE_LABELS"] = EVIDENCE_LABELS
 
 #: Pages anyone may open without a session: (method, path). Every other page takes
 #: :data:`Session` (:func:`api.web.session.require_session`; a test walks the routes).

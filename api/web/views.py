@@ -14,9 +14,24 @@ from typing import Any
 from api.schemas_pathways import PathwayOut, PlanOut
 from recommender.catalog import Catalog, RoleSource
 
-__all__ = ["Names", "GraphRow", "pathway_graph", "gap_bars", "KIND_LABELS", "uses_onet"]
+__all__ = [
+    "Names",
+    "GraphRow",
+    "pathway_graph",
+    "gap_bars",
+    "KIND_LABELS",
+    "EVIDENCE_LABELS",
+    "uses_onet",
+]
 
 KIND_LABELS = {"step_up": "Step up", "lateral": "Lateral move", "step_down": "Step down"}
+#: How each kind of evidence for a skill level reads on a page.
+EVIDENCE_LABELS = {
+    "inferred": "inferred from the profile text",
+    "declared": "self-declared",
+    "manager_verified": "verified by a manager",
+    "certified": "certified",
+}
 #: The gap chart's scale: skill levels run 0 (none) to 5.
 MAX_LEVEL = 5.0
 

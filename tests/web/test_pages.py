@@ -132,6 +132,16 @@ def test_an_admin_sees_the_fairness_summary_the_api_publishes(web: Site) -> None
     assert talent.get_by_role("button", name="Show the fairness summary").count() == 0
 
 
+def test_talent_sees_which_skill_levels_are_self_declared(web: Site) -> None:
+    page = web.signed_in("talent")
+    page.goto(f"{web.base}/app/people/{EMPLOYEE}")
+    evidence = page.locator("#skills tbody td:nth-child(3)").all_inner_texts()
+    record = web.api("GET", f"/v1/employees/{EMPLOYEE}", "talent").json()
+    declared = ["self-declared" if s["evidence"] == "declared" else "" for s in record["skills"]]
+    assert [e if e == "self-declared" else "" for e in evidence] == declared
+    assert "self-declared" in evidence
+
+
 def test_an_employee_gets_the_same_answer_for_someone_else_as_for_nobody(web: Site) -> None:
     page = web.signed_in("employee")
     other = page.goto(f"{web.base}/app/people/{SOMEONE_ELSE}")
