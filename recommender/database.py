@@ -90,9 +90,10 @@ def database_vectors(
     return DatabaseEmbeddingCache(engine, local=local)
 
 
-def open_session(engine: sa.Engine, principal: Principal) -> OpenedSession:
-    """Store a new signed-in web session for ``principal``'s key."""
-    return store_sessions.open_session(engine, principal)
+def open_session(engine: sa.Engine, principal: Principal, *, idle: timedelta) -> OpenedSession:
+    """Store a new signed-in web session for ``principal``'s key (and delete every session
+    unused for longer than ``idle``)."""
+    return store_sessions.open_session(engine, principal, idle=idle)
 
 
 def find_session(engine: sa.Engine, token: str, *, idle: timedelta) -> SessionRecord | None:

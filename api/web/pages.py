@@ -110,10 +110,11 @@ def _page(
     session: SessionRecord | None,
     *,
     status: int = 200,
-    personal: bool = True,
     **context: Any,
 ) -> HTMLResponse:
-    headers = NO_STORE_HEADERS if personal else None
+    """``template`` rendered; never cached (pages carry the session's CSRF token, most
+    also personal data)."""
+    headers = NO_STORE_HEADERS
     context = {"session": session, "principal": session and session.principal, **context}
     return templates.TemplateResponse(request, template, context, status, headers=headers)
 
@@ -133,7 +134,6 @@ def _sign_in_form(request: Request, *, status: int = 200, error: str | None = No
         "sign_in.html",
         None,
         status=status,
-        personal=False,
         sign_in_token=token,
         error=error,
     )
@@ -181,7 +181,7 @@ def home(request: Request) -> Response:
         return RedirectResponse(f"/app/people/{principal.employee_id}", status_code=303)
     if principal.may(Action.CANDIDATES_READ):
         return RedirectResponse("/app/talent", status_code=303)
-    return _page(request, "home.html", found, personal=False)
+    return _page(request, "home.html", found)
 
 
 # -- the career explorer ---------------------------------------------------------------------
@@ -291,7 +291,7 @@ def match(
     service = current_recommender(request)
     with as_page():
         found = MatchOut.from_domain(service.match(text, 5), service)
-    return _page(request, "_matches.html", session, personal=False, found=found)
+    return _page(request, "_matches.html", session, found=found)
 
 
 # -- talent pages ------------------------------------------------------------------------------
@@ -311,7 +311,6 @@ def talent(request: Request, session: Session) -> Response:
         request,
         "talent.html",
         session,
-        personal=False,
         roles=first,
         reach=reach,
         hours=REACH_HOURS,
@@ -461,7 +460,7 @@ def _cell(value: object) -> str:
 @router.get("/talent/search")
 def search_page(request: Request, session: Session) -> Response:
     _permit(session, Action.CANDIDATES_READ)
-    return _page(request, "search.html", session, personal=False, found=None, text="")
+    return _page(request, "search.html", session, found=None, text="")
 
 
 @router.post("/talent/search")

@@ -93,7 +93,7 @@ def sign_in(request: Request, response: Response, key: str) -> SessionRecord:
         401: the key is unknown, revoked or expired.
     """
     principal = principal_for(_engine(request), key.strip())
-    opened = open_session(_engine(request), principal)
+    opened = open_session(_engine(request), principal, idle=IDLE)
     response.set_cookie(
         COOKIE,
         opened.token,

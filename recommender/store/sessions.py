@@ -82,9 +82,14 @@ def _utc(value: datetime) -> datetime:
 
 
 def open_session(
-    engine: sa.Engine, principal: Principal, *, now: datetime | None = None
+    engine: sa.Engine,
+    principal: Principal,
+    *,
+    idle: timedelta | None = None,
+    now: datetime | None = None,
 ) -> OpenedSession:
-    """Store a new session for ``principal``'s key and return its tokens."""
+    """Store a new session for ``principal``'s key and return its tokens; with ``idle``,
+    delete every session unused for longer (nobody can use them any more)."""
     now = now or datetime.now(UTC)
     opened = OpenedSession(secrets.token_urlsafe(_TOKEN_BYTES), secrets.token_urlsafe(_TOKEN_BYTES))
     row = {
@@ -95,6 +100,8 @@ def open_session(
         "last_seen_at": now,
     }
     with write_transaction(engine) as conn:
+        if idle is not None:
+            conn.execute(sa.delete(web_sessions).where(web_sessions.c.last_seen_at < now - idle))
         conn.execute(sa.insert(web_sessions).values(**row))
     return opened
 

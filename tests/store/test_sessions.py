@@ -51,3 +51,12 @@ def test_signing_out_or_revoking_the_key_ends_the_session(database_url: str) -> 
     engine, _, token, _ = _signed_in(database_url)
     close_session(engine, token)
     assert find_session(engine, token, idle=IDLE) is None
+
+
+def test_opening_a_session_deletes_the_long_idle_ones(database_url: str) -> None:
+    engine, principal, token, _ = _signed_in(database_url)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    fresh = open_session(engine, principal, idle=IDLE, now=later)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(web_sessions)).scalar() == 1
+    assert find_session(engine, fresh.token, idle=IDLE, now=later) is not None

@@ -87,6 +87,7 @@ def test_pages_carry_the_csp_and_the_api_is_untouched(engine: sa.Engine) -> None
         page = client.get("/app/sign-in")
         assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["cache-control"] == "no-store"
         assert "content-security-policy" not in client.get("/v1/health").headers
         assert not any(p.startswith("/app") for p in client.get("/openapi.json").json()["paths"])
 
