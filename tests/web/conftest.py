@@ -93,9 +93,18 @@ def _chromium() -> Any:
     return sync_playwright
 
 
+@dataclass
+class Served:
+    """The running server and one key per role."""
+
+    server: Server
+    keys: dict[str, str]
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    sync_playwright = _chromium()
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One ``reskill serve`` on the bundled data for the whole session."""
+    _chromium()  # no server to start where there is no browser to drive it
     from recommender.access import Role
     from recommender.store import make_engine
     from recommender.store.access import create_key
@@ -117,14 +126,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     # embedding cache (CI) encodes every profile: allow minutes.
     server = Server(url, folder / "serve.log", env={"RESKILL_EMBEDDINGS": "true"}).start(900)
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-            try:
-                yield Site(server, keys, browser)
-            finally:
-                browser.close()
+        yield Served(server, keys)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(served: Served) -> Iterator[Site]:
+    """One browser per test module. Module scope, not session: Playwright's sync API keeps
+    an event loop running on this thread while it is open, and other modules' tests on the
+    same worker call ``asyncio.run``; pytest closes it before the next module's tests."""
+    sync_playwright = _chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield Site(served.server, served.keys, browser)
+        finally:
+            browser.close()
 
 
 @pytest.fixture
