@@ -6,15 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# name@version  file-in-package  ->  vendor folder
+# name@version  file-in-package  folder it goes to (axe-core: for the browser tests only)
+PAGES=api/web/static/vendor
 PACKAGES=(
-    "htmx.org@2.0.11 dist/htmx.min.js htmx"
-    "cytoscape@3.35.0 dist/cytoscape.min.js cytoscape"
-    "dagre@0.8.5 dist/dagre.min.js dagre"
-    "cytoscape-dagre@2.5.0 cytoscape-dagre.js cytoscape-dagre"
-    "axe-core@4.14.1 axe.min.js ../../../../tests/web/vendor/axe-core"
+    "htmx.org@2.0.11 dist/htmx.min.js $PAGES/htmx"
+    "cytoscape@3.35.0 dist/cytoscape.min.js $PAGES/cytoscape"
+    "dagre@0.8.5 dist/dagre.min.js $PAGES/dagre"
+    "cytoscape-dagre@2.5.0 cytoscape-dagre.js $PAGES/cytoscape-dagre"
+    "axe-core@4.14.1 axe.min.js tests/web/vendor/axe-core"
 )
-DEST=api/web/static/vendor
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -23,13 +23,13 @@ for entry in "${PACKAGES[@]}"; do
     (cd "$WORK" && npm pack --silent "$spec" >/dev/null)
     tarball=$(ls "$WORK"/*.tgz)
     mkdir -p "$WORK/x" && tar -xzf "$tarball" -C "$WORK/x"
-    rm -rf "${DEST:?}/$folder" && mkdir -p "$DEST/$folder"
-    cp "$WORK/x/package/$file" "$DEST/$folder/"
+    rm -rf "${folder:?}" && mkdir -p "$folder"
+    cp "$WORK/x/package/$file" "$folder/"
     licence=$(ls "$WORK/x/package" | grep -i -m1 -E '^(licen[cs]e|copying)' || true)
     [ -n "$licence" ] || { echo "no licence file in $spec" >&2; exit 1; }
-    cp "$WORK/x/package/$licence" "$DEST/$folder/LICENSE"
-    echo "$spec" >"$DEST/$folder/VERSION"
+    cp "$WORK/x/package/$licence" "$folder/LICENSE"
+    echo "$spec" >"$folder/VERSION"
     rm -rf "$WORK/x" "$tarball"
 done
-echo "vendored into $DEST:"
-ls -R "$DEST"
+echo "vendored:"
+ls -R "$PAGES" tests/web/vendor
