@@ -9,6 +9,8 @@
 - **Strict JSON**: the body must be UTF-8 JSON (else 400), with no duplicate keys,
   no NaN or Infinity, no number beyond a float or over 100 digits, no text with a
   lone surrogate or a NUL, and no nesting deeper than 32 (else 422).
+- **Forms**: the web pages (``/app/...``, :mod:`api.web`) take HTML form posts
+  (``application/x-www-form-urlencoded``, else 415) within the JSON limit.
 - **URLs**: a path or query string that is not UTF-8 once percent-decoded, or that
   holds a NUL, is 400 (Starlette would otherwise turn it into U+FFFD silently).
 
@@ -48,6 +50,9 @@ UPLOAD_LIMIT = 20 * MiB
 #: Routes that take multipart uploads, and the most each accepts.
 UPLOAD_PATHS: Mapping[str, int] = {"/v1/imports/org": UPLOAD_LIMIT}
 MAX_JSON_DEPTH = 32
+#: The web pages' paths: they take form posts, not JSON.
+PAGES_PREFIX = "/app/"
+_FORM = "application/x-www-form-urlencoded"
 MAX_INT_DIGITS = 100
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -106,7 +111,11 @@ class RequestLimits:
         try:
             _check_url(scope)
             _check_headers(scope, limit, upload)
-            if scope["method"] in _BODY_METHODS and not upload:
+            page = scope["path"].startswith(PAGES_PREFIX)
+            if page and scope["method"] in _BODY_METHODS:
+                _check_form(scope)
+                receive = _counted(receive, limit)
+            elif scope["method"] in _BODY_METHODS and not upload:
                 receive = await _strict_json_body(scope, receive, limit)
             else:
                 receive = _counted(receive, limit)
@@ -154,6 +163,12 @@ def _check_headers(scope: Scope, limit: int, upload: bool) -> None:
     # Only POST is served on the upload route: other methods fall through to routing (405).
     if upload and scope["method"] == "POST" and kind != "multipart/form-data":
         raise _Refused(415, "This route takes multipart/form-data.")
+
+
+def _check_form(scope: Scope) -> None:
+    kind = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
+    if kind != _FORM:
+        raise _Refused(415, f"The pages take {_FORM}.")
 
 
 def _counted(receive: Receive, limit: int) -> Receive:

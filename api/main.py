@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import auth, docs, errors, limits, operations
+from api import auth, docs, errors, limits, operations, web
 from api.health import DatabaseProbe
 from api.routers import (
     audit,
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(text.router)
     app.include_router(imports.router)
     app.include_router(erasure.router)
+    web.install(app)
     operations.install(app)
     docs.install(app)
     return app

@@ -77,6 +77,8 @@ def install(app: FastAPI) -> None:
     """
     missing = []
     for route in api_routes(app.routes):
+        if not route.include_in_schema:  # the web pages (api.web): not part of the API
+            continue
         for method in route.methods or ():
             named = OPERATIONS.get((method, route.path))
             if named is None:

@@ -9,6 +9,7 @@ need of the database comes through here, :mod:`recommender.service` and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,8 +17,10 @@ import sqlalchemy as sa
 from recommender.access import Principal
 from recommender.embeddings import VectorCache
 from recommender.store import load_protected_attributes, make_engine, upgrade
+from recommender.store import sessions as store_sessions
 from recommender.store.access import find_principal
 from recommender.store.engine import WalCheckpointer
+from recommender.store.sessions import OpenedSession, SessionRecord
 from recommender.store.vectors import DatabaseEmbeddingCache
 from recommender.store.versions import VersionListener, current
 from recommender.titles.occupations import TitledOccupation
@@ -34,6 +37,11 @@ __all__ = [
     "reachable",
     "DatabaseEmbeddingCache",
     "database_vectors",
+    "OpenedSession",
+    "SessionRecord",
+    "open_session",
+    "find_session",
+    "close_session",
 ]
 
 
@@ -80,3 +88,19 @@ def database_vectors(
     """The vectors every worker shares, in the database's ``text_vectors``, with ``local``
     (an on-disk cache) as this machine's second tier (see :mod:`recommender.store.vectors`)."""
     return DatabaseEmbeddingCache(engine, local=local)
+
+
+def open_session(engine: sa.Engine, principal: Principal, *, idle: timedelta) -> OpenedSession:
+    """Store a new signed-in web session for ``principal``'s key (and delete every session
+    unused for longer than ``idle``)."""
+    return store_sessions.open_session(engine, principal, idle=idle)
+
+
+def find_session(engine: sa.Engine, token: str, *, idle: timedelta) -> SessionRecord | None:
+    """The web session ``token`` opened, if still valid (used within ``idle``, key active)."""
+    return store_sessions.find_session(engine, token, idle=idle)
+
+
+def close_session(engine: sa.Engine, token: str) -> None:
+    """Sign a web session out (delete it)."""
+    store_sessions.close_session(engine, token)

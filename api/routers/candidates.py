@@ -229,7 +229,7 @@ ShortlistBody = Annotated[StoredShortlistOut | RecruiterShortlistOut, Field(disc
 # -- mapping -----------------------------------------------------------------------------
 
 
-def _candidates_out(
+def candidates_out(
     catalog: Catalog, listed: Shortlist, limit: int, filters: FiltersIn
 ) -> CandidatesOut:
     return CandidatesOut(
@@ -246,7 +246,7 @@ def _candidates_out(
     )
 
 
-def _view(shown: ShortlistView) -> StoredShortlistOut | RecruiterShortlistOut:
+def shortlist_out(shown: ShortlistView) -> StoredShortlistOut | RecruiterShortlistOut:
     """The stored shortlist in the view the gate projected it to."""
     stored, c = shown.stored, shown.stored.content
     head: dict[str, Any] = {
@@ -284,7 +284,7 @@ def get_candidates(
         department=department, location=location, min_readiness=min_readiness, max_hours=max_hours
     )
     listed = gate.candidates(role_id, limit, filters.to_domain())
-    return _candidates_out(gate.service.catalog, listed, limit, filters)
+    return candidates_out(gate.service.catalog, listed, limit, filters)
 
 
 @router.get(
@@ -328,7 +328,7 @@ def post_shortlist(
         filters_record=filters.model_dump(mode="json"),
     )
     response.headers["Location"] = f"/v1/shortlists/{shown.stored.id}"
-    return _view(shown)
+    return shortlist_out(shown)
 
 
 @router.get("/shortlists/{shortlist_id}", response_model=ShortlistBody, dependencies=ShortlistRead)
@@ -336,4 +336,4 @@ def get_shortlist(
     shortlist_id: ShortlistId, gate: GateDep
 ) -> StoredShortlistOut | RecruiterShortlistOut:
     """A stored shortlist exactly as saved (never recomputed); recruiters see their own only."""
-    return _view(gate.shortlist(shortlist_id))
+    return shortlist_out(gate.shortlist(shortlist_id))

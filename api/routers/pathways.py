@@ -82,7 +82,7 @@ def _quick(
     return _page(gate.service, employee_id, limit, include_unviable, step_down)
 
 
-def _answer(
+def opportunities_body(
     employee_id: str, limit: int, include_unviable: bool, step_down: bool, gate: Gate
 ) -> bytes:
     """The answer toward the goal stored for the person, if any (read now)."""
@@ -142,7 +142,7 @@ async def get_opportunities(
         service
     ).has(employee_id, date.today())
     asked = (employee_id, limit, include_unviable, include_step_down)
-    answer = partial(_answer, *asked)
+    answer = partial(opportunities_body, *asked)
     if quick:
         body = await trip(
             Action.PATHWAYS_READ, employee_id, partial(_quick, *asked), quick=True, with_goal=answer

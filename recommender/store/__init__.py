@@ -3,7 +3,10 @@
 >>> from recommender.store import make_engine, upgrade, save_catalog, load_catalog
 """
 
-from recommender.store import access  # noqa: F401 - registers api_keys and access_log
+from recommender.store import (
+    access,  # noqa: F401 - registers api_keys and access_log
+    sessions,  # noqa: F401 - registers web_sessions
+)
 from recommender.store.engine import current_revision, make_engine, upgrade, write_transaction
 from recommender.store.repository import (
     SaveResult,

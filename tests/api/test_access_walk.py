@@ -33,8 +33,9 @@ from tests.conftest import DATA_DIR
 
 A, T, R, E, AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-#: FastAPI's own documentation routes, outside the access table.
-UNLISTED = ("/docs", "/openapi.json", "/redoc")
+#: FastAPI's own documentation routes and the web pages (signed-in sessions, not keys:
+#: tests/web walks them), outside the access table.
+UNLISTED = ("/docs", "/openapi.json", "/redoc", "/app")  # /app: the pages, tests/web
 
 ME = "E000001"  # the employee key's own record (a registered nurse)
 SOMEONE_ELSE = "E000002"

@@ -16,6 +16,8 @@ from api.auth import PUBLIC_ROUTES, authenticate, presented_key
 from api.main import create_app
 from api.operations import api_routes
 from api.settings import Settings
+from api.web.pages import PUBLIC_PAGES
+from api.web.session import require_session
 from recommender.access import Action, Role, allows
 from recommender.service import Recommender
 from recommender.store import access, make_engine, save_catalog, upgrade
@@ -56,10 +58,18 @@ def _needs_authentication(dependant: Dependant) -> bool:
     )
 
 
+def _needs_session(dependant: Dependant) -> bool:
+    return any(d.call is require_session or _needs_session(d) for d in dependant.dependencies)
+
+
 def test_every_route_needs_a_key_except_the_public_allow_list() -> None:
     routes = list(api_routes(create_app().routes))
     assert {"/v1/health", "/v1/roles"} <= {r.path for r in routes}
     for route in routes:
+        if route.path.startswith("/app/"):  # the pages: a signed-in session, not a key
+            public = all((method, route.path) in PUBLIC_PAGES for method in route.methods)
+            assert _needs_session(route.dependant) != public, route.path
+            continue
         public = all((method, route.path) in PUBLIC_ROUTES for method in route.methods)
         assert _needs_authentication(route.dependant) != public, route.path
 
