@@ -337,9 +337,7 @@ def _eligible(
         return not e.opted_out and e.role_id not in targets and not held_hard
 
     movers = [catalog.employees[i] for i in ids if may_leave(catalog.employees[i])]
-    return [
-        (e, r) for e in movers for r in request.roles if _viable(judge, e.role_id, r)
-    ]
+    return [(e, r) for e in movers for r in request.roles if _viable(judge, e.role_id, r)]
 
 
 def _viable(judge: TransitionJudge, a: str, b: str) -> bool:
@@ -432,7 +430,10 @@ def _open(
         could = need
         for reason, people in (
             (OpenReason.NOBODY_VIABLE, mine),
-            (OpenReason.NOT_NOMINATED, [o for o in mine if o.nominated or not limits.only_nominated]),
+            (
+                OpenReason.NOT_NOMINATED,
+                [o for o in mine if o.nominated or not limits.only_nominated],
+            ),
             (OpenReason.DEADLINE, [o for o in mine if limits.admits(o)]),
         ):
             reach = min(could, len({o.person for o in people}))
@@ -475,4 +476,3 @@ def _runs(catalog: Catalog, choice: Choice) -> tuple[CohortRun, ...]:
         CohortRun(c, catalog.courses[c].title, cost, learners[c])
         for c, cost in sorted(choice.runs.items())
     )
-
