@@ -82,6 +82,8 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     IMPORTS_WRITE = "imports.write"
     KEYS_MANAGE = "keys.manage"
+    ACADEMY_READ = "academy.read"
+    ACADEMY_WRITE = "academy.write"
 
 
 _A, _T, _R, _E, _AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
@@ -105,6 +107,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.AUDIT_READ: frozenset({_A}),
         Action.IMPORTS_WRITE: frozenset({_A}),
         Action.KEYS_MANAGE: frozenset({_A}),
+        Action.ACADEMY_READ: frozenset({_A, _T}),
+        Action.ACADEMY_WRITE: frozenset({_A, _T}),
     }
 )
 

@@ -50,6 +50,7 @@ from recommender.access import Action, Principal
 from recommender.candidates.records import View, candidate_record, project
 from recommender.catalog import Employee
 from recommender.errors import Forbidden, UnknownEmployee
+from recommender.store.academy import PlanContent, PlanEntry, StoredPlan, create_plan, read_plan
 from recommender.store.access import (
     AccessRecord,
     read_access_log,
@@ -67,6 +68,7 @@ from recommender.store.shortlists import (
 )
 
 if TYPE_CHECKING:
+    from recommender.academy import CohortRequest
     from recommender.candidates import RoleDemand, Shortlist, ShortlistFilter
     from recommender.candidates.goals import Goal
     from recommender.candidates.mobility import Opportunities
@@ -77,7 +79,15 @@ if TYPE_CHECKING:
     from recommender.reports import ImpactQuestion, PublishedImpactReport
     from recommender.service import Recommender
 
-__all__ = ["AccessRecord", "Caller", "Gate", "GoalIsSet", "GoalView", "ShortlistView"]
+__all__ = [
+    "AccessRecord",
+    "Caller",
+    "Gate",
+    "GoalIsSet",
+    "GoalView",
+    "PlanView",
+    "ShortlistView",
+]
 
 Answer = TypeVar("Answer")
 
@@ -125,6 +135,16 @@ class ShortlistView:
     stored: StoredShortlist
     view: View
     candidates: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """A stored academy plan as one caller may see it: its summary (the selection's
+    impact-ratio audit only for keys that may read impact reports) and its assignments."""
+
+    stored: StoredPlan
+    summary: Mapping[str, Any]
+    assignments: tuple[Mapping[str, Any], ...]
 
 
 class Gate:
@@ -472,6 +492,64 @@ class Gate:
         shown = tuple(project(e.payload, view) for e in stored.content.entries)
         return ShortlistView(stored, view, shown)
 
+    # -- academy plans -----------------------------------------------------------------------------
+
+    def create_academy_plan(self, request: CohortRequest) -> PlanView:
+        """Plan a cohort (:meth:`Recommender.academy_plan`) among the people still stored,
+        audit its selection (:func:`recommender.reports.selection_audit`), and store it,
+        everyone in it logged in the same transaction; answered as a later read shows it.
+
+        Raises
+        ------
+        Forbidden, UnknownRole, InvalidInput
+        """
+        from recommender.reports import selection_audit
+
+        self._authorise(Action.ACADEMY_WRITE)
+        people = stored_among(self.engine, sorted(self.service.catalog.employees))
+        plan = self.service.academy_plan(request, people)
+        asked = _request_record(request, plan.start)
+        summary = {k: v for k, v in plan.to_dict().items() if k != "assignments"}
+        summary["audit"] = selection_audit(
+            self.service,
+            self.engine,
+            self.principal,
+            plan.employee_ids,
+            question={"academy_plan": asked},
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        entries = tuple(
+            PlanEntry(i, a.employee_id, a.to_dict()) for i, a in enumerate(plan.assignments, 1)
+        )
+        stored = create_plan(
+            self.engine,
+            self.principal,
+            PlanContent(asked, summary, entries),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return self._plan_shown(stored)
+
+    def academy_plan(self, plan_id: str) -> PlanView:
+        """A stored academy plan exactly as saved; everyone in it is logged. A caller who
+        may not read plans gets the same ``UnknownPlan`` as an id that does not exist."""
+        self._authorise(Action.ACADEMY_READ)
+        stored = read_plan(
+            self.engine,
+            self.principal,
+            plan_id,
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return self._plan_shown(stored)
+
+    def _plan_shown(self, stored: StoredPlan) -> PlanView:
+        summary = dict(stored.content.summary)
+        if not self.principal.may(Action.IMPACT_READ):
+            summary["audit"] = None
+        return PlanView(stored, summary, tuple(e.payload for e in stored.content.entries))
+
     # -- aggregate reports about people ------------------------------------------------------------
 
     def impact_report(self, question: ImpactQuestion) -> PublishedImpactReport:
@@ -546,4 +624,21 @@ def _filters_record(filters: ShortlistFilter | None) -> dict[str, Any]:
         "location": filters.location,
         "min_readiness": filters.min_readiness,
         "max_hours": filters.max_hours,
+    }
+
+
+def _request_record(request: CohortRequest, start: date) -> dict[str, Any]:
+    """How an academy request is stored and shown (JSON-ready)."""
+    return {
+        "roles": list(request.roles),
+        "needs": dict(request.needs) if request.needs is not None else None,
+        "money": request.money,
+        "hours": request.hours,
+        "weeks": request.weeks,
+        "max_per_role": request.max_per_role,
+        "max_per_department": request.max_per_department,
+        "only_nominated": request.only_nominated,
+        "prefer_nominated": request.prefer_nominated,
+        "from_hard_to_fill": request.from_hard_to_fill,
+        "start": start.isoformat(),
     }

@@ -87,6 +87,7 @@ _PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
     (schema.employee_goals, schema.employee_goals.c.employee_id),
     (schema.employees, schema.employees.c.id),
     (schema.prepared_answers, schema.prepared_answers.c.employee_id),
+    (schema.academy_plan_entries, schema.academy_plan_entries.c.employee_id),
 )
 
 

@@ -69,6 +69,8 @@ __all__ = [
     "prepared_answers",
     "preparations",
     "employee_goals",
+    "academy_plans",
+    "academy_plan_entries",
 ]
 
 NAMING_CONVENTION = {
@@ -553,4 +555,42 @@ preparations = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("people", sa.Integer, nullable=False),
     sa.Column("page_dictionary", sa.LargeBinary, nullable=True),
+)
+
+
+# -- stored academy plans (like shortlists: saved once, read back exactly as saved) ---------
+
+#: One saved academy plan: what was asked (``request``), by which key and role, when, and
+#: everything it said that names no person (``summary``: totals, open vacancies, backfill,
+#: cohort runs, the selection's impact-ratio audit).
+academy_plans = sa.Table(
+    "academy_plans",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(16), nullable=False),
+    sa.Column("creator_role", sa.String, nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),
+    _one_of("creator_role", KeyRole),
+)
+
+#: One person in a saved plan: the assignment as shown when saved (``payload``). No foreign
+#: key to ``employees`` (re-imports rewrite them); erasure removes entries explicitly
+#: (``recommender.store.academy.forget_employee``).
+academy_plan_entries = sa.Table(
+    "academy_plan_entries",
+    metadata,
+    sa.Column(
+        "plan_id",
+        sa.String(32),
+        sa.ForeignKey("academy_plans.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _position(),
+    sa.Column("employee_id", sa.String, nullable=False, index=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.UniqueConstraint("plan_id", "employee_id"),
+    _sqlite_type("position", _INTEGER),
+    sa.CheckConstraint("position >= 1", name="position_positive"),
 )

@@ -1,0 +1,65 @@
+"""Stored academy plans and their entries.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-09
+
+A frozen copy of what the schema module added in this release; it must not import it.
+
+* ``academy_plans``: a saved cohort plan, what was asked and everything it says that
+  names no person (totals, open vacancies, backfill, cohort runs, the selection's audit).
+* ``academy_plan_entries``: one row per person in a plan (the assignment as saved).
+  Entries cascade with their plan and have no foreign key to ``employees`` (re-imports
+  rewrite employees; erasure removes entries explicitly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ROLES = "'admin', 'talent', 'recruiter', 'employee', 'auditor'"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "academy_plans",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(16), nullable=False),
+        sa.Column("creator_role", sa.String, nullable=False),
+        sa.Column("request", sa.JSON, nullable=False),
+        sa.Column("summary", sa.JSON, nullable=False),
+        sa.CheckConstraint(f"creator_role IN ({_ROLES})", name="creator_role_known"),
+    )
+    op.create_table(
+        "academy_plan_entries",
+        sa.Column(
+            "plan_id",
+            sa.String(32),
+            sa.ForeignKey("academy_plans.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("employee_id", sa.String, nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.UniqueConstraint("plan_id", "employee_id"),
+        sa.CheckConstraint("typeof(position) IN ('integer')", name="position_type").ddl_if(
+            dialect="sqlite"
+        ),
+        sa.CheckConstraint("position >= 1", name="position_positive"),
+    )
+    op.create_index("ix_academy_plan_entries_employee_id", "academy_plan_entries", ["employee_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_academy_plan_entries_employee_id", "academy_plan_entries")
+    op.drop_table("academy_plan_entries")
+    op.drop_table("academy_plans")
