@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from api import auth, docs, errors, limits, operations
 from api.health import DatabaseProbe
 from api.routers import (
+    academy,
     audit,
     candidates,
     catalog,
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(text.router)
     app.include_router(imports.router)
     app.include_router(erasure.router)
+    app.include_router(academy.router)
     operations.install(app)
     docs.install(app)
     return app

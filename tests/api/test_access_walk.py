@@ -104,6 +104,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/imports/org"): rule(A, upload=True),
     ("DELETE", "/v1/employees/{employee_id}"): rule(A),
     ("GET", "/v1/audit/access-log"): rule(A, params={"limit": 5}),
+    ("POST", "/v1/academy/plans"): rule(A, T, json={"roles": [ROLE], "money": 2000, "weeks": 52}),
+    ("GET", "/v1/academy/plans/{plan_id}"): rule(A, T),  # a recruiter sees no plan
 }
 
 
@@ -153,6 +155,7 @@ class Walk:
     client: TestClient
     keys: dict[Role, str]
     shortlists: dict[Role, str]
+    plan: str = "0" * 32
 
     def headers(self, caller: Role | None) -> dict[str, str]:
         return {} if caller is None else {"Authorization": f"Bearer {self.keys[caller]}"}
@@ -164,6 +167,7 @@ class Walk:
             role_id=ROLE,
             employee_id=ERASED if method == "DELETE" and path.count("/") == 3 else person,
             shortlist_id=shortlist,
+            plan_id=self.plan,
         )
 
     def call(self, method: str, path: str, caller: Role | None, person: str = ME) -> Reply:
@@ -196,6 +200,16 @@ def _store_shortlists(client: TestClient, keys: dict[Role, str]) -> dict[Role, s
     return made
 
 
+def _store_plan(client: TestClient, keys: dict[Role, str]) -> str:
+    """One stored academy plan (admin and talent keys read every plan)."""
+    if ("POST", "/v1/academy/plans") not in SERVED:
+        return "0" * 32
+    body = ACCESS[("POST", "/v1/academy/plans")].json
+    response = client.post("/v1/academy/plans", json=body, headers={"X-API-Key": keys[A]})
+    assert response.status_code == 201, response.text
+    return str(response.headers["location"].rsplit("/", 1)[-1])
+
+
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     url = f"sqlite:///{tmp_path_factory.mktemp('walk') / 'reskill.db'}"
@@ -206,7 +220,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
         save_catalog(engine, data.catalog, protected=data.protected, kind="org", source="tests")
         keys = {r: create_key(engine, r, employee_id=ME if r == E else None).token for r in Role}
         with TestClient(create_app(Settings(database_url=url))) as client:
-            yield Walk(client, keys, _store_shortlists(client, keys))
+            yield Walk(client, keys, _store_shortlists(client, keys), _store_plan(client, keys))
     finally:
         engine.dispose()
 
