@@ -8,6 +8,8 @@ A frozen copy of what the schema module added in this release; it must not impor
 
 * ``academy_plans``: a saved cohort plan, what was asked and everything it says that
   names no person (totals, open vacancies, backfill, cohort runs, the selection's audit).
+* ``courses.pricing``: ``per_seat`` (each learner pays the cost) or ``per_cohort`` (the
+  cost buys one run a whole cohort attends); existing courses are per seat.
 * ``academy_plan_entries``: one row per person in a plan (the assignment as saved).
   Entries cascade with their plan and have no foreign key to ``employees`` (re-imports
   rewrite employees; erasure removes entries explicitly).
@@ -29,6 +31,9 @@ _ROLES = "'admin', 'talent', 'recruiter', 'employee', 'auditor'"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("courses") as batch:
+        batch.add_column(sa.Column("pricing", sa.String, nullable=False, server_default="per_seat"))
+        batch.create_check_constraint("pricing_known", "pricing IN ('per_seat', 'per_cohort')")
     op.create_table(
         "academy_plans",
         sa.Column("id", sa.String(32), primary_key=True),
@@ -63,3 +68,6 @@ def downgrade() -> None:
     op.drop_index("ix_academy_plan_entries_employee_id", "academy_plan_entries")
     op.drop_table("academy_plan_entries")
     op.drop_table("academy_plans")
+    with op.batch_alter_table("courses") as batch:
+        batch.drop_constraint("pricing_known", type_="check")
+        batch.drop_column("pricing")
