@@ -32,6 +32,7 @@ from api.routers import (
     erasure,
     fairness,
     imports,
+    nominations,
     pathways,
     people,
     text,
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(imports.router)
     app.include_router(erasure.router)
     app.include_router(academy.router)
+    app.include_router(nominations.router)
     operations.install(app)
     docs.install(app)
     return app

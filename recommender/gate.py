@@ -46,10 +46,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from recommender.access import Action, Principal
+from recommender.access import OWN_RECORD_ONLY, Action, Principal
 from recommender.candidates.records import View, candidate_record, project
 from recommender.catalog import Employee
-from recommender.errors import Forbidden, UnknownEmployee
+from recommender.errors import Forbidden, InvalidInput, UnknownEmployee
 from recommender.store.academy import PlanContent, PlanEntry, StoredPlan, create_plan, read_plan
 from recommender.store.access import (
     AccessRecord,
@@ -59,6 +59,7 @@ from recommender.store.access import (
     stored_among,
 )
 from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
+from recommender.store.nominations import StoredNomination, add_nomination, read_nominations
 from recommender.store.shortlists import (
     ShortlistContent,
     ShortlistEntry,
@@ -87,9 +88,13 @@ __all__ = [
     "GoalView",
     "PlanView",
     "ShortlistView",
+    "StoredNomination",
 ]
 
 Answer = TypeVar("Answer")
+
+#: The longest reason a nomination may give, in characters.
+MAX_REASON = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +190,10 @@ class Gate:
         self._authorise(action)
         if not self.principal.may_access_employee(action, employee_id):
             raise UnknownEmployee(employee_id)
-        return self.service.catalog.employee(employee_id)
+        person = self.service.catalog.employee(employee_id)
+        if not self.principal.within(person.department):
+            raise UnknownEmployee(employee_id)  # a manager acts in their department only
+        return person
 
     def _check_filters(self, filters: ShortlistFilter | None) -> None:
         """A role filters only by fields it may see (a recruiter sees no department)."""
@@ -473,8 +481,13 @@ class Gate:
         self, listed: Shortlist, limit: int, filters: Mapping[str, Any]
     ) -> ShortlistContent:
         catalog = self.service.catalog
+        nominated = read_nominations(self.engine, [c.employee_id for c in listed.candidates])
         entries = tuple(
-            ShortlistEntry(c.rank, c.employee_id, candidate_record(catalog, c))
+            ShortlistEntry(
+                c.rank,
+                c.employee_id,
+                {**candidate_record(catalog, c), **_nominated(nominated, c.employee_id)},
+            )
             for c in listed.candidates
         )
         return ShortlistContent(
@@ -507,6 +520,13 @@ class Gate:
 
         self._authorise(Action.ACADEMY_WRITE)
         people = stored_among(self.engine, sorted(self.service.catalog.employees))
+        stored_nominations = read_nominations(self.engine)
+        request = replace(
+            request,
+            nominations={
+                person: {n.role_id for n in made} for person, made in stored_nominations.items()
+            },
+        )
         plan = self.service.academy_plan(request, people)
         asked = _request_record(request, plan.start)
         summary = {k: v for k, v in plan.to_dict().items() if k != "assignments"}
@@ -520,7 +540,8 @@ class Gate:
             request_id=self.caller.request_id,
         )
         entries = tuple(
-            PlanEntry(i, a.employee_id, a.to_dict()) for i, a in enumerate(plan.assignments, 1)
+            PlanEntry(i, a.employee_id, a.to_dict() | _nominated(stored_nominations, a.employee_id))
+            for i, a in enumerate(plan.assignments, 1)
         )
         stored = create_plan(
             self.engine,
@@ -549,6 +570,63 @@ class Gate:
         if not self.principal.may(Action.IMPACT_READ):
             summary["audit"] = None
         return PlanView(stored, summary, tuple(e.payload for e in stored.content.entries))
+
+    # -- nominations ---------------------------------------------------------------------------
+
+    def nominate(self, employee_id: str, role_id: str | None, reason: str) -> StoredNomination:
+        """Nominate a person for a target role (``None``: the academy) with a short reason:
+        a manager in their own department, talent and admins anyone. Stored and logged
+        (``nominations.write``) in one transaction.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee
+            As for reads (a manager naming someone outside their department: unknown).
+        UnknownRole, InvalidInput
+        """
+        self._person(Action.NOMINATIONS_WRITE, employee_id)
+        if role_id is not None:
+            self.service.catalog.role(role_id)
+        reason = reason.strip()
+        if not 1 <= len(reason) <= MAX_REASON:
+            raise InvalidInput(f"a nomination's reason takes 1 to {MAX_REASON} characters")
+        return add_nomination(
+            self.engine,
+            self.principal,
+            employee_id,
+            role_id=role_id,
+            reason=reason,
+            action=str(Action.NOMINATIONS_WRITE),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+
+    def nominations_of(self, employee_id: str) -> tuple[StoredNomination, ...]:
+        """A person's nominations (the person themself, their department's manager, talent,
+        admins), logged as a read."""
+        return self.read_person(
+            Action.NOMINATIONS_READ,
+            employee_id,
+            lambda: read_nominations(self.engine, [employee_id]).get(employee_id, ()),
+        )
+
+    def nominations(self) -> tuple[StoredNomination, ...]:
+        """Every nomination this caller may see (a manager: their department's), each
+        person in it logged; an employee reads only their own (:meth:`nominations_of`)."""
+        self._authorise(Action.NOMINATIONS_READ)
+        if self.principal.role in OWN_RECORD_ONLY:
+            raise Forbidden(self.principal.role, "list everyone's nominations")
+        catalog = self.service.catalog
+        found = [
+            n
+            for made in read_nominations(self.engine).values()
+            for n in made
+            if n.employee_id in catalog.employees
+            and self.principal.within(catalog.employees[n.employee_id].department)
+        ]
+        people = list(dict.fromkeys(n.employee_id for n in found))
+        logged = self._log(Action.NOMINATIONS_READ, people)
+        return tuple(n for n in found if n.employee_id in logged)
 
     # -- aggregate reports about people ------------------------------------------------------------
 
@@ -641,4 +719,22 @@ def _request_record(request: CohortRequest, start: date) -> dict[str, Any]:
         "prefer_nominated": request.prefer_nominated,
         "from_hard_to_fill": request.from_hard_to_fill,
         "start": start.isoformat(),
+    }
+
+
+def _nominated(
+    stored: Mapping[str, Sequence[StoredNomination]], employee_id: str
+) -> dict[str, Any]:
+    """Who nominated a person in a plan, and for what (JSON-ready)."""
+    return {
+        "nominations": [
+            {
+                "role_id": n.role_id,
+                "reason": n.reason,
+                "nominated_by": n.nominated_by,
+                "nominator_role": str(n.nominator_role),
+                "nominated_at": n.nominated_at.isoformat(),
+            }
+            for n in stored.get(employee_id, ())
+        ]
     }

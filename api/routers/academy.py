@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 
 from api.auth import require
 from api.deps import GateDep, NoStore
+from api.routers.candidates import NominationRefOut
 from api.schemas import RequestSchema, Schema
 from recommender.academy import CohortRequest
 from recommender.access import Action
@@ -118,6 +119,7 @@ class AssignmentOut(Schema):
     finish: date
     nominated: bool
     courses: list[CourseOut]
+    nominations: list[NominationRefOut] = Field(default_factory=list)
 
 
 class OpenVacancyOut(Schema):

@@ -72,6 +72,7 @@ __all__ = [
     "employee_goals",
     "academy_plans",
     "academy_plan_entries",
+    "nominations",
 ]
 
 NAMING_CONVENTION = {
@@ -596,4 +597,27 @@ academy_plan_entries = sa.Table(
     sa.UniqueConstraint("plan_id", "employee_id"),
     _sqlite_type("position", _INTEGER),
     sa.CheckConstraint("position >= 1", name="position_positive"),
+)
+
+
+#: A nomination: a manager (for their own department) or talent (for anyone) nominates a
+#: person for a target role, or for the academy (``role_id`` NULL), with a short reason.
+#: Personal data: read through the gate (logged), visible to the person, erased with them.
+nominations = sa.Table(
+    "nominations",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "employee_id",
+        sa.String,
+        sa.ForeignKey("employees.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("role_id", sa.String, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("nominated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("nominated_by", sa.String(16), nullable=False),
+    sa.Column("nominator_role", sa.String, nullable=False),
+    _one_of("nominator_role", KeyRole),
 )

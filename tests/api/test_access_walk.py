@@ -32,6 +32,8 @@ from recommender.store.access import create_key
 from tests.conftest import DATA_DIR
 
 A, T, R, E, AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
+M = Role.MANAGER
+WARD = "Nursing Services"  # the manager key's department: ME's
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 #: FastAPI's own documentation routes, outside the access table.
 UNLISTED = ("/docs", "/openapi.json", "/redoc")
@@ -106,6 +108,11 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/audit/access-log"): rule(A, params={"limit": 5}),
     ("POST", "/v1/academy/plans"): rule(A, T, json={"roles": [ROLE], "money": 2000, "weeks": 52}),
     ("GET", "/v1/academy/plans/{plan_id}"): rule(A, T),  # a recruiter sees no plan
+    ("POST", "/v1/employees/{employee_id}/nominations"): rule(
+        A, T, M, json={"role_id": ROLE, "reason": "Leads the ward's phishing drills."}
+    ),
+    ("GET", "/v1/employees/{employee_id}/nominations"): rule(A, T, M, E, own=True),
+    ("GET", "/v1/nominations"): rule(A, T, M),
 }
 
 
@@ -218,7 +225,15 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
         upgrade(engine)
         data = read_org_tables(DATA_DIR)
         save_catalog(engine, data.catalog, protected=data.protected, kind="org", source="tests")
-        keys = {r: create_key(engine, r, employee_id=ME if r == E else None).token for r in Role}
+        keys = {
+            r: create_key(
+                engine,
+                r,
+                employee_id=ME if r == E else None,
+                department=WARD if r == M else None,
+            ).token
+            for r in Role
+        }
         with TestClient(create_app(Settings(database_url=url))) as client:
             yield Walk(client, keys, _store_shortlists(client, keys), _store_plan(client, keys))
     finally:
@@ -248,6 +263,9 @@ def test_each_role_gets_what_the_access_table_grants(walk: Walk, route: tuple[st
     if entry.own and E in (entry.allowed or ()):
         response = walk.call(method, path, E, person=SOMEONE_ELSE)
         _check(response, f"{method} {path} as an employee about someone else", 404)
+    if M in (entry.allowed or ()) and "{employee_id}" in path:
+        response = walk.call(method, path, M, person=SOMEONE_ELSE)
+        _check(response, f"{method} {path} as a manager about another department", 404)
 
 
 @pytest.mark.parametrize("route", sorted(ACCESS), ids=" ".join)
