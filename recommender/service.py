@@ -42,7 +42,13 @@ if TYPE_CHECKING:
     from recommender.embeddings import Encoder
     from recommender.gate import Gate
     from recommender.matching import MatchResult, RoleIndex
-    from recommender.pathways import Objective, Planner, SteppingStones, TransitionJudge
+    from recommender.pathways import (
+        Objective,
+        Planner,
+        SteppingStones,
+        TrainingPlan,
+        TransitionJudge,
+    )
     from recommender.pathways.answer import PathwayAnswer
     from recommender.skills_extraction import SkillExtractor
     from recommender.titles import TitleMatch, TitleNormaliser
@@ -383,8 +389,19 @@ class Recommender:
         UnknownRole, InvalidInput
         """
         from recommender.academy import plan_cohort
+        from recommender.pathways import employee_profile
 
-        return plan_cohort(self.catalog, self.judge, self.planner, request, people)
+        def plan_of(
+            employee_id: str, role_id: str, objective: Objective, start: date
+        ) -> TrainingPlan:
+            return self._memo(
+                ("academy plan", employee_id, role_id, objective, start),
+                lambda: self.planner.plan(
+                    employee_profile(self.catalog, employee_id), role_id, objective, start=start
+                ),
+            )
+
+        return plan_cohort(self.catalog, self.judge, self.planner, request, people, plan_of)
 
     def role_reach(
         self, within_hours: float = 200.0, *, all_roles: bool = False

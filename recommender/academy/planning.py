@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -279,14 +279,22 @@ def role_weight(role: Role) -> int:
     return max(1, round(days * (1.0 + demand_score(role))))
 
 
+#: A person's plan toward a role under an objective, starting on a day.
+PlanOf = Callable[[str, str, Objective, date], TrainingPlan]
+
+
 def plan_cohort(
     catalog: Catalog,
     judge: TransitionJudge,
     planner: Planner,
     request: CohortRequest,
     people: Iterable[str] | None = None,
+    plan_of: PlanOf | None = None,
 ) -> CohortPlan:
     """The optimal cohort for ``request`` among ``people`` (default: every employee).
+
+    ``plan_of(employee_id, role_id, objective, start)`` makes each person's plans (default:
+    ``planner`` asked afresh); the service passes one that remembers them.
 
     Raises
     ------
@@ -296,10 +304,11 @@ def plan_cohort(
     start = request.start or date.today()
     weights = {r: role_weight(catalog.role(r)) for r in request.roles}
     eligible = _eligible(catalog, judge, request, people)
+    make = plan_of or _planning(catalog, planner)
     plans: dict[tuple[str, str, int], TrainingPlan] = {}
     options: list[Option] = []
     for person, role_id in eligible:
-        for plan in _plans(catalog, planner, person, role_id, start):
+        for plan in _plans(make, person, role_id, start):
             key = len(plans)
             plans[(person.id, role_id, key)] = plan
             options.append(_option(catalog, person, role_id, plan, weights, request, key))
@@ -347,14 +356,19 @@ def _viable(judge: TransitionJudge, a: str, b: str) -> bool:
         return False
 
 
-def _plans(
-    catalog: Catalog, planner: Planner, person: Employee, role_id: str, start: date
-) -> list[TrainingPlan]:
+def _planning(catalog: Catalog, planner: Planner) -> PlanOf:
+    def plan_of(employee_id: str, role_id: str, objective: Objective, start: date) -> TrainingPlan:
+        profile = employee_profile(catalog, employee_id)
+        return planner.plan(profile, role_id, objective, start=start)
+
+    return plan_of
+
+
+def _plans(make: PlanOf, person: Employee, role_id: str, start: date) -> list[TrainingPlan]:
     """The person's complete plans toward ``role_id``, one per distinct set of courses."""
-    profile = employee_profile(catalog, person.id)
     out: dict[frozenset[str], TrainingPlan] = {}
     for objective in PLAN_OBJECTIVES:
-        plan = planner.plan(profile, role_id, objective, start=start)
+        plan = make(person.id, role_id, objective, start)
         if plan.complete:
             out.setdefault(frozenset(plan.course_ids), plan)
     return list(out.values())
