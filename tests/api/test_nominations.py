@@ -140,3 +140,16 @@ def _people_of(api: Api, department: str) -> set[str]:
             sa.text("SELECT id FROM employees WHERE department = :d"), {"d": department}
         )
         return {r[0] for r in rows}
+
+
+def test_a_stored_shortlist_shows_who_nominated_whom_to_talent_not_to_recruiters(api: Api) -> None:
+    talent, recruiter = api.key(Role.TALENT), api.key(Role.RECRUITER)
+    body = {"role_id": "soc-analyst-1", "limit": 3}
+    first = api.client.post("/v1/shortlists", json=body, headers=talent).json()
+    person = first["candidates"][0]["employee_id"]
+    assert nominate(api, talent, person) == 201
+    again = api.client.post("/v1/shortlists", json=body, headers=talent).json()
+    shown = {c["employee_id"]: c for c in again["candidates"]}
+    assert shown[person]["nominations"][0]["reason"] == "Runs the ward's phishing drills."
+    brief = api.client.post("/v1/shortlists", json=body, headers=recruiter).json()
+    assert all("nominations" not in c for c in brief["candidates"])
