@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from api import auth, docs, errors, limits, operations, web
 from api.health import DatabaseProbe
 from api.routers import (
+    academy,
     audit,
     candidates,
     catalog,
@@ -31,6 +32,7 @@ from api.routers import (
     erasure,
     fairness,
     imports,
+    nominations,
     pathways,
     people,
     text,
@@ -158,6 +160,8 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(text.router)
     app.include_router(imports.router)
     app.include_router(erasure.router)
+    app.include_router(academy.router)
+    app.include_router(nominations.router)
     web.install(app)
     operations.install(app)
     docs.install(app)

@@ -27,6 +27,8 @@ TAGS: dict[str, str] = {
     "text": "Free text mapped onto roles, skills and occupation titles.",
     "audit": "The access log and the fairness (impact-ratio) report.",
     "imports": "Loading an organisation's own data.",
+    "academy": "Academy plans (a cohort chosen to fill hard-to-fill vacancies, stored by id) "
+    "and nominations.",
     "service": "Health of the service.",
 }
 
@@ -41,6 +43,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/v1/candidates/search"): ("candidates_search", "candidates"),
     ("POST", "/v1/shortlists"): ("shortlists_create", "shortlists"),
     ("GET", "/v1/shortlists/{shortlist_id}"): ("shortlists_get", "shortlists"),
+    ("POST", "/v1/academy/plans"): ("academy_plans_create", "academy"),
+    ("GET", "/v1/academy/plans/{plan_id}"): ("academy_plans_get", "academy"),
+    ("POST", "/v1/employees/{employee_id}/nominations"): ("nominations_create", "academy"),
+    ("GET", "/v1/employees/{employee_id}/nominations"): ("nominations_of_employee", "academy"),
+    ("GET", "/v1/nominations"): ("nominations_list", "academy"),
     ("GET", "/v1/employees/{employee_id}"): ("employees_get", "employees"),
     ("DELETE", "/v1/employees/{employee_id}"): ("employees_erase", "employees"),
     ("GET", "/v1/employees/{employee_id}/opportunities"): ("employees_opportunities", "pathways"),

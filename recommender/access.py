@@ -39,6 +39,7 @@ __all__ = [
     "Action",
     "PERMISSIONS",
     "OWN_RECORD_ONLY",
+    "DEPARTMENT_BOUND",
     "Principal",
     "IssuedKey",
     "allows",
@@ -64,6 +65,7 @@ class Role(StrEnum):
     RECRUITER = "recruiter"
     EMPLOYEE = "employee"
     AUDITOR = "auditor"
+    MANAGER = "manager"
 
 
 class Action(StrEnum):
@@ -82,9 +84,14 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     IMPORTS_WRITE = "imports.write"
     KEYS_MANAGE = "keys.manage"
+    ACADEMY_READ = "academy.read"
+    ACADEMY_WRITE = "academy.write"
+    NOMINATIONS_READ = "nominations.read"
+    NOMINATIONS_WRITE = "nominations.write"
 
 
 _A, _T, _R, _E, _AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
+_M = Role.MANAGER
 
 #: The permission table: each action and the roles allowed to perform it.
 #: Anything not listed here is denied. Impact-ratio reports (aggregates about people's
@@ -105,11 +112,18 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.AUDIT_READ: frozenset({_A}),
         Action.IMPORTS_WRITE: frozenset({_A}),
         Action.KEYS_MANAGE: frozenset({_A}),
+        Action.ACADEMY_READ: frozenset({_A, _T}),
+        Action.ACADEMY_WRITE: frozenset({_A, _T}),
+        Action.NOMINATIONS_READ: frozenset({_A, _T, _M, _E}),
+        Action.NOMINATIONS_WRITE: frozenset({_A, _T, _M}),
     }
 )
 
 #: Roles that may read employee data only about the employee their key belongs to.
 OWN_RECORD_ONLY: frozenset[Role] = frozenset({Role.EMPLOYEE})
+
+#: Roles bound to one department: they act only on the people of that department.
+DEPARTMENT_BOUND: frozenset[Role] = frozenset({Role.MANAGER})
 
 
 def allows(role: Role, action: Action) -> bool:
@@ -124,6 +138,7 @@ class Principal:
     key_id: str
     role: Role
     employee_id: str | None = None
+    department: str | None = None
 
     def may(self, action: Action) -> bool:
         return allows(self.role, action)
@@ -139,6 +154,20 @@ class Principal:
         True
         """
         return self.may_access_employee(Action.EMPLOYEES_READ, employee_id)
+
+    def within(self, department: str) -> bool:
+        """Whether a person of ``department`` is within this caller's reach: everyone for
+        most roles, the key's own department for a manager (compared case-insensitively).
+
+        Examples
+        --------
+        >>> boss = Principal("k", Role.MANAGER, department="Emergency")
+        >>> boss.within("emergency"), boss.within("Pharmacy")
+        (True, False)
+        """
+        if self.role not in DEPARTMENT_BOUND:
+            return True
+        return (self.department or "").casefold() == department.casefold()
 
     def may_access_employee(self, action: Action, employee_id: str) -> bool:
         """Whether this caller may perform ``action`` on ``employee_id``'s data.
@@ -160,8 +189,9 @@ class Principal:
         return self.role not in OWN_RECORD_ONLY or self.employee_id == employee_id
 
 
-def check_key_owner(role: Role, employee_id: str | None) -> None:
-    """Refuse an employee key without an employee, or an employee id on any other key.
+def check_key_owner(role: Role, employee_id: str | None, department: str | None = None) -> None:
+    """Refuse an employee key without an employee, or an employee id on any other key; a
+    manager key without a department, or a department on any other key.
 
     Raises
     ------
@@ -173,6 +203,11 @@ def check_key_owner(role: Role, employee_id: str | None) -> None:
     if role != Role.EMPLOYEE and employee_id is not None:
         article = "an" if str(role)[:1] in "aeiou" else "a"
         raise InvalidInput(f"{article} {role} key belongs to no employee; drop the employee id")
+    if role in DEPARTMENT_BOUND and not (department or "").strip():
+        raise InvalidInput("a manager key needs the department it manages (--department NAME)")
+    if role not in DEPARTMENT_BOUND and department is not None:
+        article = "an" if str(role)[:1] in "aeiou" else "a"
+        raise InvalidInput(f"{article} {role} key is bound to no department; drop the department")
 
 
 @dataclass(frozen=True, slots=True)

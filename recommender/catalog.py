@@ -26,6 +26,7 @@ __all__ = [
     "MAX_LEVEL",
     "SkillCategory",
     "CourseKind",
+    "CoursePricing",
     "Evidence",
     "RoleSource",
     "Skill",
@@ -62,6 +63,18 @@ class CourseKind(StrEnum):
     CERTIFICATION = "certification"
     MENTORSHIP = "mentorship"
     STRETCH_ASSIGNMENT = "stretch_assignment"
+
+
+class CoursePricing(StrEnum):
+    """How a course's ``cost`` is charged when several people of one cohort take it.
+
+    ``per_seat``: each learner pays ``cost``. ``per_cohort``: ``cost`` buys one run that a
+    whole cohort attends together (a vendor bootcamp, an in-house cohort programme), so an
+    academy plan counts it once however many of its people take it.
+    """
+
+    PER_SEAT = "per_seat"
+    PER_COHORT = "per_cohort"
 
 
 class Evidence(StrEnum):
@@ -156,6 +169,7 @@ class Course:
     hours_estimated: bool = False
     cost_estimated: bool = False
     description: str = ""
+    pricing: CoursePricing = CoursePricing.PER_SEAT
 
 
 @dataclass(frozen=True, slots=True)

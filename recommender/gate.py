@@ -46,10 +46,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from recommender.access import Action, Principal
+from recommender.access import OWN_RECORD_ONLY, Action, Principal
 from recommender.candidates.records import View, candidate_record, project
 from recommender.catalog import Employee
-from recommender.errors import Forbidden, UnknownEmployee
+from recommender.errors import Forbidden, InvalidInput, UnknownEmployee
+from recommender.store.academy import PlanContent, PlanEntry, StoredPlan, create_plan, read_plan
 from recommender.store.access import (
     AccessRecord,
     read_access_log,
@@ -58,6 +59,7 @@ from recommender.store.access import (
     stored_among,
 )
 from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
+from recommender.store.nominations import StoredNomination, add_nomination, read_nominations
 from recommender.store.shortlists import (
     ShortlistContent,
     ShortlistEntry,
@@ -67,6 +69,7 @@ from recommender.store.shortlists import (
 )
 
 if TYPE_CHECKING:
+    from recommender.academy import CohortRequest
     from recommender.candidates import RoleDemand, Shortlist, ShortlistFilter
     from recommender.candidates.goals import Goal
     from recommender.candidates.mobility import Opportunities
@@ -77,9 +80,21 @@ if TYPE_CHECKING:
     from recommender.reports import ImpactQuestion, PublishedImpactReport
     from recommender.service import Recommender
 
-__all__ = ["AccessRecord", "Caller", "Gate", "GoalIsSet", "GoalView", "ShortlistView"]
+__all__ = [
+    "AccessRecord",
+    "Caller",
+    "Gate",
+    "GoalIsSet",
+    "GoalView",
+    "PlanView",
+    "ShortlistView",
+    "StoredNomination",
+]
 
 Answer = TypeVar("Answer")
+
+#: The longest reason a nomination may give, in characters.
+MAX_REASON = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +142,16 @@ class ShortlistView:
     candidates: tuple[Mapping[str, Any], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """A stored academy plan as one caller may see it: its summary (the selection's
+    impact-ratio audit only for keys that may read impact reports) and its assignments."""
+
+    stored: StoredPlan
+    summary: Mapping[str, Any]
+    assignments: tuple[Mapping[str, Any], ...]
+
+
 class Gate:
     """Personal data for one caller over one :class:`Recommender`; see the module docstring.
 
@@ -165,7 +190,10 @@ class Gate:
         self._authorise(action)
         if not self.principal.may_access_employee(action, employee_id):
             raise UnknownEmployee(employee_id)
-        return self.service.catalog.employee(employee_id)
+        person = self.service.catalog.employee(employee_id)
+        if not self.principal.within(person.department):
+            raise UnknownEmployee(employee_id)  # a manager acts in their department only
+        return person
 
     def _check_filters(self, filters: ShortlistFilter | None) -> None:
         """A role filters only by fields it may see (a recruiter sees no department)."""
@@ -453,8 +481,13 @@ class Gate:
         self, listed: Shortlist, limit: int, filters: Mapping[str, Any]
     ) -> ShortlistContent:
         catalog = self.service.catalog
+        nominated = read_nominations(self.engine, [c.employee_id for c in listed.candidates])
         entries = tuple(
-            ShortlistEntry(c.rank, c.employee_id, candidate_record(catalog, c))
+            ShortlistEntry(
+                c.rank,
+                c.employee_id,
+                {**candidate_record(catalog, c), **_nominated(nominated, c.employee_id)},
+            )
             for c in listed.candidates
         )
         return ShortlistContent(
@@ -471,6 +504,129 @@ class Gate:
         view = self.view
         shown = tuple(project(e.payload, view) for e in stored.content.entries)
         return ShortlistView(stored, view, shown)
+
+    # -- academy plans -----------------------------------------------------------------------------
+
+    def create_academy_plan(self, request: CohortRequest) -> PlanView:
+        """Plan a cohort (:meth:`Recommender.academy_plan`) among the people still stored,
+        audit its selection (:func:`recommender.reports.selection_audit`), and store it,
+        everyone in it logged in the same transaction; answered as a later read shows it.
+
+        Raises
+        ------
+        Forbidden, UnknownRole, InvalidInput
+        """
+        from recommender.reports import selection_audit
+
+        self._authorise(Action.ACADEMY_WRITE)
+        people = stored_among(self.engine, sorted(self.service.catalog.employees))
+        stored_nominations = read_nominations(self.engine)
+        request = replace(
+            request,
+            nominations={
+                person: {n.role_id for n in made} for person, made in stored_nominations.items()
+            },
+        )
+        plan = self.service.academy_plan(request, people)
+        asked = _request_record(request, plan.start)
+        summary = {k: v for k, v in plan.to_dict().items() if k != "assignments"}
+        summary["audit"] = selection_audit(
+            self.service,
+            self.engine,
+            self.principal,
+            plan.employee_ids,
+            question={"academy_plan": asked},
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        entries = tuple(
+            PlanEntry(i, a.employee_id, a.to_dict() | _nominated(stored_nominations, a.employee_id))
+            for i, a in enumerate(plan.assignments, 1)
+        )
+        stored = create_plan(
+            self.engine,
+            self.principal,
+            PlanContent(asked, summary, entries),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return self._plan_shown(stored)
+
+    def academy_plan(self, plan_id: str) -> PlanView:
+        """A stored academy plan exactly as saved; everyone in it is logged. A caller who
+        may not read plans gets the same ``UnknownPlan`` as an id that does not exist."""
+        self._authorise(Action.ACADEMY_READ)
+        stored = read_plan(
+            self.engine,
+            self.principal,
+            plan_id,
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+        return self._plan_shown(stored)
+
+    def _plan_shown(self, stored: StoredPlan) -> PlanView:
+        summary = dict(stored.content.summary)
+        if not self.principal.may(Action.IMPACT_READ):
+            summary["audit"] = None
+        return PlanView(stored, summary, tuple(e.payload for e in stored.content.entries))
+
+    # -- nominations ---------------------------------------------------------------------------
+
+    def nominate(self, employee_id: str, role_id: str | None, reason: str) -> StoredNomination:
+        """Nominate a person for a target role (``None``: the academy) with a short reason:
+        a manager in their own department, talent and admins anyone. Stored and logged
+        (``nominations.write``) in one transaction.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee
+            As for reads (a manager naming someone outside their department: unknown).
+        UnknownRole, InvalidInput
+        """
+        self._person(Action.NOMINATIONS_WRITE, employee_id)
+        if role_id is not None:
+            self.service.catalog.role(role_id)
+        reason = reason.strip()
+        if not 1 <= len(reason) <= MAX_REASON:
+            raise InvalidInput(f"a nomination's reason takes 1 to {MAX_REASON} characters")
+        return add_nomination(
+            self.engine,
+            self.principal,
+            employee_id,
+            role_id=role_id,
+            reason=reason,
+            action=str(Action.NOMINATIONS_WRITE),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
+
+    def nominations_of(self, employee_id: str) -> tuple[StoredNomination, ...]:
+        """A person's nominations (the person themself, their department's manager, talent,
+        admins), logged as a read."""
+        return self.read_person(
+            Action.NOMINATIONS_READ,
+            employee_id,
+            lambda: read_nominations(self.engine, [employee_id]).get(employee_id, ()),
+        )
+
+    def nominations(self) -> tuple[StoredNomination, ...]:
+        """Every nomination this caller may see (a manager: their department's), each
+        person in it logged; an employee reads only their own (:meth:`nominations_of`)."""
+        self._authorise(Action.NOMINATIONS_READ)
+        if self.principal.role in OWN_RECORD_ONLY:
+            raise Forbidden(self.principal.role, "list everyone's nominations")
+        catalog = self.service.catalog
+        found = [
+            n
+            for made in read_nominations(self.engine).values()
+            for n in made
+            if n.employee_id in catalog.employees
+            and self.principal.within(catalog.employees[n.employee_id].department)
+        ]
+        people = list(dict.fromkeys(n.employee_id for n in found))
+        logged = self._log(Action.NOMINATIONS_READ, people)
+        return tuple(n for n in found if n.employee_id in logged)
 
     # -- aggregate reports about people ------------------------------------------------------------
 
@@ -546,4 +702,39 @@ def _filters_record(filters: ShortlistFilter | None) -> dict[str, Any]:
         "location": filters.location,
         "min_readiness": filters.min_readiness,
         "max_hours": filters.max_hours,
+    }
+
+
+def _request_record(request: CohortRequest, start: date) -> dict[str, Any]:
+    """How an academy request is stored and shown (JSON-ready)."""
+    return {
+        "roles": list(request.roles),
+        "needs": dict(request.needs) if request.needs is not None else None,
+        "money": request.money,
+        "hours": request.hours,
+        "weeks": request.weeks,
+        "max_per_role": request.max_per_role,
+        "max_per_department": request.max_per_department,
+        "only_nominated": request.only_nominated,
+        "prefer_nominated": request.prefer_nominated,
+        "from_hard_to_fill": request.from_hard_to_fill,
+        "start": start.isoformat(),
+    }
+
+
+def _nominated(
+    stored: Mapping[str, Sequence[StoredNomination]], employee_id: str
+) -> dict[str, Any]:
+    """Who nominated a person in a plan, and for what (JSON-ready)."""
+    return {
+        "nominations": [
+            {
+                "role_id": n.role_id,
+                "reason": n.reason,
+                "nominated_by": n.nominated_by,
+                "nominator_role": str(n.nominator_role),
+                "nominated_at": n.nominated_at.isoformat(),
+            }
+            for n in stored.get(employee_id, ())
+        ]
     }

@@ -34,7 +34,7 @@ remembered with its answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -81,7 +81,11 @@ __all__ = [
     "report_scope",
     "prepare_reports",
     "first_stage_scores",
+    "ACADEMY_SOURCE",
+    "selection_audit",
 ]
+
+ACADEMY_SOURCE = "reskill academy plan over the organisation's stored employees"
 
 #: The selection sizes a report may be asked for (any other would let two sizes one apart
 #: be differenced).
@@ -247,6 +251,52 @@ def impact_report(
         request_id=request_id,
     )
     return PublishedImpactReport(report_id, question, role.title, scope, published)
+
+
+def selection_audit(
+    service: Recommender,
+    engine: sa.Engine,
+    principal: Principal,
+    selected: Sequence[str],
+    *,
+    question: Mapping[str, object],
+    route: str,
+    request_id: str,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> dict[str, Any]:
+    """The impact-ratio audit of a selection made outside a shortlist (an academy plan's
+    people), as a shortlist's selection gets it: the organisation's population (everyone
+    not opted out), the LL144 report, the same suppression, the same differencing guard,
+    published and logged. A refusal is returned as ``{"refused": reason}``, never raised:
+    the plan stands, its audit is withheld."""
+    book = _scope_book(service, engine, policy)
+    if ORGANISATION not in book.rows:
+        return {"refused": "no report can be made: the organisation holds too few people"}
+    protected = load_protected_attributes(engine)
+    assessed = service.candidate_index.employee_ids_
+    outcomes = shortlist_outcomes(assessed, list(selected), protected)
+    chosen = selected_ids(outcomes, mode="selection")
+    try:
+        check_report(engine, chosen, policy.min_difference)
+    except ReportRefused as refused:
+        return {"refused": str(refused)}
+    computed = impact_ratios(
+        outcomes, mode="selection", data_source=ACADEMY_SOURCE, version=_version(service)
+    )
+    published = disclose(computed, policy, withheld=book.withheld[ORGANISATION])
+    report_id = publish_report(
+        engine,
+        principal,
+        question=dict(question) | {"scope": ORGANISATION.label},
+        scope=ORGANISATION.label,
+        members=chosen,
+        min_difference=policy.min_difference,
+        route=route,
+        request_id=request_id,
+    )
+    out = published.to_dict()
+    out["metadata"] |= {"report_id": report_id, "scope": ORGANISATION.label}
+    return out
 
 
 def report_scope(

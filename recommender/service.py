@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -32,6 +32,7 @@ from recommender.graph import build_graph
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from recommender.academy import CohortPlan, CohortRequest
     from recommender.access import Principal
     from recommender.candidates import CandidateIndex, Shortlist, ShortlistFilter
     from recommender.candidates.demand import RoleReach
@@ -41,7 +42,13 @@ if TYPE_CHECKING:
     from recommender.embeddings import Encoder
     from recommender.gate import Gate
     from recommender.matching import MatchResult, RoleIndex
-    from recommender.pathways import Objective, Planner, SteppingStones, TransitionJudge
+    from recommender.pathways import (
+        Objective,
+        Planner,
+        SteppingStones,
+        TrainingPlan,
+        TransitionJudge,
+    )
     from recommender.pathways.answer import PathwayAnswer
     from recommender.skills_extraction import SkillExtractor
     from recommender.titles import TitleMatch, TitleNormaliser
@@ -370,6 +377,31 @@ class Recommender:
                 self.candidate_index, role_id, limit, filters, exact_hours=exact_hours
             ),
         )
+
+    def academy_plan(
+        self, request: CohortRequest, people: Iterable[str] | None = None
+    ) -> CohortPlan:
+        """The optimal cohort for ``request`` among ``people`` (default: everyone), viable
+        by this recommender's judge (:func:`~recommender.academy.plan_cohort`).
+
+        Raises
+        ------
+        UnknownRole, InvalidInput
+        """
+        from recommender.academy import plan_cohort
+        from recommender.pathways import employee_profile
+
+        def plan_of(
+            employee_id: str, role_id: str, objective: Objective, start: date
+        ) -> TrainingPlan:
+            return self._memo(
+                ("academy plan", employee_id, role_id, objective, start),
+                lambda: self.planner.plan(
+                    employee_profile(self.catalog, employee_id), role_id, objective, start=start
+                ),
+            )
+
+        return plan_cohort(self.catalog, self.judge, self.planner, request, people, plan_of)
 
     def role_reach(
         self, within_hours: float = 200.0, *, all_roles: bool = False

@@ -586,6 +586,7 @@ def _write_catalogue_csvs(directory: Path, catalog: Catalog) -> None:
                 "false",
                 "false",
                 "",
+                c.pricing.value,
             ]
             for c in catalog.courses.values()
         ],

@@ -105,6 +105,16 @@ class ComponentsOut(Schema):
     similarity: float
 
 
+class NominationRefOut(Schema):
+    """A nomination as a shortlist or a plan shows it: for what, why, by which key."""
+
+    role_id: str | None
+    reason: str
+    nominated_by: str
+    nominator_role: str
+    nominated_at: datetime
+
+
 class ShortlistCandidateOut(Schema):
     """A candidate with everything the ranking says (admin and talent keys)."""
 
@@ -130,6 +140,10 @@ class ShortlistCandidateOut(Schema):
     unclosable: list[SkillRefOut]
     plan_course_ids: list[str]
     reasons: list[str]
+    nominations: list[NominationRefOut] = Field(
+        default_factory=list,
+        description="Who nominated the person and for what (stored shortlists only).",
+    )
 
 
 class RecruiterCandidateOut(Schema):

@@ -90,6 +90,10 @@ def create(
         str | None,
         typer.Option("--employee", help="The employee an employee key belongs to (required)."),
     ] = None,
+    department: Annotated[
+        str | None,
+        typer.Option("--department", help="The department a manager key manages (required)."),
+    ] = None,
     label: Annotated[
         str | None, typer.Option("--label", help="A note saying who holds the key.")
     ] = None,
@@ -109,7 +113,14 @@ def create(
     try:
         expires_at = _expiry(expires_in, expires)
         with migrated_engine(database_url) as engine:
-            key = create_key(engine, role, employee_id=employee, label=label, expires_at=expires_at)
+            key = create_key(
+                engine,
+                role,
+                employee_id=employee,
+                label=label,
+                expires_at=expires_at,
+                department=department,
+            )
     except (InvalidInput, UnknownEmployee) as exc:
         err.print(f"[red]No key was created:[/red] {exc}", highlight=False)
         raise typer.Exit(code=2) from None

@@ -55,9 +55,12 @@ class Kind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """One column; ``absent_ok``: a file may leave the whole column out (every cell blank)."""
+
     name: str
     kind: Kind
     blank_ok: bool = False
+    absent_ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,7 @@ _SPECS = (
             Column("hours_estimated", _B),
             Column("cost_estimated", _B),
             Column("description", _T, blank_ok=True),
+            Column("pricing", _E, blank_ok=True, absent_ok=True),
         ),
         key=("course_id",),
     ),

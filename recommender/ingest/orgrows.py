@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from recommender.catalog import (
     Course,
     CourseKind,
+    CoursePricing,
     Employee,
     EmployeeSkill,
     Evidence,
@@ -45,6 +46,7 @@ CATEGORIES = (
 )
 KINDS = tuple(k.value for k in CourseKind)
 DELIVERIES = ("online", "in_person", "blended", "self_paced", "on_the_job")
+PRICINGS = tuple(p.value for p in CoursePricing)
 EVIDENCE = ("declared", "certified", "manager_verified", "inferred")
 PREREQUISITE_TYPES = ("course", "skill")
 MAX_HOURS = 5000.0
@@ -99,7 +101,7 @@ class RowReader:
 
     def _read(self, column: str, parse: Callable[[str], T], fallback: T) -> T:
         try:
-            value = parse(self.row.cells[column])
+            value = parse(self.row.cells.get(column, ""))
         except v.BadValue as exc:
             self.problems.append(Problem(self.table.file, self.row.line, column, str(exc)))
             self.failed = True
@@ -249,7 +251,15 @@ def _course(r: RowReader) -> Course:
         hours_estimated=r.flag("hours_estimated"),
         cost_estimated=r.flag("cost_estimated"),
         description=r.text("description"),
+        pricing=_pricing(r),
     )
+
+
+def _pricing(r: RowReader) -> CoursePricing:
+    """How the course is charged to a cohort; blank or absent: per seat."""
+    if not r.row.cells.get("pricing", "").strip():
+        return CoursePricing.PER_SEAT
+    return CoursePricing(r.enum("pricing", PRICINGS))
 
 
 def _course_skill(r: RowReader) -> tuple[str, SkillLevel]:

@@ -106,7 +106,7 @@ class TableBuilder:
         positions: dict[str, int] = {}
         for index, raw in enumerate(cells):
             self._place_column(line, index, raw, positions)
-        missing = [c for c in self.spec.column_names if c not in positions]
+        missing = [c.name for c in self.spec.columns if c.name not in positions and not c.absent_ok]
         if missing:
             self.problem(line, None, f"{hint}missing columns {', '.join(missing)}")
             self.stopped = True

@@ -97,9 +97,13 @@ api_keys = sa.Table(
     sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("department", sa.Text, nullable=True),
     sa.CheckConstraint(f"role IN ({_ROLES})", name="role_known"),
     sa.CheckConstraint(
         "(role = 'employee') = (employee_id IS NOT NULL)", name="employee_key_owner"
+    ),
+    sa.CheckConstraint(
+        "(role = 'manager') = (department IS NOT NULL)", name="manager_key_department"
     ),
 )
 
@@ -179,6 +183,7 @@ def create_key(
     employee_id: str | None = None,
     label: str | None = None,
     expires_at: datetime | None = None,
+    department: str | None = None,
 ) -> IssuedKey:
     """Issue a key for ``role``; only the digest of its secret is stored. Bumps the data
     version.
@@ -193,6 +198,8 @@ def create_key(
         A note saying who holds the key.
     expires_at : datetime, optional
         When the key stops working (time-zone aware, in the future); never by default.
+    department : str, optional
+        The department a manager key manages (required for them, refused for others).
 
     Raises
     ------
@@ -203,7 +210,7 @@ def create_key(
         ``employee_id`` is not in the database.
     """
     role = Role(role)
-    check_key_owner(role, employee_id)
+    check_key_owner(role, employee_id, department)
     now = datetime.now(UTC)
     if expires_at is not None:
         expires_at = _check_expiry(expires_at, now)
@@ -220,6 +227,7 @@ def create_key(
                 label=label,
                 created_at=now,
                 expires_at=expires_at,
+                department=department.strip() if department is not None else None,
             )
         )
         bump(conn, "key created")
@@ -286,6 +294,7 @@ _FIND_KEY = sa.select(
     api_keys.c.secret_hash,
     api_keys.c.role,
     api_keys.c.employee_id,
+    api_keys.c.department,
     sa.case((_LAST_USED_STALE, sa.literal_column("1")), else_=sa.literal_column("0")),
 ).where(
     api_keys.c.id == sa.bindparam("key_id"),
@@ -328,12 +337,12 @@ def find_principal(
     row = _driver(engine, _FIND_KEY).first({"key_id": key_id, **times})
     if row is None:
         return None
-    secret_hash, role, employee_id, last_used_due = row
+    secret_hash, role, employee_id, department, last_used_due = row
     if not secret_matches(secret, secret_hash):
         return None
     if last_used_due:
         _record_use(engine, {"key_id": key_id, **times})
-    return Principal(key_id, Role(role), employee_id)
+    return Principal(key_id, Role(role), employee_id, department)
 
 
 def _aware_utc(value: datetime) -> datetime:

@@ -85,8 +85,10 @@ _PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
     (schema.employee_certifications, schema.employee_certifications.c.employee_id),
     (api_keys, api_keys.c.employee_id),
     (schema.employee_goals, schema.employee_goals.c.employee_id),
+    (schema.nominations, schema.nominations.c.employee_id),
     (schema.employees, schema.employees.c.id),
     (schema.prepared_answers, schema.prepared_answers.c.employee_id),
+    (schema.academy_plan_entries, schema.academy_plan_entries.c.employee_id),
 )
 
 

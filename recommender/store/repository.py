@@ -38,6 +38,7 @@ from recommender.catalog import (
     Catalog,
     Course,
     CourseKind,
+    CoursePricing,
     Employee,
     EmployeeSkill,
     Evidence,
@@ -221,6 +222,7 @@ def _course_rows(c: Course) -> tuple[Row, tuple[list[Row], ...]]:
         bool(c.hours_estimated),
         bool(c.cost_estimated),
         c.description,
+        str(c.pricing),
     )
     return row, (
         _listed(c.id, ((s.skill_id, _real(s.level)) for s in c.teaches)),
@@ -638,6 +640,7 @@ def _load_courses(conn: sa.Connection) -> list[Course]:
             hours_estimated=hours_est,
             cost_estimated=cost_est,
             description=description,
+            pricing=CoursePricing(pricing),
         )
         for (
             id_,
@@ -651,6 +654,7 @@ def _load_courses(conn: sa.Connection) -> list[Course]:
             hours_est,
             cost_est,
             description,
+            pricing,
         ) in _parents(conn, schema.courses)
     ]
 

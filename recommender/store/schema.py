@@ -31,6 +31,7 @@ from recommender.catalog import (
     MAX_LEVEL,
     MIN_LEVEL,
     CourseKind,
+    CoursePricing,
     Evidence,
     RoleSource,
     SkillCategory,
@@ -69,6 +70,9 @@ __all__ = [
     "prepared_answers",
     "preparations",
     "employee_goals",
+    "academy_plans",
+    "academy_plan_entries",
+    "nominations",
 ]
 
 NAMING_CONVENTION = {
@@ -252,8 +256,10 @@ courses = sa.Table(
     sa.Column("hours_estimated", sa.Boolean, nullable=False),
     sa.Column("cost_estimated", sa.Boolean, nullable=False),
     sa.Column("description", sa.Text, nullable=False),
+    sa.Column("pricing", sa.String, nullable=False, server_default="per_seat"),
     _entity_hash(),
     _one_of("kind", CourseKind),
+    _one_of("pricing", CoursePricing),
     *_non_negative("hours"),
     *_non_negative("cost"),
     *_boolean("hours_estimated"),
@@ -553,4 +559,65 @@ preparations = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("people", sa.Integer, nullable=False),
     sa.Column("page_dictionary", sa.LargeBinary, nullable=True),
+)
+
+
+# -- stored academy plans (like shortlists: saved once, read back exactly as saved) ---------
+
+#: One saved academy plan: what was asked (``request``), by which key and role, when, and
+#: everything it said that names no person (``summary``: totals, open vacancies, backfill,
+#: cohort runs, the selection's impact-ratio audit).
+academy_plans = sa.Table(
+    "academy_plans",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(16), nullable=False),
+    sa.Column("creator_role", sa.String, nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),
+    _one_of("creator_role", KeyRole),
+)
+
+#: One person in a saved plan: the assignment as shown when saved (``payload``). No foreign
+#: key to ``employees`` (re-imports rewrite them); erasure removes entries explicitly
+#: (``recommender.store.academy.forget_employee``).
+academy_plan_entries = sa.Table(
+    "academy_plan_entries",
+    metadata,
+    sa.Column(
+        "plan_id",
+        sa.String(32),
+        sa.ForeignKey("academy_plans.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _position(),
+    sa.Column("employee_id", sa.String, nullable=False, index=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.UniqueConstraint("plan_id", "employee_id"),
+    _sqlite_type("position", _INTEGER),
+    sa.CheckConstraint("position >= 1", name="position_positive"),
+)
+
+
+#: A nomination: a manager (for their own department) or talent (for anyone) nominates a
+#: person for a target role, or for the academy (``role_id`` NULL), with a short reason.
+#: Personal data: read through the gate (logged), visible to the person, erased with them.
+nominations = sa.Table(
+    "nominations",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "employee_id",
+        sa.String,
+        sa.ForeignKey("employees.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("role_id", sa.String, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("nominated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("nominated_by", sa.String(16), nullable=False),
+    sa.Column("nominator_role", sa.String, nullable=False),
+    _one_of("nominator_role", KeyRole),
 )

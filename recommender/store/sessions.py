@@ -120,6 +120,7 @@ def find_session(
             api_keys.c.id,
             api_keys.c.role,
             api_keys.c.employee_id,
+            api_keys.c.department,
             api_keys.c.revoked_at,
             api_keys.c.expires_at,
         )
@@ -140,7 +141,8 @@ def find_session(
         with write_transaction(engine) as conn:
             update = sa.update(web_sessions).where(web_sessions.c.id == digest)
             conn.execute(update.values(last_seen_at=now))
-    return SessionRecord(Principal(row.id, Role(row.role), row.employee_id), row.csrf_token)
+    principal = Principal(row.id, Role(row.role), row.employee_id, row.department)
+    return SessionRecord(principal, row.csrf_token)
 
 
 def close_session(engine: sa.Engine, token: str) -> None:

@@ -32,6 +32,8 @@ from recommender.store.access import create_key
 from tests.conftest import DATA_DIR
 
 A, T, R, E, AU = Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, Role.AUDITOR
+M = Role.MANAGER
+WARD = "Nursing Services"  # the manager key's department: ME's
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 #: FastAPI's own documentation routes and the web pages (signed-in sessions, not keys:
 #: tests/web walks them), outside the access table.
@@ -105,6 +107,13 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/imports/org"): rule(A, upload=True),
     ("DELETE", "/v1/employees/{employee_id}"): rule(A),
     ("GET", "/v1/audit/access-log"): rule(A, params={"limit": 5}),
+    ("POST", "/v1/academy/plans"): rule(A, T, json={"roles": [ROLE], "money": 2000, "weeks": 52}),
+    ("GET", "/v1/academy/plans/{plan_id}"): rule(A, T),  # a recruiter sees no plan
+    ("POST", "/v1/employees/{employee_id}/nominations"): rule(
+        A, T, M, json={"role_id": ROLE, "reason": "Leads the ward's phishing drills."}
+    ),
+    ("GET", "/v1/employees/{employee_id}/nominations"): rule(A, T, M, E, own=True),
+    ("GET", "/v1/nominations"): rule(A, T, M),
 }
 
 
@@ -154,6 +163,7 @@ class Walk:
     client: TestClient
     keys: dict[Role, str]
     shortlists: dict[Role, str]
+    plan: str = "0" * 32
 
     def headers(self, caller: Role | None) -> dict[str, str]:
         return {} if caller is None else {"Authorization": f"Bearer {self.keys[caller]}"}
@@ -165,6 +175,7 @@ class Walk:
             role_id=ROLE,
             employee_id=ERASED if method == "DELETE" and path.count("/") == 3 else person,
             shortlist_id=shortlist,
+            plan_id=self.plan,
         )
 
     def call(self, method: str, path: str, caller: Role | None, person: str = ME) -> Reply:
@@ -197,6 +208,16 @@ def _store_shortlists(client: TestClient, keys: dict[Role, str]) -> dict[Role, s
     return made
 
 
+def _store_plan(client: TestClient, keys: dict[Role, str]) -> str:
+    """One stored academy plan (admin and talent keys read every plan)."""
+    if ("POST", "/v1/academy/plans") not in SERVED:
+        return "0" * 32
+    body = ACCESS[("POST", "/v1/academy/plans")].json
+    response = client.post("/v1/academy/plans", json=body, headers={"X-API-Key": keys[A]})
+    assert response.status_code == 201, response.text
+    return str(response.headers["location"].rsplit("/", 1)[-1])
+
+
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     url = f"sqlite:///{tmp_path_factory.mktemp('walk') / 'reskill.db'}"
@@ -205,9 +226,17 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
         upgrade(engine)
         data = read_org_tables(DATA_DIR)
         save_catalog(engine, data.catalog, protected=data.protected, kind="org", source="tests")
-        keys = {r: create_key(engine, r, employee_id=ME if r == E else None).token for r in Role}
+        keys = {
+            r: create_key(
+                engine,
+                r,
+                employee_id=ME if r == E else None,
+                department=WARD if r == M else None,
+            ).token
+            for r in Role
+        }
         with TestClient(create_app(Settings(database_url=url))) as client:
-            yield Walk(client, keys, _store_shortlists(client, keys))
+            yield Walk(client, keys, _store_shortlists(client, keys), _store_plan(client, keys))
     finally:
         engine.dispose()
 
@@ -235,6 +264,9 @@ def test_each_role_gets_what_the_access_table_grants(walk: Walk, route: tuple[st
     if entry.own and E in (entry.allowed or ()):
         response = walk.call(method, path, E, person=SOMEONE_ELSE)
         _check(response, f"{method} {path} as an employee about someone else", 404)
+    if M in (entry.allowed or ()) and "{employee_id}" in path:
+        response = walk.call(method, path, M, person=SOMEONE_ELSE)
+        _check(response, f"{method} {path} as a manager about another department", 404)
 
 
 @pytest.mark.parametrize("route", sorted(ACCESS), ids=" ".join)

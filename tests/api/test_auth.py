@@ -46,7 +46,8 @@ def client(engine: sa.Engine) -> Iterator[TestClient]:
 
 def _token(engine: sa.Engine, role: Role) -> str:
     employee = "E1" if role == Role.EMPLOYEE else None
-    return create_key(engine, role, employee_id=employee).token
+    department = "Ward" if role == Role.MANAGER else None
+    return create_key(engine, role, employee_id=employee, department=department).token
 
 
 def _needs_authentication(dependant: Dependant) -> bool:

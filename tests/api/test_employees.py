@@ -46,7 +46,9 @@ class Api:
         """Headers carrying a fresh key; an employee key belongs to E1 unless told otherwise."""
         if role == Role.EMPLOYEE and employee_id is None:
             employee_id = "E1"
-        return {"X-API-Key": create_key(self.engine, role, employee_id=employee_id).token}
+        department = "Ward" if role == Role.MANAGER else None  # a manager manages one
+        token = create_key(self.engine, role, employee_id=employee_id, department=department).token
+        return {"X-API-Key": token}
 
 
 @contextmanager

@@ -277,6 +277,8 @@ def test_the_receipt_counts_what_was_removed_and_earlier_reads_get_the_tombstone
         "api_keys": 1,
         "employee_goals": 1,
         "prepared_answers": 0,
+        "nominations": 0,
+        "academy_plan_entries": 0,
         "employees": 1,
     }
     assert read_goal(engine, "E2") is None

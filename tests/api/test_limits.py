@@ -140,6 +140,11 @@ VALID_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"role_id": "soc-analyst", "limit": 2, "filters": {"department": BAD}},
     ),
     "/v1/candidates/search": ({"text": "incident response", "limit": 3}, {"text": BAD}),
+    "/v1/academy/plans": ({"roles": ["soc-analyst"]}, {"roles": ["soc-analyst", BAD]}),
+    "/v1/employees/{employee_id}/nominations": (
+        {"role_id": "soc-analyst", "reason": "runs the drills"},
+        {"reason": BAD},
+    ),
 }
 
 
@@ -155,9 +160,9 @@ def test_a_lone_surrogate_alone_is_a_422_that_echoes_nothing(
     itself refuses it."""
     client, admin = api
     good, spoilt = VALID_BODIES[path]
-    assert client.post(path, json=good, headers=admin).status_code in (200, 201)
+    assert client.post(_url(path), json=good, headers=admin).status_code in (200, 201)
     headers = {**admin, "content-type": "application/json"}
-    response = client.post(path, content=json.dumps(spoilt).encode(), headers=headers)
+    response = client.post(_url(path), content=json.dumps(spoilt).encode(), headers=headers)
     _refused(response, 422, echo=("udbcd", "zz"))
 
 

@@ -3,7 +3,7 @@
 schemathesis reads ``/openapi.json`` of the real app (bundled data, real encoder) and
 generates requests for every operation documented there, so routes added later are fuzzed
 without touching this file. Checks: no 5xx, and every response documented in the OpenAPI
-document conforms to its schema. Each caller (admin, talent, recruiter, employee, no key)
+document conforms to its schema. Each caller (admin, talent, recruiter, employee, manager, no key)
 sends its own key; a valid key is never refused and no key never gets data, except on the
 public routes. The app and its throwaway database are built once per module and backend,
 so DELETE and import operations run (as admin too) against data nobody else uses.
@@ -93,7 +93,14 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 #: ``None`` is a request without any key.
-CALLERS: list[Role | None] = [Role.ADMIN, Role.TALENT, Role.RECRUITER, Role.EMPLOYEE, None]
+CALLERS: list[Role | None] = [
+    Role.ADMIN,
+    Role.TALENT,
+    Role.RECRUITER,
+    Role.EMPLOYEE,
+    Role.MANAGER,
+    None,
+]
 TARGETS = [pytest.param("sqlite", c, id=f"sqlite-{c or 'no-key'}") for c in CALLERS] + [
     pytest.param("postgres", Role.ADMIN, id="postgres-admin", marks=pytest.mark.postgres)
 ]
@@ -145,7 +152,10 @@ def _serve(url: str) -> Iterator[Served]:
         with TestClient(app):
             keys = {
                 role: create_key(
-                    engine, role, employee_id=OWN_EMPLOYEE if role == Role.EMPLOYEE else None
+                    engine,
+                    role,
+                    employee_id=OWN_EMPLOYEE if role == Role.EMPLOYEE else None,
+                    department="Nursing Services" if role == Role.MANAGER else None,
                 ).token
                 for role in Role
             }

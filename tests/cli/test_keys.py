@@ -64,6 +64,15 @@ def test_an_employee_key_needs_a_known_employee(url: str) -> None:
     assert _principal(url, token) == Principal(token.split("_")[1], Role.EMPLOYEE, "E1")
 
 
+def test_a_manager_key_is_bound_to_the_department_it_names(url: str) -> None:
+    code, _, output = _create(url, "--role", "manager")
+    assert code == 2 and "--department" in output
+    code, token, output = _create(url, "--role", "manager", "--department", "Pharmacy")
+    assert code == 0, output
+    key_id = token.split("_")[1]
+    assert _principal(url, token) == Principal(key_id, Role.MANAGER, None, "Pharmacy")
+
+
 def test_an_unknown_role_is_refused(url: str) -> None:
     code, token, output = _create(url, "--role", "root")
     assert code != 0 and token == "" and "root" in output

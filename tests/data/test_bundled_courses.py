@@ -30,6 +30,7 @@ COURSE_COLUMNS = [
     "hours_estimated",
     "cost_estimated",
     "description",
+    "pricing",
 ]
 KINDS = {"course", "certification", "mentorship", "stretch_assignment"}
 DELIVERIES = {"online", "in_person", "blended", "self_paced", "on_the_job"}

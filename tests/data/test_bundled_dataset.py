@@ -48,6 +48,7 @@ HEADERS: dict[str, list[str]] = {
         "hours_estimated",
         "cost_estimated",
         "description",
+        "pricing",
     ],
     "course_skills.csv": ["course_id", "skill_id", "level"],
     "course_prerequisites.csv": ["course_id", "prerequisite_type", "prerequisite_id", "level"],

@@ -114,7 +114,9 @@ def test_forget_people_removes_every_row_naming_them_and_tombstones_the_log(
         "employee_certifications": 2,
         "api_keys": 1,
         "employee_goals": 1,
+        "nominations": 0,
         "prepared_answers": 0,
+        "academy_plan_entries": 0,
         "employees": 1,
     }
     assert read_goal(engine, "E1") is None and read_goal(engine, "E2") is not None

@@ -116,7 +116,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         keys = {
             str(r): create_key(
-                engine, r, employee_id=EMPLOYEE if r == Role.EMPLOYEE else None
+                engine,
+                r,
+                employee_id=EMPLOYEE if r == Role.EMPLOYEE else None,
+                department="Nursing Services" if r == Role.MANAGER else None,
             ).token
             for r in Role
         }

@@ -1,7 +1,7 @@
 """Signed-in web sessions.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07
 
 A frozen copy of what the schema module added in this release; it must not import it.
@@ -10,8 +10,7 @@ A frozen copy of what the schema module added in this release; it must not impor
   API key it was opened with (deleted with the key), its CSRF token, when it was opened and
   last used (idle expiry).
 
-Revision 0009 is being written beside this one: at merge, whichever lands second revises
-the other (this one's ``down_revision`` becomes ``"0009"``).
+It follows 0009 (academy plans, nominations, course pricing).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
