@@ -60,3 +60,15 @@ def test_opening_a_session_deletes_the_long_idle_ones(database_url: str) -> None
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(web_sessions)).scalar() == 1
     assert find_session(engine, fresh.token, idle=IDLE, now=later) is not None
+
+
+def test_a_managers_session_keeps_the_department_the_key_is_bound_to(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    token = create_key(engine, Role.MANAGER, department="Nursing Services").token
+    principal = find_principal(engine, token)
+    assert principal is not None
+    opened = open_session(engine, principal)
+    found = find_session(engine, opened.token, idle=IDLE)
+    assert found is not None and found.principal == principal
+    assert found.principal.within("nursing services") and not found.principal.within("IT")
