@@ -49,7 +49,6 @@ from recommender.ingest.onet import load_onet, load_onet_titles
 from recommender.titles import FusionWeights, TitleNormaliser
 from recommender.titles.abbreviations import clean_title
 from recommender.titles.features import FEATURES, TitleIndex, reciprocal_rank
-from recommender.titles.fusion import feature_matrix
 from recommender.titles.holdout import TEST_FOLD, holdout_split, title_fold
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,12 +166,18 @@ def build_fold(fold: int, log: bool = True) -> Fold:
         tuple(titles),
     )
     np.savez(
-        path, x=out.x, gold=out.gold, cand=out.cand, reachable=out.reachable,
+        path,
+        x=out.x,
+        gold=out.gold,
+        cand=out.cand,
+        reachable=out.reachable,
         titles=np.asarray(titles),
     )
     if log:
-        print(f"fold {fold}: {len(titles)} titles in {time.perf_counter() - started:.0f} s",
-              file=sys.stderr)
+        print(
+            f"fold {fold}: {len(titles)} titles in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
     return out
 
 

@@ -50,8 +50,12 @@ FloatMatrix = npt.NDArray[np.float32]
 RANKED: tuple[str, ...] = ("emb", "char", "desc", "char_doc", "emb_soft")
 """The features whose reciprocal rank is a derived feature, ``rank_<name>``."""
 KNOWN_FEATURES: tuple[str, ...] = (*FEATURES, *(f"rank_{name}" for name in RANKED))
-MODEL_FEATURES: tuple[str, ...] = KNOWN_FEATURES
-"""The features the shipped weights are fitted on."""
+MODEL_FEATURES: tuple[str, ...] = tuple(
+    name for name in KNOWN_FEATURES if name not in ("knn_emb", "knn_char")
+)
+"""The features the shipped weights are fitted on (the neighbour votes, tried in
+``bench/eval_titles_reranker.py``, did not help the linear fusion; the re-ranker uses
+them)."""
 
 
 def feature_matrix(features: Mapping[str, FloatMatrix], name: str) -> FloatMatrix:
