@@ -119,21 +119,22 @@ class Reranker:
     encoder: str | None = None
 
     def decision(self, rows: FloatMatrix) -> npt.NDArray[np.float64]:
-        """Log-odds of each row, shape ``rows.shape[:-1]``."""
+        """Log-odds of each row, shape ``rows.shape[:-1]``.
+
+        Every row descends every tree at once, one level per step.
+        """
         flat = rows.reshape(-1, rows.shape[-1]).astype(np.float64)
-        total = np.full(flat.shape[0], self.baseline)
-        at = np.arange(flat.shape[0])
-        for start in self.offsets:
-            node = np.full(flat.shape[0], start, dtype=np.intp)
-            while True:
-                inner = ~self.leaf[node]
-                if not inner.any():
-                    break
-                go_left = flat[at, self.feature[node]] <= self.threshold[node]
-                child = np.where(go_left, self.left[node], self.right[node]) + start
-                node = np.where(inner, child, node)
-            total += self.value[node]
-        return total.reshape(rows.shape[:-1])
+        node = np.broadcast_to(self.offsets, (flat.shape[0], len(self.offsets))).copy()
+        at = np.arange(flat.shape[0])[:, None]
+        while True:
+            inner = ~self.leaf[node]
+            if not inner.any():
+                break
+            go_left = flat[at, self.feature[node]] <= self.threshold[node]
+            child = np.where(go_left, self.left[node], self.right[node]) + self.offsets
+            node = np.where(inner, child, node)
+        total = self.baseline + self.value[node].sum(axis=1)
+        return np.asarray(total.reshape(rows.shape[:-1]), dtype=np.float64)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the trees as an ``.npz`` of arrays (no pickle)."""
