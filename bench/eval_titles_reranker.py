@@ -3,7 +3,15 @@ features, and a learned second stage over the top candidates.
 
 Usage::
 
-    nice -n 10 .venv/bin/python bench/eval_titles_reranker.py [--quick]
+    nice -n 10 .venv/bin/python bench/eval_titles_reranker.py [--only METHOD ...]
+    nice -n 10 .venv/bin/python bench/eval_titles_reranker.py --fixed
+
+``--fixed`` scores the recipe that ships (``reskill evaluate titles --refit``): the fusion
+fitted on fold 1 alone, trees fitted on folds 2-4 over its 30 best
+(:func:`recommender.titles.rerank.fit_reranker`), cross-validated over folds 2-4 (3 folds,
+grouped by title) and scored on fold 0. Measured on 2026-12-07 (models/MODEL_CARD-titles.md):
+previous model 0.538 / 0.814 (CV), 0.560 / 0.836 (fold 0); with the trees 0.549 / 0.818 and
+0.569 / 0.839.
 
 The folds, candidates and features come from ``bench/_title_cv.py`` (read its notes for
 the protocol). Each method is scored twice:
