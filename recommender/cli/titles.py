@@ -53,6 +53,10 @@ from recommender.titles import (
 from recommender.titles.fusion import FORMAT
 from recommender.titles.holdout import FOLDS, SALT, TEST_FOLD, VALIDATION_FOLD
 from recommender.titles.occupations import TitledOccupation
+from recommender.titles.rerank import FORMAT as RERANKER_FORMAT
+from recommender.titles.rerank import TOP as RERANK_TOP
+from recommender.titles.rerank import Reranker, reranker_path
+from recommender.titles.training import RERANK_FOLDS, fit_reranker_on_folds
 
 err = Console(stderr=True)
 
@@ -190,7 +194,9 @@ def titles(
         )
     try:
         lines = read_titles(in_file)
-        normaliser = TitleNormaliser(cached_encoder(cache_dir, encoder), FusionWeights.load(model))
+        normaliser = TitleNormaliser(
+            cached_encoder(cache_dir, encoder), FusionWeights.load(model), reranker=_reranker(model)
+        )
         normaliser = _fit(normaliser, *_load_onet(onet))
         texts = [text for _, text in lines]
         matches = normaliser.normalise(texts, top=top)
@@ -237,14 +243,21 @@ def evaluate_titles(
     as_json: AsJson = False,
     as_csv: AsCsv = False,
 ) -> None:
-    """Top-1/top-5 accuracy on O*NET alternate titles held out from the index."""
+    """Top-1/top-5 accuracy on O*NET alternate titles held out from the index.
+
+    With --refit, the fusion is fitted on fold 1 and the re-ranker on folds 2-4; --save
+    writes both (the re-ranker beside the weights, as ``<name>.reranker.npz``)."""
     fmt = output_format(as_json, as_csv)
     if save is not None and not refit:
         raise typer.BadParameter("--save needs --refit")
     try:
         enc = cached_encoder(cache_dir, encoder)
         catalog, extras = _load_onet(onet)
-        weights = _refit(enc, catalog, extras, onet) if refit else FusionWeights.load(model)
+        if refit:
+            weights = _refit(enc, catalog, extras, onet)
+            reranker: Reranker | None = _refit_reranker(enc, catalog, extras, onet, weights)
+        else:
+            weights, reranker = FusionWeights.load(model), _reranker(model)
         named = {"fitted fusion": weights}
         if baselines:
             named |= {
@@ -261,11 +274,15 @@ def evaluate_titles(
                 list(named.values()),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 extra_occupations=extras,
+                reranker=reranker,
             )
     except ReskillError as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
-    by_method = dict(zip(named, scores, strict=True))
+    by_method = dict(zip(named, scores, strict=False))
+    if reranker is not None:
+        by_method = {"fitted fusion + re-ranker": scores[-1], **by_method}
+    best = next(iter(by_method.values()))
     print_answer(
         fmt,
         lambda: [{"method": name, **asdict(s)} for name, s in by_method.items()],
@@ -274,7 +291,9 @@ def evaluate_titles(
     )
     if save is not None:
         weights.save(save)
-        manifest = write_manifest(save, weights, onet, scores[0])
+        if reranker is not None:
+            reranker.save(reranker_path(save))
+        manifest = write_manifest(save, weights, onet, best, reranker)
         err.print(f"Saved the weights to {save} and their manifest to {manifest}")
 
 
@@ -296,13 +315,45 @@ def _refit(
     return weights
 
 
+def _reranker(model: Path) -> Reranker | None:
+    """The re-ranker saved beside the weights at ``model``, if there is one."""
+    path = reranker_path(model)
+    return Reranker.load(path) if path.is_file() else None
+
+
+def _refit_reranker(
+    enc: Encoder,
+    catalog: Catalog,
+    extras: tuple[TitledOccupation, ...],
+    onet: Path,
+    weights: FusionWeights,
+) -> Reranker:
+    started = time.perf_counter()
+    with _progress("Encoding titles") as bar:
+        task = bar.add_task("Re-ranker: candidates of folds 2-4", total=None)
+        reranker = fit_reranker_on_folds(
+            enc,
+            catalog,
+            onet,
+            weights,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            extra_occupations=extras,
+        )
+    err.print(f"Fitted the re-ranker in {time.perf_counter() - started:.0f} s", soft_wrap=True)
+    return reranker
+
+
 def write_manifest(
-    weights_path: Path, weights: FusionWeights, onet: Path, scores: TitleScores | None = None
+    weights_path: Path,
+    weights: FusionWeights,
+    onet: Path,
+    scores: TitleScores | None = None,
+    reranker: Reranker | None = None,
 ) -> Path:
     """Write ``<name>.manifest.json`` beside the weights: what they were fitted from.
 
-    With ``scores``, also the test-fold figures the weights reached
-    (``test_fold_scores``).
+    With ``scores``, also the test-fold figures the model reached
+    (``test_fold_scores``); with ``reranker``, what it is and where it was fitted.
     """
     from recommender.evaluation import file_sha256
     from recommender.ingest.onet import onet_release
@@ -329,6 +380,15 @@ def write_manifest(
     }
     if scores is not None:
         body["test_fold_scores"] = asdict(scores)
+    if reranker is not None:
+        body["reranker"] = {
+            "file": reranker_path(weights_path).name,
+            "format": RERANKER_FORMAT,
+            "fitted_on": f"folds {', '.join(map(str, RERANK_FOLDS))}",
+            "candidates": RERANK_TOP,
+            "trees": len(reranker.offsets),
+            "features": list(reranker.names),
+        }
     path = weights_path.with_name(weights_path.stem + ".manifest.json")
     path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

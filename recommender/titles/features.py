@@ -45,6 +45,13 @@ queries against every target and returns one matrix per feature, shape
 ``qall``
     1 when ``qcov`` is 1 (every known word of the query is among the target's
     titles), else 0.
+``knn_emb``
+    The target's share of a soft vote of the query's 20 nearest indexed titles by
+    embedding cosine (each title votes ``exp((cos - best) / 0.05)`` for its target,
+    votes normalised to sum to 1): the targets compete for the query's neighbours,
+    where ``emb_soft`` scores each target alone.
+``knn_char``
+    The same vote over character TF-IDF cosines.
 
 :func:`reciprocal_rank` turns any of these into a rank feature, ``1 / (1 + rank)`` of
 each target among all targets for the query (rank 0 is the best; ties go to the earlier
@@ -92,6 +99,8 @@ FEATURES: tuple[str, ...] = (
     "qcov",
     "qcov_desc",
     "qall",
+    "knn_emb",
+    "knn_char",
 )
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -99,6 +108,7 @@ Progress = Callable[[int, int], None]
 """``progress(done, total)`` texts encoded so far."""
 
 _SOFT_TEMPERATURE = 0.05
+_NEIGHBOURS = 20
 _CHUNK = 512
 _PARENS = re.compile(r"\(([^)]*)\)")
 _TOP = 3
@@ -250,6 +260,8 @@ class TitleIndex:
             "emb_top3": self._top_mean(emb_sims),
             "emb_cent": vectors @ self.centroids.T,
             **self._coverage(cleaned),
+            "knn_emb": self._neighbour_vote(emb_sims),
+            "knn_char": self._neighbour_vote(char_sims),
         }
         features = {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
         return features, emb_sims + char_sims
@@ -295,6 +307,21 @@ class TitleIndex:
         qcov = np.asarray((weighted @ self.vocabulary).toarray(), dtype=np.float32) / total
         desc = np.asarray((weighted @ self.vocabulary_desc).toarray(), dtype=np.float32) / total
         return {"qcov": qcov, "qcov_desc": desc, "qall": (qcov > 0.999).astype(np.float32)}
+
+    def _neighbour_vote(self, sims: FloatMatrix) -> FloatMatrix:
+        """Each target's share of the soft vote of the query's nearest titles."""
+        n_queries, n_titles = sims.shape
+        out = np.zeros((n_queries, len(self.ids)), dtype=np.float32)
+        if n_titles == 0:
+            return out
+        k = min(_NEIGHBOURS, n_titles)
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(sims, nearest, axis=1)
+        votes = np.exp((values - values.max(axis=1, keepdims=True)) / _SOFT_TEMPERATURE)
+        votes /= votes.sum(axis=1, keepdims=True)
+        rows = np.repeat(np.arange(n_queries), k)
+        np.add.at(out, (rows, self.owner[nearest.ravel()]), votes.ravel())
+        return out
 
     def _soft_max(self, sims: FloatMatrix) -> FloatMatrix:
         peak = sims.max(axis=1, keepdims=True)

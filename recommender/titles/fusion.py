@@ -50,8 +50,12 @@ FloatMatrix = npt.NDArray[np.float32]
 RANKED: tuple[str, ...] = ("emb", "char", "desc", "char_doc", "emb_soft")
 """The features whose reciprocal rank is a derived feature, ``rank_<name>``."""
 KNOWN_FEATURES: tuple[str, ...] = (*FEATURES, *(f"rank_{name}" for name in RANKED))
-MODEL_FEATURES: tuple[str, ...] = KNOWN_FEATURES
-"""The features the shipped weights are fitted on."""
+MODEL_FEATURES: tuple[str, ...] = tuple(
+    name for name in KNOWN_FEATURES if name not in ("knn_emb", "knn_char")
+)
+"""The features the shipped weights are fitted on (the neighbour votes, tried in
+``bench/eval_titles_reranker.py``, did not help the linear fusion; the re-ranker uses
+them)."""
 
 
 def feature_matrix(features: Mapping[str, FloatMatrix], name: str) -> FloatMatrix:
@@ -172,17 +176,26 @@ def fit_weights(
     n_queries = features.shape[0]
 
     def loss(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
-        scores = features @ w.astype(np.float32)
-        scores -= scores.max(axis=1, keepdims=True)
-        p = np.exp(scores)
-        total = p.sum(axis=1)
-        right = np.where(gold, p, 0.0).sum(axis=1)
-        value = float(np.mean(np.log(total) - np.log(right))) + l2 * float(w @ w)
-        p_all = p / total[:, None]
-        p_right = np.where(gold, p, 0.0) / right[:, None]
+        # Both normalisers are shifted by their own maximum, so that a right target far
+        # below the best (exp underflowing to 0) still has a finite loss and gradient.
+        scores = (features @ w.astype(np.float32)).astype(np.float64)
+        right_scores = np.where(gold, scores, -np.inf)
+        p_all, log_all = _softmax(scores)
+        p_right, log_right = _softmax(right_scores)
+        value = float(np.mean(log_all - log_right)) + l2 * float(w @ w)
         grad = np.einsum("qt,qtf->f", p_all - p_right, features) / n_queries + 2 * l2 * w
         return value, grad.astype(np.float64)
 
     start = np.full(len(names), 5.0)
     result = minimize(loss, start, jac=True, method="L-BFGS-B")
     return {name: float(w) for name, w in zip(names, result.x, strict=True)}
+
+
+def _softmax(
+    scores: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Row-wise softmax and log-sum-exp of ``scores`` (``-inf`` entries get 0)."""
+    peak = scores.max(axis=1, keepdims=True)
+    p = np.exp(scores - peak)
+    total = p.sum(axis=1, keepdims=True)
+    return p / total, (peak + np.log(total))[:, 0]

@@ -11,6 +11,9 @@ How a title is ranked
 3. The similarities are fused by weights fitted on titles the index did not contain
    (:mod:`recommender.titles.fusion`); the score is a softmax probability over all
    occupations.
+4. With a re-ranker (the shipped model has one), boosted trees re-score the fusion's
+   30 best occupations from their features (:mod:`recommender.titles.rerank`) before
+   the softmax; the others keep their order below them.
 
 O*NET occupations and the organisation's roles
 -----------------------------------------------
@@ -40,7 +43,7 @@ empty list per title, and :meth:`TitleNormaliser.match_roles` ranks org roles by
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -55,9 +58,11 @@ from recommender.titles.abbreviations import clean_title
 from recommender.titles.features import Progress, Target, TitleIndex, encode_in_chunks
 from recommender.titles.fusion import FusionWeights, softmax_scores
 from recommender.titles.occupations import TitledOccupation, title_only
+from recommender.titles.rerank import Reranker, candidate_rows, rerank, reranker_path
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
+    "DEFAULT_RERANKER_PATH",
     "TitleMatch",
     "TitleNormaliser",
     "occupation_target",
@@ -67,6 +72,7 @@ __all__ = [
 DEFAULT_MODEL_PATH = (
     Path(recommender.__file__).resolve().parents[1] / "models" / "title-normaliser.json"
 )
+DEFAULT_RERANKER_PATH = reranker_path(DEFAULT_MODEL_PATH)
 FloatMatrix = npt.NDArray[np.float32]
 
 
@@ -142,8 +148,12 @@ class TitleNormaliser:
         :class:`~recommender.embeddings.CachedEncoder` to encode each text once).
     fusion : FusionWeights, optional
         How the similarities are weighted. ``None`` loads :data:`DEFAULT_MODEL_PATH`
-        at :meth:`fit` (raising :class:`~recommender.errors.ModelMissing` if it is
-        absent or was fitted with another encoder).
+        and the re-ranker at :data:`DEFAULT_RERANKER_PATH` at :meth:`fit` (raising
+        :class:`~recommender.errors.ModelMissing` if either is absent or was fitted
+        with another encoder).
+    reranker : Reranker, optional
+        Trees that re-score the fusion's best occupations; with ``fusion`` given and
+        no ``reranker``, the fusion alone ranks.
     org_weight : float
         Share of an org role's score that comes from its SOC code's O*NET score.
     batch_size : int
@@ -171,9 +181,11 @@ class TitleNormaliser:
         fusion: FusionWeights | None = None,
         org_weight: float = 0.5,
         batch_size: int = 256,
+        reranker: Reranker | None = None,
     ) -> None:
         self.encoder = encoder
         self.fusion = fusion
+        self.reranker = reranker
         self.org_weight = org_weight
         self.batch_size = batch_size
 
@@ -217,6 +229,7 @@ class TitleNormaliser:
         if not 0.0 <= self.org_weight <= 1.0:
             raise InvalidInput(f"org_weight must be within [0, 1], got {self.org_weight}")
         self.fusion_ = self._resolve_fusion()
+        self.reranker_ = self._resolve_reranker()
         by_source = {s: [r for r in catalog.roles.values() if r.source == s] for s in RoleSource}
         self.onet_roles_ = tuple(by_source[RoleSource.ONET])
         self.org_roles_ = tuple(by_source[RoleSource.ORG])
@@ -253,6 +266,18 @@ class TitleNormaliser:
                 "`reskill evaluate titles --onet DIR --refit --save PATH`"
             )
         return fusion
+
+    def _resolve_reranker(self) -> Reranker | None:
+        if self.reranker is None and self.fusion is not None:
+            return None
+        reranker = self.reranker or Reranker.load(DEFAULT_RERANKER_PATH)
+        if reranker.encoder is not None and reranker.encoder != self.encoder.name:
+            raise ModelMissing(
+                f"the title re-ranker was fitted with encoder {reranker.encoder!r}, "
+                f"not {self.encoder.name!r}; refit it with "
+                "`reskill evaluate titles --onet DIR --refit --save PATH`"
+            )
+        return reranker
 
     # Ranking ---------------------------------------------------------------------------------
 
@@ -315,9 +340,20 @@ class TitleNormaliser:
             empty = np.zeros((len(cleaned), 0), dtype=np.float32)
             return empty, empty.copy()
         features, title_sims = self.onet_index_.features(cleaned, queries)
-        probs = softmax_scores(self.fusion_.score(features))
+        probs = softmax_scores(self.ranked_scores(features, cleaned))
         probs[[not c for c in cleaned]] = 0.0
         return probs, title_sims
+
+    def ranked_scores(
+        self, features: Mapping[str, FloatMatrix], cleaned: Sequence[str]
+    ) -> FloatMatrix:
+        """Scores over the O*NET occupations before the softmax: fused, then re-ranked."""
+        fused = self.fusion_.score(features)
+        if self.reranker_ is None:
+            return fused
+        words = [len(text.split()) for text in cleaned]
+        order, rows = candidate_rows(features, fused, words)
+        return rerank(self.reranker_, rows, order, fused)
 
     def encode_queries(self, cleaned: Sequence[str]) -> FloatMatrix:
         """Embed cleaned titles, each distinct one once; an empty title gets zeros."""
