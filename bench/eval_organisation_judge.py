@@ -60,7 +60,11 @@ def main() -> None:
         if args.cache is not None:
             np.savez_compressed(args.cache, ids=np.array(split.prepared.ids), scores=oof)
     result = fit_organisation(
-        split.catalog, split.prepared, split.judgements, split.encoder, progress=tell,
+        split.catalog,
+        split.prepared,
+        split.judgements,
+        split.encoder,
+        progress=tell,
         out_of_fold=oof,
     )
     print(f"\n{'judge (simulated organisation roles)':<38} {'p@10':>6} {'r@20':>6} {'nDCG@20':>8}")
@@ -72,11 +76,19 @@ def main() -> None:
         f"\nthreshold {t['score']:.3f}: Primary F1 {t['primary_f1']:.3f}, precision "
         f"{t['primary_precision']:.3f}, recall {t['primary_recall']:.3f}"
     )
-    names = ("occupation", "description", "tasks", "coverage", "job_zone_step", "job_zone_gap",
-             "same_family")
-    print("coefficients (standardised): " + ", ".join(
-        f"{n} {c:+.2f}" for n, c in zip(names, result.model.coef, strict=True)
-    ))
+    names = (
+        "occupation",
+        "description",
+        "tasks",
+        "coverage",
+        "job_zone_step",
+        "job_zone_gap",
+        "same_family",
+    )
+    print(
+        "coefficients (standardised): "
+        + ", ".join(f"{n} {c:+.2f}" for n, c in zip(names, result.model.coef, strict=True))
+    )
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

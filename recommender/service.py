@@ -149,6 +149,7 @@ class Recommender:
         onet_titles: Sequence[TitledOccupation] = (),
         answer_bytes: int | None = None,
         judge: str = "model",
+        models_dir: Path | None = None,
     ) -> Recommender:
         """Migrate the database behind ``engine`` to head and load its whole catalogue (and
         the data version it is, read in the same snapshot)."""
@@ -164,6 +165,7 @@ class Recommender:
             answer_bytes=answer_bytes,
             data_version=version,
             judge=judge,
+            models_dir=models_dir,
         )
 
     def with_catalog(self, catalog: Catalog, *, data_version: int | None = None) -> Recommender:

@@ -113,7 +113,8 @@ def test_coverage_feature_is_the_coverage_judges_score(catalog: Catalog) -> None
 
 def test_roles_of_one_occupation_inherit_its_nearest_occupation_score() -> None:
     scores = OccupationScores(
-        ("a", "b", "c"), np.array([[np.nan, 0.9, 0.1], [0.2, np.nan, 0.3], [0.5, 0.5, np.nan]], np.float16)
+        ("a", "b", "c"),
+        np.array([[np.nan, 0.9, 0.1], [0.2, np.nan, 0.3], [0.5, 0.5, np.nan]], np.float16),
     )
     logits = occupation_logits(["a", "a", "c", "zz"], scores)
     nearest = np.log(0.9 / 0.1)

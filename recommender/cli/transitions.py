@@ -32,7 +32,6 @@ from rich.progress import (
 )
 
 from recommender import ONET_ATTRIBUTION
-
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
 from recommender.cli._options import EMBEDDING_CACHE, MODELS_DIR, CacheDir, cached_encoder
@@ -334,7 +333,9 @@ def fit_organisation_command(
     manifest_path = out / "organisation-judge.manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     rows = {k: v for k, v in result.metrics.items() if k != "threshold"}
-    _print_table(_metrics_table("simulated organisation roles, grouped 5-fold CV (dev split)", rows))
+    _print_table(
+        _metrics_table("simulated organisation roles, grouped 5-fold CV (dev split)", rows)
+    )
     t = result.metrics["threshold"]
     console.print(
         f"threshold {t['score']:.3f} (Primary F1 {t['primary_f1']:.3f}, precision "

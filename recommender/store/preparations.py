@@ -388,7 +388,9 @@ def forget_pages(engine: sa.Engine, version: int) -> int:
     """Delete every stored page of ``version`` (they were answered by another judge);
     return how many."""
     with write_transaction(engine) as conn:
-        done = conn.execute(sa.delete(prepared_answers).where(prepared_answers.c.version == version))
+        done = conn.execute(
+            sa.delete(prepared_answers).where(prepared_answers.c.version == version)
+        )
     return int(done.rowcount)
 
 

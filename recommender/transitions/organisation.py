@@ -55,6 +55,10 @@ __all__ = [
     "occupation_logits",
     "coverage_matrix",
     "simulated_roles",
+    "stack",
+    "load_judge_files",
+    "judge_files_digest",
+    "DEFAULT_MODELS_DIR",
 ]
 
 ORGANISATION_FEATURES = (
@@ -237,9 +241,7 @@ class OrganisationModel:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def fit(
-        cls, X: npt.ArrayLike, y: npt.ArrayLike, c: float = 1.0
-    ) -> OrganisationModel:
+    def fit(cls, X: npt.ArrayLike, y: npt.ArrayLike, c: float = 1.0) -> OrganisationModel:
         """Fit on pair features ``X`` (pairs, 7) and related labels ``y``; threshold 0.5
         until calibrated (:func:`~recommender.transitions.viability.calibrate_threshold`)."""
         from sklearn.linear_model import LogisticRegression
@@ -288,7 +290,9 @@ class OrganisationModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(str(data["header"]))
-                arrays = {k: np.asarray(data[k], dtype=np.float64) for k in ("coef", "mean", "scale")}
+                arrays = {
+                    k: np.asarray(data[k], dtype=np.float64) for k in ("coef", "mean", "scale")
+                }
             if header.get("format") != _FORMAT:
                 raise ValueError(f"format {header.get('format')!r}")
         except (KeyError, ValueError, OSError) as exc:
@@ -377,7 +381,6 @@ class OrganisationJudge:
         out = (self.scores_ >= self.threshold) & (step <= MAX_JOB_ZONE_STEP)
         np.fill_diagonal(out, False)
         return out
-
 
 
 #: The checkout's ``models/`` folder, where the organisation judge's files ship.
