@@ -25,16 +25,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _dev_split import ONET, dev_split  # noqa: E402
 
 from recommender.transitions.organisation_training import (  # noqa: E402
+    cached_out_of_fold,
     fit_organisation,
-    occupation_out_of_fold,
 )
 
 
@@ -50,15 +48,7 @@ def main() -> None:
 
     split = dev_split(args.onet)
     tell("prepared dev-half occupations", len(split.prepared.ids), len(split.prepared.ids))
-    oof = None
-    if args.cache is not None and args.cache.is_file():
-        with np.load(args.cache, allow_pickle=False) as data:
-            if tuple(data["ids"].tolist()) == split.prepared.ids:
-                oof = np.asarray(data["scores"], dtype=np.float64)
-    if oof is None:
-        oof = occupation_out_of_fold(split.prepared, split.judgements, progress=tell)
-        if args.cache is not None:
-            np.savez_compressed(args.cache, ids=np.array(split.prepared.ids), scores=oof)
+    oof = cached_out_of_fold(args.cache, split.prepared, split.judgements, progress=tell)
     result = fit_organisation(
         split.catalog,
         split.prepared,

@@ -274,13 +274,26 @@ def fit_organisation_command(
     ] = MODELS_DIR,
     cache_dir: CacheDir = EMBEDDING_CACHE,
     bf16: Bf16 = None,
+    out_of_fold: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-of-fold",
+            dir_okay=False,
+            help="Keep the full fusion's out-of-fold scores in this .npz, and reuse them when "
+            "it holds those of the same occupations (bench/eval_organisation_judge.py --cache "
+            "writes the same file).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the organisation judge on organisation roles simulated from O*NET (grouped CV,
     threshold calibrated out of fold), and print it beside the O*NET-only and coverage-only
     judges. Several minutes: it cross-validates the full fusion for its out-of-fold scores.
     """
     from recommender.transitions.organisation import ORGANISATION_FEATURES, ORGANISATION_JUDGE_FILE
-    from recommender.transitions.organisation_training import fit_organisation
+    from recommender.transitions.organisation_training import (
+        cached_out_of_fold,
+        fit_organisation,
+    )
 
     started = time.perf_counter()
     try:
@@ -290,12 +303,13 @@ def fit_organisation_command(
         candidates = _candidates(catalog, judgements)
         prepared = prepare_roles(catalog, encoder, candidates)
         _tick(f"prepared {len(candidates)} candidate occupations", started)
+
+        def tell(phase: str, done: int, total: int) -> None:
+            _tick(f"{phase}: {done}/{total}", started)
+
+        oof = cached_out_of_fold(out_of_fold, prepared, judgements, progress=tell)
         result = fit_organisation(
-            catalog,
-            prepared,
-            judgements,
-            encoder,
-            progress=lambda phase, done, total: _tick(f"{phase}: {done}/{total}", started),
+            catalog, prepared, judgements, encoder, progress=tell, out_of_fold=oof
         )
     except (ReskillError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, ReskillError) else InvalidInput(str(exc))) from exc

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +38,7 @@ from recommender.transitions.organisation import (
 from recommender.transitions.training import PRIMARY_GRADE, cross_validate, label_matrix
 from recommender.transitions.viability import calibrate_threshold
 
-__all__ = ["OrganisationFit", "fit_organisation", "occupation_out_of_fold"]
+__all__ = ["OrganisationFit", "cached_out_of_fold", "fit_organisation", "occupation_out_of_fold"]
 
 #: ``progress(phase, done, total)``.
 Progress = Callable[[str, int, int], None]
@@ -135,6 +136,25 @@ def occupation_out_of_fold(
     tell("occupation scores out of fold", 0, 1)
     scores = cross_validate(prepared, judgements, "full", folds).scores
     tell("occupation scores out of fold", 1, 1)
+    return scores
+
+
+def cached_out_of_fold(
+    path: Path | None,
+    prepared: PreparedRoles,
+    judgements: Judgements,
+    folds: int = 5,
+    progress: Progress | None = None,
+) -> npt.NDArray[np.float64]:
+    """:func:`occupation_out_of_fold`, kept in ``path`` (an ``.npz``) and read back from it
+    when it holds the scores of the same occupations (the slow part of a fit: minutes)."""
+    if path is not None and path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            if tuple(str(c) for c in data["ids"]) == prepared.ids:
+                return np.asarray(data["scores"], dtype=np.float64)
+    scores = occupation_out_of_fold(prepared, judgements, folds, progress)
+    if path is not None:
+        np.savez_compressed(path, ids=np.array(prepared.ids), scores=scores)
     return scores
 
 
