@@ -71,8 +71,20 @@ SEED_MOVES = [
     ("service-desk-technician-1", "soc-analyst-1"),
     ("medical-coder", "cdi-specialist"),
     ("medical-transcriptionist", "data-analyst"),
+    # Reached only through step downs today (licensed practical nurse, medical assistant,
+    # medical coder): the direct move scores 0.15 against the threshold 0.706, since O*NET's
+    # Registered Nurses -> Health Informatics Specialists scores 0.09 (38th of 922).
     ("registered-nurse", "nurse-informaticist"),
-    ("medical-assistant", "telehealth-coordinator"),
+    pytest.param(
+        "medical-assistant",
+        "telehealth-coordinator",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="not earned: the judge scores it 0.37 (threshold 0.706) and finds no "
+            "stepping stones; O*NET scores Medical Assistants -> Patient Representatives (the "
+            "role's code) 0.33, and the simulated organisation signals add little to it",
+        ),
+    ),
 ]
 
 
