@@ -346,7 +346,7 @@ def fit_organisation_command(
     }
     manifest_path = out / "organisation-judge.manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    rows = {k: v for k, v in result.metrics.items() if k != "threshold"}
+    rows = {k: dict(v) for k, v in result.metrics.items() if k != "threshold"}
     _print_table(
         _metrics_table("simulated organisation roles, grouped 5-fold CV (dev split)", rows)
     )
