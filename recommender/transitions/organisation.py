@@ -152,7 +152,10 @@ def _cosines(texts: Sequence[str], encoder: Encoder) -> Matrix:
     out = np.full((len(texts), len(texts)), np.nan, dtype=np.float32)
     if not present:
         return out
-    vectors = np.asarray(encoder.encode([texts[i] for i in present]), dtype=np.float32)
+    # Through float16, as every embedding cache stores vectors: a text freshly encoded and
+    # one read back from a cache then give the same score (and the same stored answers).
+    vectors = np.asarray(encoder.encode([texts[i] for i in present]), dtype=np.float16)
+    vectors = vectors.astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     out[np.ix_(present, present)] = vectors @ vectors.T
     return out
