@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from recommender.catalog import Catalog
-from recommender.cli._analysis import about_person, answering, fail
+from recommender.cli._analysis import _step, about_person, answering, fail
 from recommender.cli._app import app
 from recommender.cli._options import (
     DEFAULT_DATABASE_URL,
@@ -162,9 +162,18 @@ def _moves(
 ) -> tuple[TransitionJudge, Callable[[], SteppingStones]]:
     """The judge of viable moves, and the stepping-stone graph it builds (when first asked)."""
     if name is Judge.MODEL or service.judge_name == "coverage":
-        return service.judge, lambda: service.stepping_stones
-    judge = CoverageJudge(service.catalog)
-    return judge, lambda: SteppingStones.build(service.catalog, judge)
+        with _step("Judging every move between the roles"):
+            judge = service.judge
+        return judge, lambda: _stones(lambda: service.stepping_stones)
+    coverage = CoverageJudge(service.catalog)
+    return coverage, lambda: _stones(lambda: SteppingStones.build(service.catalog, coverage))
+
+
+def _stones(build: Callable[[], SteppingStones]) -> SteppingStones:
+    """The stepping-stone graph, with a spinner while it is built (seconds: every viable
+    move between the roles is planned)."""
+    with _step("Planning every viable move (the stepping-stone graph)"):
+        return build()
 
 
 def _profile(
