@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
             encoder=service_encoder(settings, app.state.engine),
             onet_titles=onet_titles(settings),
             answer_bytes=settings.answer_bytes,
+            judge=settings.judge,
         )
         loop = asyncio.get_running_loop()
         log.info("event loop: %s (%s)", type(loop).__module__.split(".")[0], type(loop).__name__)

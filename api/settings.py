@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     the database's data version to follow changes made elsewhere (default 1 s; on
     PostgreSQL a notification usually wakes it sooner; 0 never follows, see
     :mod:`api.watch`).
+    ``judge`` (``RESKILL_JUDGE``): which moves are viable, ``model`` (the organisation
+    judge, default; skill coverage where embeddings are off) or ``coverage``.
     """
 
     # ``wal_checkpoint_interval``: SQLite only, seconds between the background WAL
@@ -53,6 +56,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/reskill.db"
     max_page_size: int = 100
     embeddings: bool = True
+    judge: Literal["model", "coverage"] = "model"
     embedding_cache: Path | None = DEFAULT_EMBEDDING_CACHE
     model: Path | None = None
     onet_dir: Path | None = None

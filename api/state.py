@@ -230,7 +230,9 @@ def load_pages(service: Recommender, today: date | None = None) -> int:
     pages = pages_of(service)
     pages.use(prepared_dictionary(service.engine, service.data_version))
     loaded = 0
-    for employee_id, packed in prepared_pages(service.engine, service.data_version, today):
+    for employee_id, packed in prepared_pages(
+        service.engine, service.data_version, today, service.judge_key
+    ):
         loaded += pages.put_packed(employee_id, today, packed)
     _AWAITING.discard(service)
     log.info(

@@ -69,6 +69,7 @@ from recommender.store.preparations import (
     claim,
     finish,
     forget_before,
+    forget_pages,
     keep_dictionary,
     preparation,
     read_pages,
@@ -101,6 +102,9 @@ __all__ = [
 
 #: ``prepared_indexes.name`` of the people-search graph.
 PEOPLE_GRAPH = "people"
+#: ``prepared_indexes.name`` of the key of the judge the stored pages were answered by
+#: (:attr:`Recommender.judge_key <recommender.service.Recommender.judge_key>`).
+JUDGE_INDEX = "judge"
 #: Profiles per encoding batch and pages per stored batch.
 BATCH_SIZE = 200
 #: Profile texts to encode from which encoding runs in several processes (each loads the
@@ -217,14 +221,19 @@ def prepare(
         progress,
         encode_in_processes_from,
     )
-    fingerprint = catalogue_fingerprint(service.catalog)
+    fingerprint = catalogue_fingerprint(service.catalog, service.judge_key)
     try:
         run.check()
         eligible = CandidateIndex.eligible_ids(service.catalog)
         carry(engine, run.version, fingerprint)  # the same catalogue prepared before: copied
         row = begin(engine, run.version, len(eligible))
+        stale = _keep_judge(run)
         _vectors(run, eligible, processes)
-        if row.finished and stored_people(engine, run.version, run.today) >= set(eligible):
+        if (
+            row.finished
+            and not stale
+            and stored_people(engine, run.version, run.today) >= set(eligible)
+        ):
             forget_before(engine, run.version)
             return Prepared(run.version, row.people, run.vectors, 0, True)  # nothing to do
         run.check()
@@ -238,6 +247,17 @@ def prepare(
     people = finish(engine, run.version, fingerprint)
     forget_before(engine, run.version)
     return Prepared(run.version, people, run.vectors, run.pages, True)
+
+
+def _keep_judge(run: _Run) -> bool:
+    """Record which judge answers this preparation's pages; pages stored by another judge
+    (or before judges were recorded) are deleted, to be answered again. Whether any were."""
+    key = run.service.judge_key.encode()
+    if stored_index(run.engine, run.version, JUDGE_INDEX) == key:
+        return False
+    forget_pages(run.engine, run.version)
+    store_index(run.engine, run.version, JUDGE_INDEX, key)
+    return True
 
 
 def _vectors(run: _Run, eligible: Sequence[str], processes: int | None) -> None:
@@ -441,9 +461,15 @@ def preparation_turn(
         sleep(poll)
 
 
-def prepared_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str, bytes]]:
+def prepared_pages(
+    engine: sa.Engine, version: int, day: date, judge: str
+) -> Iterator[tuple[str, bytes]]:
     """The stored first pages of ``version`` for ``day``: ``(employee_id, packed page)``
-    (:func:`recommender.pages.unpack` with :func:`prepared_dictionary` gives the body)."""
+    (:func:`recommender.pages.unpack` with :func:`prepared_dictionary` gives the body);
+    none when they were answered by another judge than ``judge`` (a judge key,
+    :attr:`Recommender.judge_key <recommender.service.Recommender.judge_key>`)."""
+    if stored_index(engine, version, JUDGE_INDEX) != judge.encode():
+        return
     yield from read_pages(engine, version, day)
 
 
@@ -462,19 +488,24 @@ def carry_preparation(engine: sa.Engine, service: Recommender) -> int:
     with claim(engine, service.data_version) as mine:
         if not mine:
             return -1
-        return carry(engine, service.data_version, catalogue_fingerprint(service.catalog))
+        fingerprint = catalogue_fingerprint(service.catalog, service.judge_key)
+        return carry(engine, service.data_version, fingerprint)
 
 
-def catalogue_fingerprint(catalog: Catalog) -> str:
-    """A SHA-256 of everything in ``catalog`` (roles, skills, courses, employees) and of this
-    code's version: two data versions with the same fingerprint have the same answers.
+def catalogue_fingerprint(catalog: Catalog, judge: str = "coverage") -> str:
+    """A SHA-256 of everything in ``catalog`` (roles, skills, courses, employees), of the
+    judge of moves (its key, :attr:`Recommender.judge_key
+    <recommender.service.Recommender.judge_key>`) and of this code's version: two data
+    versions with the same fingerprint have the same answers.
 
     Examples
     --------
     >>> catalogue_fingerprint(Catalog()) == catalogue_fingerprint(Catalog())
     True
+    >>> catalogue_fingerprint(Catalog(), "model:1") == catalogue_fingerprint(Catalog())
+    False
     """
-    digest = hashlib.sha256(f"reskill {__version__}\n".encode())
+    digest = hashlib.sha256(f"reskill {__version__}\njudge {judge}\n".encode())
     for kind, entities in (
         ("skills", catalog.skills),
         ("roles", catalog.roles),

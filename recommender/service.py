@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import networkx as nx
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
     from recommender.skills_extraction import SkillExtractor
     from recommender.titles import TitleMatch, TitleNormaliser
     from recommender.titles.occupations import TitledOccupation
+    from recommender.transitions.occupations import OccupationScores
+    from recommender.transitions.organisation import OrganisationModel
     from recommender.vector_search import VectorIndex
 
 Built = TypeVar("Built")
@@ -61,7 +64,10 @@ Built = TypeVar("Built")
 #: by default, as estimated by :func:`~recommender.answers.estimated_size`.
 ANSWER_BYTES = 256 * 2**20
 
-__all__ = ["CatalogFilter", "Recommender"]
+#: The judges a Recommender can use (:attr:`Recommender.judge`).
+JUDGES = ("model", "coverage")
+
+__all__ = ["CatalogFilter", "JUDGES", "Recommender"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,12 @@ class Recommender:
     data_version : int, optional
         The data version (:mod:`recommender.store.versions`) ``catalog`` was loaded at;
         ``None`` for a catalogue that did not come from a database.
+    judge : {"model", "coverage"}
+        Which moves are viable (:attr:`judge`): the learned organisation judge (default;
+        it needs ``encoder`` to be the embedding model it was fitted with, and otherwise
+        skill coverage judges), or skill coverage.
+    models_dir : Path, optional
+        Where the organisation judge's files are (default: the checkout's ``models/``).
     """
 
     def __init__(
@@ -118,8 +130,14 @@ class Recommender:
         engine: sa.Engine | None = None,
         answer_bytes: int | None = None,
         data_version: int | None = None,
+        judge: str = "model",
+        models_dir: Path | None = None,
     ) -> None:
+        if judge not in JUDGES:
+            raise InvalidInput(f"unknown judge {judge!r}: use one of {', '.join(JUDGES)}")
         self.catalog = catalog
+        self.judge_name = judge
+        self.models_dir = models_dir
         self.data_version = data_version
         self.encoder = encoder
         self.onet_titles = tuple(onet_titles)
@@ -137,6 +155,8 @@ class Recommender:
         encoder: Encoder | None = None,
         onet_titles: Sequence[TitledOccupation] = (),
         answer_bytes: int | None = None,
+        judge: str = "model",
+        models_dir: Path | None = None,
     ) -> Recommender:
         """Migrate the database behind ``engine`` to head and load its whole catalogue (and
         the data version it is, read in the same snapshot)."""
@@ -151,6 +171,8 @@ class Recommender:
             engine=engine,
             answer_bytes=answer_bytes,
             data_version=version,
+            judge=judge,
+            models_dir=models_dir,
         )
 
     def with_catalog(self, catalog: Catalog, *, data_version: int | None = None) -> Recommender:
@@ -167,6 +189,8 @@ class Recommender:
             engine=self.engine,
             answer_bytes=self._answers.max_bytes,
             data_version=data_version,
+            judge=self.judge_name,
+            models_dir=self.models_dir,
         )
         new.prepared_opportunities = self.prepared_opportunities.carried_to(self.catalog, catalog)
         return new
@@ -254,10 +278,50 @@ class Recommender:
 
     @property
     def judge(self) -> TransitionJudge:
-        """Which moves are viable: skill coverage and the job-zone rule."""
+        """Which moves are viable, and how good each is (opportunities, stepping stones,
+        reachable roles, the shortlist's transition component).
+
+        By default the organisation judge (:mod:`recommender.transitions.organisation`):
+        the shipped O*NET occupation scores of the roles' SOC codes combined with their
+        own descriptions, tasks, skills and levels, job zones and families, with the
+        job-zone rule. With ``judge="coverage"``, or without an encoder of the embedding
+        model it was fitted with (it embeds the roles' texts), skill coverage and the job-zone rule
+        (:class:`~recommender.pathways.CoverageJudge`). :attr:`judge_key` says which.
+        """
+        return self._once("judge", self._make_judge)
+
+    def _make_judge(self) -> TransitionJudge:
         from recommender.pathways import CoverageJudge
 
-        return self._once("judge", lambda: CoverageJudge(self.catalog))
+        files = self._judge_files()
+        if files is None:
+            return CoverageJudge(self.catalog)
+        from recommender.transitions.organisation import OrganisationJudge
+
+        assert self.encoder is not None
+        return OrganisationJudge(self.catalog, self.encoder, *files)
+
+    def _judge_files(self) -> tuple[OccupationScores, OrganisationModel] | None:
+        """The organisation judge's files, or ``None`` when coverage judges: asked for, or no
+        encoder of the embedding model the judge was fitted with (a fast test encoder, say)."""
+        if self.judge_name == "coverage" or self.encoder is None:
+            return None
+        from recommender.transitions.organisation import load_judge_files
+
+        files = self._once("judge_files", lambda: load_judge_files(self.models_dir))
+        fitted = files[1].metadata.get("embedding_model")
+        return files if fitted in (None, self.encoder.name) else None
+
+    @property
+    def judge_key(self) -> str:
+        """Which judge :attr:`judge` is: ``"coverage"``, or ``"model:"`` and a hash of the
+        organisation judge's files. Answers prepared and stored ahead are keyed by it, so a
+        change of judge is never served from answers of the old one."""
+        if self._judge_files() is None:
+            return "coverage"
+        from recommender.transitions.organisation import judge_files_digest
+
+        return self._once("judge_key", lambda: f"model:{judge_files_digest(self.models_dir)}")
 
     @property
     def planner(self) -> Planner:

@@ -120,8 +120,11 @@ def test_candidates_rejects_an_unknown_role_before_loading_the_model(
 
 
 def test_mobility_prints_roles_with_their_training_plans(bundled: list[str]) -> None:
+    # The organisation judge finds no move up or across viable from registered nurse (O*NET
+    # keeps nurses among clinical occupations): her moves are longer-term routes (--all-moves).
     result = runner.invoke(
-        app, ["mobility", "--employee", "E000001", "--limit", "3", "--json", *bundled]
+        app,
+        ["mobility", "--employee", "E000001", "--limit", "3", "--all-moves", "--json", *bundled],
     )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
@@ -133,7 +136,9 @@ def test_mobility_prints_roles_with_their_training_plans(bundled: list[str]) -> 
     goal = answer["goal"]  # her profile states a goal in clinical informatics
     assert (goal["source"], goal["job_family"]) == ("profile", "Informatics") and goal["routes"]
 
-    table = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "2", *bundled])
+    table = runner.invoke(
+        app, ["mobility", "--employee", "E000001", "--limit", "2", "--all-moves", *bundled]
+    )
     assert table.exit_code == 0 and "could go" in table.stdout
     assert "Toward the goal 'clinical informatics'" in table.stdout
 

@@ -200,23 +200,22 @@ def test_invalid_data_directory_is_reported_not_crashed(org: Path) -> None:
 
 
 @pytest.mark.slow
-def test_pathway_can_judge_moves_with_the_fitted_transition_model(bundled: list[str]) -> None:
-    from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, MODELS_DIR
-    from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
+def test_pathway_judges_moves_with_the_organisation_judge_by_default(bundled: list[str]) -> None:
+    from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, cached_encoder
     from recommender.ingest.tables import read_org_tables
-    from recommender.transitions import TransitionModelSet, TransitionScorer
+    from recommender.service import Recommender
+    from recommender.transitions.organisation import OrganisationJudge
 
     args = ["pathway", "--from-role", "registered-nurse", "--target", "nurse-informaticist"]
-    result = CliRunner().invoke(app, [*args, "--judge", "model", "--json", *bundled])
+    result = CliRunner().invoke(app, [*args, "--json", *bundled])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
+    same = CliRunner().invoke(app, [*args, "--judge", "model", "--json", *bundled])
+    assert json.loads(same.stdout) == body  # --judge model names the default
     catalog = read_org_tables(BUNDLED_DATA).catalog
-    encoder = CachedEncoder(SentenceTransformerEncoder(), EmbeddingCache(EMBEDDING_CACHE))
-    models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
-    prepared = TransitionScorer(models, encoder).prepare(catalog)
-    assert body["direct_move_viable"] == prepared.is_viable(
-        "registered-nurse", "nurse-informaticist"
-    )
+    judge = Recommender(catalog, encoder=cached_encoder(EMBEDDING_CACHE)).judge
+    assert isinstance(judge, OrganisationJudge)
+    assert body["direct_move_viable"] == judge.is_viable("registered-nurse", "nurse-informaticist")
     assert body["plan"]["steps"]
 
 

@@ -6,6 +6,7 @@ import csv
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -206,3 +207,42 @@ def test_evaluate_on_the_dev_split_also_estimates_figures_over_every_occupation(
         row = next(line for line in tail.splitlines() if line.startswith(f"{name} "))
         assert 0 <= float(row.split("|")[2]) <= 1  # precision@10
     assert "judged top-10 destinations its model never trained on" in result.output
+
+
+@pytest.mark.slow
+def test_occupation_scores_read_no_related_rows_and_cover_every_pair(
+    mini_onet: Path, tmp_path: Path
+) -> None:
+    from recommender.transitions.occupations import OccupationScores
+
+    global _recording
+    out = tmp_path / "occupation-transitions.npz"
+    _opened.clear()
+    _recording = True
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "transitions",
+                "scores",
+                "--onet",
+                str(mini_onet),
+                "--out",
+                str(out),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            ],
+        )
+    finally:
+        _recording = False
+    assert result.exit_code == 0, result.output
+    assert not [p for p in _opened if Path(p).name.startswith("Related Occupations")]
+    assert any(Path(p).name == "Skills.txt" for p in _opened)
+    scores = OccupationScores.load(out)
+    zones = (mini_onet / "Job Zones.txt").read_text(encoding="utf-8").splitlines()[1:]
+    assert set(scores.codes) == {line.split("\t")[0] for line in zones}
+    off = scores.scores[~np.eye(len(scores.codes), dtype=bool)].astype(np.float64)
+    assert np.isnan(np.diag(scores.scores.astype(np.float64))).all()
+    assert ((off >= 0) & (off <= 1)).all()
+    assert scores.metadata["fusion"] == "full" and "CC BY 4.0" in scores.metadata["attribution"]
+    assert out.with_suffix(".manifest.json").is_file()

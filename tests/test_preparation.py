@@ -359,3 +359,43 @@ def stored_pages(engine: sa.Engine, dictionary: bytes | None) -> dict[str, bytes
         for r in rows
         if readable(bytes(r.body), dictionary)
     }
+
+
+def _judge_files(folder: Path, encoder_name: str) -> Path:
+    """A small organisation judge fitted for ``encoder_name``, with occupation scores for
+    the small organisation's codes (made up: only which judge answered matters here)."""
+    from recommender.transitions.occupations import OccupationScores
+    from recommender.transitions.organisation import ORGANISATION_FEATURES, OrganisationModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, len(ORGANISATION_FEATURES)))
+    model = OrganisationModel.fit(x, (x[:, 0] > 0).astype(int))
+    model.metadata = {"embedding_model": encoder_name}
+    model.save(folder / "organisation-judge.npz")
+    scores = np.full((1, 1), np.nan, dtype=np.float16)
+    OccupationScores(("00-0000.00",), scores).save(folder / "occupation-transitions.npz")
+    return folder
+
+
+def test_pages_answered_by_another_judge_are_never_served_and_are_answered_again(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    from recommender.embeddings import HashingEncoder
+    from recommender.preparation import prepared_pages
+    from recommender.store.vectors import DatabaseEmbeddingCache
+
+    first = run(engine)  # the hashing encoder is not the judge's model: skill coverage judges
+    day = date.today()
+    assert len(list(prepared_pages(engine, first.version, day, "coverage"))) == first.people
+    encoder = CachedEncoder(HashingEncoder(64), DatabaseEmbeddingCache(engine))
+    models = _judge_files(tmp_path / "models", encoder.name)
+    service = Recommender.from_engine(engine, encoder=encoder, models_dir=models)
+    assert service.judge_key.startswith("model:")
+    assert not list(prepared_pages(engine, first.version, day, service.judge_key))
+    with claim(engine, first.version) as mine:
+        assert mine
+        again = prepare(engine, service, batch_size=BATCH, processes=1)
+    assert again.finished and again.pages_rendered == first.people
+    assert len(list(prepared_pages(engine, first.version, day, service.judge_key))) == first.people
+    assert not list(prepared_pages(engine, first.version, day, "coverage"))

@@ -180,7 +180,9 @@ def mobility(
     routes toward the person's goal (set through the API, or stated in their profile)."""
     fmt = output_format(as_json, as_csv)
     try:
-        with answering(database_url, data) as service:
+        # The embedding model reads the roles' texts for the organisation judge (the default
+        # judge of moves); vectors come from the database or the disk cache.
+        with answering(database_url, data, encoder=cached_encoder(EMBEDDING_CACHE)) as service:
             options = gate(service, "mobility").opportunities(
                 employee,
                 limit,
@@ -219,7 +221,7 @@ def hard_to_fill(
     """
     fmt = output_format(as_json, as_csv)
     try:
-        with answering(database_url, data) as service:
+        with answering(database_url, data, encoder=cached_encoder(EMBEDDING_CACHE)) as service:
             rows = gate(service, "hard-to-fill").hard_to_fill(within_hours, all_roles=all_roles)
     except ReskillError as exc:
         fail(exc)

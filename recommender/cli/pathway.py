@@ -6,8 +6,10 @@ temporary database (:mod:`recommender.cli._analysis`). From ``--employee`` the a
 one call through the gate, as the command line's admin principal (``cli:<os user>``, route
 ``reskill pathway`` / ``reskill reachable``): the person is written to the access log.
 From ``--from-role`` (a role's typical profile, no person) the
-:class:`~recommender.service.Recommender` answers directly. Moves are judged by skill
-coverage, or with ``--judge model`` by the fitted transition model.
+:class:`~recommender.service.Recommender` answers directly. Moves are judged by the
+organisation judge (``--judge model``, the default: the shipped O*NET occupation scores
+combined with the roles' own profiles; :mod:`recommender.transitions.organisation`), or with
+``--judge coverage`` by skill coverage.
 """
 
 from __future__ import annotations
@@ -23,19 +25,20 @@ from rich.markup import escape
 from rich.text import Text
 
 from recommender.catalog import Catalog
-from recommender.cli._analysis import about_person, answering, fail
+from recommender.cli._analysis import _step, about_person, answering, fail
 from recommender.cli._app import app
 from recommender.cli._options import (
     DEFAULT_DATABASE_URL,
     EMBEDDING_CACHE,
-    MODELS_DIR,
     DatabaseUrl,
     DataDir,
     cached_encoder,
 )
 from recommender.cli._output import AsCsv, AsJson, Grid, output_format, print_answer, stdout
+from recommender.embeddings import Encoder
 from recommender.errors import ReskillError
 from recommender.pathways import (
+    CoverageJudge,
     LearnerProfile,
     Objective,
     PlanStep,
@@ -51,7 +54,6 @@ from recommender.pathways.explain import skill_name
 
 if TYPE_CHECKING:
     from recommender.service import Recommender
-    from recommender.transitions import PreparedTransitions
 
 err = Console(stderr=True)
 
@@ -112,17 +114,17 @@ def pathway(
         Judge,
         typer.Option(
             "--judge",
-            help="Which moves count as viable: skill coverage, or the fitted transition model "
-            "(its organisation-role fusion is conservative; see the README).",
+            help="Which moves count as viable: the learned organisation judge (O*NET occupation "
+            "scores with the roles' own profiles), or skill coverage.",
         ),
-    ] = Judge.COVERAGE,
+    ] = Judge.MODEL,
 ) -> None:
     """Print what to learn, from which courses, in what order, to reach TARGET."""
     fmt = output_format(as_json, as_csv)
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
-        with answering(database_url, data) as service:
+        with answering(database_url, data, encoder=_encoder(judge_name)) as service:
             judge, stones = _moves(service, judge_name)
 
             def plan() -> PathwayAnswer:
@@ -149,31 +151,29 @@ def pathway(
     )
 
 
-class _ModelJudge:
-    """The fitted transition model seen through the pathways' TransitionJudge protocol."""
-
-    def __init__(self, prepared: PreparedTransitions) -> None:
-        self._prepared = prepared
-
-    def score(self, a: str, b: str) -> float:
-        return self._prepared.score(a, b).score
-
-    def is_viable(self, a: str, b: str) -> bool:
-        return self._prepared.is_viable(a, b)
+def _encoder(name: Judge) -> Encoder | None:
+    """The embedding model the organisation judge reads role texts with (cached on disk, and
+    in the database's vectors when answering from one); none for skill coverage."""
+    return cached_encoder(EMBEDDING_CACHE) if name is Judge.MODEL else None
 
 
 def _moves(
     service: Recommender, name: Judge
 ) -> tuple[TransitionJudge, Callable[[], SteppingStones]]:
     """The judge of viable moves, and the stepping-stone graph it builds (when first asked)."""
-    if name is Judge.COVERAGE:
-        return service.judge, lambda: service.stepping_stones
-    from recommender.transitions import TransitionModelSet, TransitionScorer
+    if name is Judge.MODEL or service.judge_name == "coverage":
+        with _step("Judging every move between the roles"):
+            judge = service.judge
+        return judge, lambda: _stones(lambda: service.stepping_stones)
+    coverage = CoverageJudge(service.catalog)
+    return coverage, lambda: _stones(lambda: SteppingStones.build(service.catalog, coverage))
 
-    models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
-    encoder = cached_encoder(EMBEDDING_CACHE)
-    judge = _ModelJudge(TransitionScorer(models, encoder).prepare(service.catalog))
-    return judge, lambda: SteppingStones.build(service.catalog, judge)
+
+def _stones(build: Callable[[], SteppingStones]) -> SteppingStones:
+    """The stepping-stone graph, with a spinner while it is built (seconds: every viable
+    move between the roles is planned)."""
+    with _step("Planning every viable move (the stepping-stone graph)"):
+        return build()
 
 
 def _profile(
@@ -313,14 +313,14 @@ def reachable(
     data: DataDir = None,
     judge_name: Annotated[
         Judge, typer.Option("--judge", help="Which moves count as viable.")
-    ] = Judge.COVERAGE,
+    ] = Judge.MODEL,
 ) -> None:
     """List the roles reachable within --hours of training, through viable moves, cheapest first."""
     fmt = output_format(as_json, as_csv)
     if (employee is None) == (from_role is None):
         raise typer.BadParameter("give exactly one of --employee or --from-role")
     try:
-        with answering(database_url, data) as service:
+        with answering(database_url, data, encoder=_encoder(judge_name)) as service:
             _, stones = _moves(service, judge_name)
 
             def within() -> dict[str, float]:

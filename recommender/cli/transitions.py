@@ -14,13 +14,24 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from recommender import ONET_ATTRIBUTION
 from recommender.catalog import Catalog
 from recommender.cli._app import app, evaluate_app
 from recommender.cli._options import EMBEDDING_CACHE, MODELS_DIR, CacheDir, cached_encoder
@@ -47,6 +58,12 @@ from recommender.transitions import (
     fit_model_set,
     prepare_roles,
     signal_metrics,
+)
+from recommender.transitions.occupations import (
+    OCCUPATION_SCORES_FILE,
+    SCORES_COMMAND,
+    OccupationScores,
+    score_every_pair,
 )
 
 console = Console()
@@ -142,6 +159,65 @@ def _write_tsv(out: Path, ids: tuple[str, ...], rows: list[list[tuple[str, float
                 writer.writerow((source, target, rank, f"{score:.6f}"))
 
 
+@transitions_app.command("scores")
+def scores(
+    onet: OnetDir,
+    out: Annotated[
+        Path, typer.Option("--out", dir_okay=False, help="The .npz file to write.")
+    ] = MODELS_DIR / OCCUPATION_SCORES_FILE,
+    model: ModelPath = MODELS_DIR / MODEL_FILE,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
+    bf16: Bf16 = None,
+) -> None:
+    """Write the model's score of every ordered pair of O*NET occupations (float16), and a
+    manifest beside it: what organisation roles inherit through their O*NET-SOC codes.
+
+    Reads O*NET through the loader that never opens a Related Occupations file.
+    """
+    from recommender.ingest.onet import onet_release
+
+    started = time.perf_counter()
+    try:
+        models = TransitionModelSet.load(model)
+        catalog = _load_catalog(onet)
+        _tick(f"loaded {len(catalog.roles)} occupations", started)
+        with err.status("computing every signal for every pair (minutes from a cold cache)"):
+            prepared = prepare_roles(catalog, cached_encoder(cache_dir, bf16=bf16))
+        _tick("computed signals", started)
+        with _bar("scoring occupations") as (bar, task):
+            matrix = score_every_pair(
+                prepared, models, progress=lambda d, t: bar.update(task, completed=d, total=t)
+            )
+    except ReskillError as exc:
+        raise _fail(exc) from exc
+    metadata = {
+        "model_file": model.name,
+        "model_sha256": file_sha256(model),
+        "fusion": "full",
+        "onet_release": onet_release(onet),
+        "occupations": len(prepared.ids),
+        "dtype": "float16",
+        "made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": SCORES_COMMAND,
+        "attribution": ONET_ATTRIBUTION,
+        "license": "CC BY 4.0 (O*NET data); scores derived by reskill",
+    }
+    result = OccupationScores(prepared.ids, matrix.astype(np.float16), metadata)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.save(out)
+    manifest = {"file": out.name, "sha256": file_sha256(out), **metadata, "codes": prepared.ids}
+    manifest_path = out.with_suffix(".manifest.json")
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _tick(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB) and {manifest_path}", started)
+
+
+@contextmanager
+def _bar(what: str) -> Iterator[tuple[Progress, TaskID]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        yield bar, bar.add_task(what, total=None)
+
+
 @transitions_app.command("fit")
 def fit(
     onet: OnetDir,
@@ -187,6 +263,99 @@ def fit(
         sections=["cv.rankings"],
     )
     _tick(f"wrote {out / MODEL_FILE} and {out / MANIFEST_FILE}", started)
+
+
+@transitions_app.command("fit-organisation")
+def fit_organisation_command(
+    onet: OnetDir,
+    related: RelatedFile,
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder for the model files.")
+    ] = MODELS_DIR,
+    cache_dir: CacheDir = EMBEDDING_CACHE,
+    bf16: Bf16 = None,
+    out_of_fold: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-of-fold",
+            dir_okay=False,
+            help="Keep the full fusion's out-of-fold scores in this .npz, and reuse them when "
+            "it holds those of the same occupations (bench/eval_organisation_judge.py --cache "
+            "writes the same file).",
+        ),
+    ] = None,
+) -> None:
+    """Fit the organisation judge on organisation roles simulated from O*NET (grouped CV,
+    threshold calibrated out of fold), and print it beside the O*NET-only and coverage-only
+    judges. Several minutes: it cross-validates the full fusion for its out-of-fold scores.
+    """
+    from recommender.transitions.organisation import ORGANISATION_FEATURES, ORGANISATION_JUDGE_FILE
+    from recommender.transitions.organisation_training import (
+        cached_out_of_fold,
+        fit_organisation,
+    )
+
+    started = time.perf_counter()
+    try:
+        catalog = _load_catalog(onet)
+        judgements = {k: v for k, v in read_related(related).items() if k in catalog.roles}
+        encoder = cached_encoder(cache_dir, bf16=bf16)
+        candidates = _candidates(catalog, judgements)
+        prepared = prepare_roles(catalog, encoder, candidates)
+        _tick(f"prepared {len(candidates)} candidate occupations", started)
+
+        def tell(phase: str, done: int, total: int) -> None:
+            _tick(f"{phase}: {done}/{total}", started)
+
+        oof = cached_out_of_fold(out_of_fold, prepared, judgements, progress=tell)
+        result = fit_organisation(
+            catalog, prepared, judgements, encoder, progress=tell, out_of_fold=oof
+        )
+    except (ReskillError, ValueError) as exc:
+        raise _fail(exc if isinstance(exc, ReskillError) else InvalidInput(str(exc))) from exc
+    model = result.model
+    model.metadata = {
+        "embedding_model": encoder.name,
+        "related_file": related.name,
+        "related_sha256": file_sha256(related),
+        "candidate_roles": len(candidates),
+        "metrics": {k: dict(v) for k, v in result.metrics.items()},
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / ORGANISATION_JUDGE_FILE
+    model.save(path)
+    manifest = {
+        "model": "reskill-organisation-judge",
+        "file": path.name,
+        "sha256": file_sha256(path),
+        "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "estimator": "LogisticRegression(C=1) on standardised features; missing = training mean",
+        "features": list(ORGANISATION_FEATURES),
+        "coef": model.coef.tolist(),
+        "intercept": model.intercept,
+        "threshold": model.threshold,
+        "viability": "score >= threshold and job_zone(B) - job_zone(A) <= 1",
+        "simulation": "dev-half O*NET occupations as organisation roles: title, description, "
+        "5 tasks, 12 most important skill/knowledge requirements with levels, job zone, SOC "
+        "broad group as family; occupation feature = full fusion's out-of-fold log-odds",
+        "protocol": "GroupKFold(5) by source; fold fits on pairs outside the fold's sources; "
+        "each test source ranks every other dev-half occupation; threshold maximises F1 "
+        "for Primary related occupations over out-of-fold scores",
+        **model.metadata,
+        "attribution": ONET_ATTRIBUTION,
+    }
+    manifest_path = out / "organisation-judge.manifest.json"
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    rows = {k: dict(v) for k, v in result.metrics.items() if k != "threshold"}
+    _print_table(
+        _metrics_table("simulated organisation roles, grouped 5-fold CV (dev split)", rows)
+    )
+    t = result.metrics["threshold"]
+    console.print(
+        f"threshold {t['score']:.3f} (Primary F1 {t['primary_f1']:.3f}, precision "
+        f"{t['primary_precision']:.3f}, recall {t['primary_recall']:.3f})"
+    )
+    _tick(f"wrote {path} and {manifest_path}", started)
 
 
 def _candidates(catalog: Catalog, judgements: Judgements) -> list[str]:

@@ -76,6 +76,7 @@ __all__ = [
     "store_pages",
     "store_profile_vectors",
     "read_pages",
+    "forget_pages",
     "carry",
     "forget_before",
 ]
@@ -382,6 +383,16 @@ def store_pages(engine: sa.Engine, version: int, pages: Sequence[tuple[str, date
                 )
             )
     return len(rows)
+
+
+def forget_pages(engine: sa.Engine, version: int) -> int:
+    """Delete every stored page of ``version`` (they were answered by another judge);
+    return how many."""
+    with write_transaction(engine) as conn:
+        done = conn.execute(
+            sa.delete(prepared_answers).where(prepared_answers.c.version == version)
+        )
+    return int(done.rowcount)
 
 
 def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str, bytes]]:

@@ -12,7 +12,11 @@ Modules: :mod:`~recommender.transitions.features` (signals from Role objects),
 :mod:`~recommender.transitions.model` (the tree fusion, saved without pickle),
 :mod:`~recommender.transitions.scorer` (fusions, routing, ranking, explanations),
 :mod:`~recommender.transitions.viability` (threshold calibration, job-zone rule),
-:mod:`~recommender.transitions.training` (grouped cross-validation and fitting).
+:mod:`~recommender.transitions.training` (grouped cross-validation and fitting),
+:mod:`~recommender.transitions.occupations` (the shipped score of every pair of O*NET
+occupations), :mod:`~recommender.transitions.organisation` (the organisation judge, the
+service's default judge of moves) and :mod:`~recommender.transitions.organisation_training`
+(its fit on organisation roles simulated from O*NET).
 """
 
 from recommender.transitions.features import SIGNALS, PreparedRoles, prepare_roles

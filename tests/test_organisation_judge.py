@@ -1,0 +1,174 @@
+"""The organisation judge, the service's default judge of moves, on the bundled data.
+
+The seed articles' moves are viable (directly or through stepping stones), nonsense ones
+are not, the shortlist's transition component is the judge's score, and the shipped
+occupation scores are reproduced by rescoring O*NET.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender.catalog import Catalog
+from recommender.cli._options import BUNDLED_DATA, EMBEDDING_CACHE, MODELS_DIR, cached_encoder
+from recommender.errors import ModelMissing, NoPathway
+from recommender.ingest.tables import read_org_tables
+from recommender.pathways import CoverageJudge
+from recommender.service import Recommender
+from recommender.transitions.occupations import OccupationScores, score_every_pair
+from recommender.transitions.organisation import (
+    ORGANISATION_FEATURES,
+    OrganisationJudge,
+    OrganisationModel,
+    coverage_matrix,
+    occupation_logits,
+)
+
+#: The largest difference allowed between a shipped occupation score and a rescoring: the
+#: scores ship as float16 (at most 2.5e-4 off below 1), and the encoder may run in bfloat16
+#: on one machine and in float32 on another.
+RESCORE_TOLERANCE = 0.01
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return read_org_tables(BUNDLED_DATA).catalog
+
+
+@pytest.fixture(scope="module")
+def service(catalog: Catalog) -> Recommender:
+    return Recommender(catalog, encoder=cached_encoder(EMBEDDING_CACHE))
+
+
+def _reachable(service: Recommender, source: str, target: str) -> bool:
+    if service.judge.is_viable(source, target):
+        return True
+    try:
+        return bool(service.stepping_stones.paths(source, target, k=1))
+    except NoPathway:
+        return False
+
+
+def test_the_default_judge_is_the_organisation_model(service: Recommender) -> None:
+    assert isinstance(service.judge, OrganisationJudge)
+    assert service.judge_key.startswith("model:")
+    coverage = Recommender(service.catalog, encoder=service.encoder, judge="coverage")
+    assert isinstance(coverage.judge, CoverageJudge) and coverage.judge_key == "coverage"
+
+
+def test_without_its_embedding_model_the_service_judges_by_coverage(catalog: Catalog) -> None:
+    from recommender.embeddings import HashingEncoder
+
+    fast = Recommender(catalog, encoder=HashingEncoder(64))
+    assert isinstance(fast.judge, CoverageJudge) and fast.judge_key == "coverage"
+    assert isinstance(Recommender(catalog).judge, CoverageJudge)
+
+
+SEED_MOVES = [
+    ("service-desk-technician-1", "soc-analyst-1"),
+    ("medical-coder", "cdi-specialist"),
+    ("medical-transcriptionist", "data-analyst"),
+    # Reached only through step downs today (licensed practical nurse, medical assistant,
+    # medical coder): the direct move scores 0.15 against the threshold 0.706, since O*NET's
+    # Registered Nurses -> Health Informatics Specialists scores 0.09 (38th of 922).
+    ("registered-nurse", "nurse-informaticist"),
+    pytest.param(
+        "medical-assistant",
+        "telehealth-coordinator",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="not earned: the judge scores it 0.37 (threshold 0.706) and finds no "
+            "stepping stones; O*NET scores Medical Assistants -> Patient Representatives (the "
+            "role's code) 0.33, and the simulated organisation signals add little to it",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "target"), SEED_MOVES)
+def test_the_seed_articles_moves_are_viable_directly_or_through_stepping_stones(
+    service: Recommender, source: str, target: str
+) -> None:
+    assert _reachable(service, source, target)
+
+
+def test_help_desk_to_security_architect_has_a_multi_hop_path(service: Recommender) -> None:
+    paths = service.stepping_stones.paths("service-desk-technician-1", "security-architect", k=3)
+    assert paths and any(len(p.hops) >= 2 for p in paths)
+
+
+def test_a_pharmacy_technician_cannot_become_ciso_in_one_step(service: Recommender) -> None:
+    assert not service.judge.is_viable("pharmacy-technician", "ciso")
+
+
+def test_the_shortlists_transition_component_is_the_judges_score(service: Recommender) -> None:
+    judge = service.judge
+    for role in ("soc-analyst-1", "nurse-informaticist", "data-analyst"):
+        shortlist = service.shortlist(role, limit=10)
+        assert shortlist.candidates
+        for candidate in shortlist.candidates:
+            current = candidate.current_role_id
+            expected = 1.0 if current == role else judge.score(current, role)
+            assert candidate.components.transition == pytest.approx(expected, abs=1e-6)
+
+
+def test_coverage_feature_is_the_coverage_judges_score(catalog: Catalog) -> None:
+    ids = sorted(catalog.roles)
+    matrix = coverage_matrix([catalog.roles[r] for r in ids])
+    judge = CoverageJudge(catalog)
+    expected = np.array([[judge.score(a, b) for b in ids] for a in ids])
+    assert np.allclose(matrix, expected, atol=1e-6)
+
+
+def test_roles_of_one_occupation_inherit_its_nearest_occupation_score() -> None:
+    scores = OccupationScores(
+        ("a", "b", "c"),
+        np.array([[np.nan, 0.9, 0.1], [0.2, np.nan, 0.3], [0.5, 0.5, np.nan]], np.float16),
+    )
+    logits = occupation_logits(["a", "a", "c", "zz"], scores)
+    nearest = np.log(0.9 / 0.1)
+    assert logits[0, 1] == pytest.approx(nearest, abs=1e-2)  # same code: as its closest move
+    assert logits[0, 2] == pytest.approx(np.log(0.1 / 0.9), abs=1e-2)
+    assert np.isnan(logits[3]).all() and np.isnan(logits[:, 3]).all()  # no such code
+
+
+def test_a_missing_or_foreign_judge_file_says_how_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissing, match="fit-organisation"):
+        OrganisationModel.load(tmp_path / "none.npz")
+    with pytest.raises(ModelMissing, match="transitions scores"):
+        OccupationScores.load(tmp_path / "none.npz")
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelMissing, match="fit-organisation"):
+        OrganisationModel.load(tmp_path / "bad.npz")
+
+
+def test_the_shipped_judge_reads_back_with_its_features_and_threshold() -> None:
+    model = OrganisationModel.load(MODELS_DIR / "organisation-judge.npz")
+    assert len(model.coef) == len(ORGANISATION_FEATURES)
+    assert 0 < model.threshold < 1
+    scores = OccupationScores.load(MODELS_DIR / "occupation-transitions.npz")
+    assert len(scores.codes) == 923 and scores.scores.dtype == np.float16
+    assert "CC BY 4.0" in scores.metadata["attribution"]
+
+
+@pytest.mark.slow
+def test_the_shipped_occupation_scores_are_reproduced_by_rescoring(onet_dir: Path) -> None:
+    from recommender.ingest.onet import load_onet
+    from recommender.transitions import TransitionModelSet, prepare_roles
+
+    shipped = OccupationScores.load(MODELS_DIR / "occupation-transitions.npz")
+    catalog = load_onet(onet_dir)
+    assert shipped.codes == tuple(catalog.roles)
+    # Every occupation is prepared (the model's features are relative to all of them); a
+    # spread of 24 source occupations is rescored against every destination.
+    prepared = prepare_roles(catalog, cached_encoder(EMBEDDING_CACHE, bf16=None))
+    rows = np.linspace(0, len(shipped.codes) - 1, 24).astype(int)
+    models = TransitionModelSet.load(MODELS_DIR / "transition-model.npz")
+    rescored = score_every_pair(prepared, models, sources=rows)
+    expected = shipped.scores[rows].astype(np.float32)
+    same = ~np.isnan(expected)
+    assert np.array_equal(same, ~np.isnan(rescored))
+    assert float(np.abs(rescored[same] - expected[same]).max()) <= RESCORE_TOLERANCE
