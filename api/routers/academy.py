@@ -94,7 +94,7 @@ class RequestOut(Schema):
     start: date
 
 
-class CourseOut(Schema):
+class CohortCourseOut(Schema):
     course_id: str
     title: str
     hours: float
@@ -118,7 +118,7 @@ class AssignmentOut(Schema):
     start: date
     finish: date
     nominated: bool
-    courses: list[CourseOut]
+    courses: list[CohortCourseOut]
     nominations: list[NominationRefOut] = Field(default_factory=list)
 
 
@@ -144,7 +144,7 @@ class CohortRunOut(Schema):
     learners: int
 
 
-class PlanOut(Schema):
+class CohortPlanOut(Schema):
     """A stored academy plan, exactly as saved."""
 
     id: str
@@ -167,9 +167,9 @@ class PlanOut(Schema):
     )
 
 
-def _out(shown: PlanView) -> PlanOut:
+def _out(shown: PlanView) -> CohortPlanOut:
     stored = shown.stored
-    return PlanOut.model_validate(
+    return CohortPlanOut.model_validate(
         {
             **shown.summary,
             "id": stored.id,
@@ -180,15 +180,15 @@ def _out(shown: PlanView) -> PlanOut:
     )
 
 
-@router.post("/plans", response_model=PlanOut, status_code=201, dependencies=Write)
-def post_plan(body: PlanIn, response: Response, gate: GateDep) -> PlanOut:
+@router.post("/plans", response_model=CohortPlanOut, status_code=201, dependencies=Write)
+def post_plan(body: PlanIn, response: Response, gate: GateDep) -> CohortPlanOut:
     """Plan, audit and store a cohort; the reply is the stored plan, as a later read shows it."""
     shown = gate.create_academy_plan(body.to_domain())
     response.headers["Location"] = f"/v1/academy/plans/{shown.stored.id}"
     return _out(shown)
 
 
-@router.get("/plans/{plan_id}", response_model=PlanOut, dependencies=Read)
-def get_plan(plan_id: PlanId, gate: GateDep) -> PlanOut:
+@router.get("/plans/{plan_id}", response_model=CohortPlanOut, dependencies=Read)
+def get_plan(plan_id: PlanId, gate: GateDep) -> CohortPlanOut:
     """A stored academy plan exactly as saved (never recomputed)."""
     return _out(gate.academy_plan(plan_id))
