@@ -107,7 +107,9 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.CANDIDATES_READ: frozenset({_A, _T}),
         Action.SHORTLISTS_READ: frozenset({_A, _T, _R}),
         Action.SHORTLISTS_WRITE: frozenset({_A, _T, _R}),
-        Action.MATCH_USE: frozenset({_A, _T}),
+        # Free text in, catalogue roles and skills out: no one's record is read, so an
+        # employee may describe the work they would like to do (the explorer's box).
+        Action.MATCH_USE: frozenset({_A, _T, _E}),
         Action.IMPACT_READ: frozenset({_A, _AU}),
         Action.AUDIT_READ: frozenset({_A}),
         Action.IMPORTS_WRITE: frozenset({_A}),

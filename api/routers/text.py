@@ -2,8 +2,8 @@
 
 Both take text the caller supplies (a profile, a job description, job titles), not a
 record we hold, so there is no access log, and the text is never logged or stored. Both
-need the embedding model (503 without it) and an ``admin`` or ``talent`` key
-(``match.use``).
+need the embedding model (503 without it) and an ``admin``, ``talent`` or ``employee``
+key (``match.use``): no one's record is read.
 
 Title normalisation always ranks the organisation's roles, and ranks O*NET occupations
 only when O*NET data is loaded (O*NET roles in the catalogue, or ``RESKILL_ONET_DIR``);

@@ -92,10 +92,10 @@ ACCESS: dict[tuple[str, str], Rule] = {
         A, T, E, params={"from_role": "service-desk-technician-1", "to_role": ROLE}
     ),
     ("POST", "/v1/match"): rule(
-        A, T, json={"text": "Help desk technician who triages alerts in Splunk.", "top": 3}
+        A, T, E, json={"text": "Help desk technician who triages alerts in Splunk.", "top": 3}
     ),
     ("POST", "/v1/titles/normalize"): rule(
-        A, T, json={"titles": ["Sr. Cyber Defense Analyst II"], "top": 3}
+        A, T, E, json={"titles": ["Sr. Cyber Defense Analyst II"], "top": 3}
     ),
     ("GET", "/v1/employees/{employee_id}/goal"): PERSONAL,
     ("PUT", "/v1/employees/{employee_id}/goal"): rule(

@@ -67,14 +67,14 @@ def test_an_employee_signs_in_sees_their_opportunities_and_opens_a_pathway(web: 
 
 
 def test_describing_security_work_ranks_security_roles_first(web: Site) -> None:
-    page = web.signed_in("talent")
-    page.goto(f"{web.base}/app/people/{EMPLOYEE}")
+    page = web.signed_in("employee")  # on their own explorer
+    assert page.url.endswith(f"/app/people/{EMPLOYEE}")
     page.get_by_label("The work, in your own words").fill(SECURITY_WORK)
     page.get_by_role("button", name="Rank roles").click()
     page.wait_for_selector("#matched-roles tbody tr")
     ranked = _ids(page, "#matched-roles tbody tr", "data-role")
     assert any(word in ranked[0] for word in ("soc", "security", "incident")), ranked
-    api = web.api("POST", "/v1/match", "talent", json={"text": SECURITY_WORK, "top": 5}).json()
+    api = web.api("POST", "/v1/match", "employee", json={"text": SECURITY_WORK, "top": 5}).json()
     assert ranked == [r["id"] for r in api["roles"]]
 
 
