@@ -58,6 +58,7 @@ from recommender.store.access import (
     record_reads_async,
     stored_among,
 )
+from recommender.store.corrections import read_corrections, write_correction
 from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
 from recommender.store.nominations import StoredNomination, add_nomination, read_nominations
 from recommender.store.shortlists import (
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
     from recommender.candidates.goals import Goal
     from recommender.candidates.mobility import Opportunities
     from recommender.candidates.people import PeopleSearch
+    from recommender.corrections import Correction
     from recommender.erasure import ErasureReceipt
     from recommender.pathways import Objective
     from recommender.pathways.answer import PathwayAnswer
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessRecord",
     "Caller",
+    "CorrectionsView",
     "Gate",
     "GoalIsSet",
     "GoalView",
@@ -131,6 +134,18 @@ class GoalView:
     @property
     def effective(self) -> Goal | None:
         return self.set if self.set is not None else self.stated
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionsView:
+    """A person's record as served with their corrections applied, and the corrections
+    stored for them (oldest first). After a write, ``data_version`` is the version the
+    correction made (the caller swaps in ``employee``'s record when it serves the one
+    before); else ``None``."""
+
+    employee: Employee
+    corrections: tuple[Correction, ...]
+    data_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +385,65 @@ class Gate:
             self._as_goal(stored),
             stored.set_at if stored is not None else None,
             profile_goal(self.service.catalog, employee_id),
+        )
+
+    # -- corrections a person makes to their own record -----------------------------------
+
+    def corrections(self, employee_id: str) -> CorrectionsView:
+        """A person's record as served and the corrections stored for them, logged as a
+        read of the record."""
+        return self.read_person(
+            Action.EMPLOYEES_READ,
+            employee_id,
+            lambda: CorrectionsView(
+                self.service.catalog.employee(employee_id),
+                read_corrections(self.engine, employee_id),
+            ),
+        )
+
+    def correct_skill(
+        self, employee_id: str, skill_id: str, *, action: str, level: int | None = None
+    ) -> CorrectionsView:
+        """Confirm, remove or declare a level of one of a person's skills
+        (:mod:`recommender.corrections`): an employee for themself, talent and admins for
+        anyone. Stored, logged (``skills.write``) and the data version moved, in one
+        transaction.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee
+            As for reads.
+        UnknownSkill, InvalidInput
+            See :func:`~recommender.corrections.checked_skill_correction`.
+        """
+        from recommender.corrections import checked_skill_correction
+
+        person = self._person(Action.SKILLS_WRITE, employee_id)
+        wanted = checked_skill_correction(self.service.catalog, person, skill_id, action, level)
+        return self._correct(person, wanted)
+
+    def add_certification(self, employee_id: str, course_id: str) -> CorrectionsView:
+        """Record that a person holds a catalogue course or certification; as
+        :meth:`correct_skill`.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee, UnknownCourse
+        """
+        from recommender.corrections import checked_certification
+
+        person = self._person(Action.SKILLS_WRITE, employee_id)
+        return self._correct(person, checked_certification(self.service.catalog, course_id))
+
+    def _correct(self, person: Employee, wanted: Correction) -> CorrectionsView:
+        from recommender.corrections import corrected
+
+        written = {**self._written(), "action": str(Action.SKILLS_WRITE)}
+        stored, version = write_correction(
+            self.engine, self.principal, person.id, wanted, **written
+        )
+        return CorrectionsView(
+            corrected(person, [stored]), read_corrections(self.engine, person.id), version
         )
 
     def pathway(
