@@ -84,6 +84,7 @@ CONFIG = SchemathesisConfig.from_dict(
                 ]
             },
             "query.teaches": _binding("skills"),
+            "path.skill_id": _binding("skills"),
         },
         "operations": [
             # Erasure must not take the employee key's own record away from later operations.
