@@ -123,13 +123,16 @@ class GoalIsSet(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GoalView:
-    """A person's goals: the one set through the API (and when), the one their profile
-    states; ``effective`` is the one opportunities follow (a set goal wins)."""
+    """A person's goals: the one set through the API (when, and by whom), the one their
+    profile states; ``effective`` is the one opportunities follow (a set goal wins)."""
 
     employee_id: str
     set: Goal | None
     set_at: datetime | None
     stated: Goal | None
+    #: Who set the goal: ``"self"`` (the person), else the setting key's role
+    #: (``"talent"``, ``"admin"``); ``None`` when none is set (or the key is gone).
+    set_by: str | None = None
 
     @property
     def effective(self) -> Goal | None:
@@ -385,6 +388,7 @@ class Gate:
             self._as_goal(stored),
             stored.set_at if stored is not None else None,
             profile_goal(self.service.catalog, employee_id),
+            stored.setter if stored is not None else None,
         )
 
     # -- corrections a person makes to their own record -----------------------------------
