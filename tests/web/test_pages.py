@@ -179,6 +179,11 @@ def test_a_form_without_the_csrf_token_is_refused(web: Site) -> None:
         assert page.request.post(url, form=form, max_redirects=0).status == 403
     goal = web.api("GET", f"/v1/employees/{EMPLOYEE}/goal", "employee").json()
     assert goal["set"] is None
+    skills = f"{web.base}/app/people/{EMPLOYEE}/skills"
+    correction = {"skill": "ehr-use", "change": "remove"}
+    assert page.request.post(skills, form=correction, max_redirects=0).status == 403
+    record = web.api("GET", f"/v1/employees/{EMPLOYEE}", "employee").json()
+    assert "ehr-use" in {s["skill_id"] for s in record["skills"]}
 
 
 def test_an_employee_sets_a_goal_and_the_explorer_follows_it(web: Site) -> None:
