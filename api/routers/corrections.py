@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import ConfigDict, Field, model_validator
@@ -40,8 +40,8 @@ router = APIRouter(prefix="/v1")
 EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
 SkillId = Annotated[str, Path(min_length=1, max_length=200)]
 
-NOT_FOUND = {404: {"description": "No such person (an employee key: not yourself)"}}
-INVALID = {
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such person (an employee key: not yourself)"}}
+INVALID: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such person (an employee key: not yourself), skill or course"},
     422: {"description": "A level outside 1-5, or confirm/remove of a skill not listed"},
 }

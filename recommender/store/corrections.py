@@ -12,8 +12,9 @@ that removes the person) deletes the rows with the person
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,7 +34,7 @@ _COLUMNS = (_T.c.employee_id, _T.c.action, _T.c.item_id, _T.c.level, _T.c.set_at
 _ORDER = (_T.c.employee_id, _T.c.set_at, _T.c.kind, _T.c.item_id)
 
 
-def _correction(row: sa.Row[tuple[str, str, str, int | None, datetime, str]]) -> Correction:
+def _correction(row: sa.Row[Any]) -> Correction:
     at = row.set_at if row.set_at.tzinfo is not None else row.set_at.replace(tzinfo=UTC)
     return Correction(CorrectionAction(row.action), row.item_id, row.level, at, row.set_by)
 
