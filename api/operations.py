@@ -51,7 +51,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/v1/employees/{employee_id}"): ("employees_get", "employees"),
     ("DELETE", "/v1/employees/{employee_id}"): ("employees_erase", "employees"),
     ("GET", "/v1/employees/{employee_id}/corrections"): ("employees_corrections", "employees"),
-    ("PUT", "/v1/employees/{employee_id}/skills/{skill_id}"): ("employees_skill_correct", "employees"),
+    ("PUT", "/v1/employees/{employee_id}/skills/{skill_id}"): (
+        "employees_skill_correct",
+        "employees",
+    ),
     ("POST", "/v1/employees/{employee_id}/certifications"): (
         "employees_certification_add",
         "employees",

@@ -71,7 +71,9 @@ class CorrectionAction(StrEnum):
 
 
 #: The actions on a skill (``hold`` is a certification's).
-SKILL_ACTIONS = frozenset({CorrectionAction.CONFIRM, CorrectionAction.REMOVE, CorrectionAction.LEVEL})
+SKILL_ACTIONS = frozenset(
+    {CorrectionAction.CONFIRM, CorrectionAction.REMOVE, CorrectionAction.LEVEL}
+)
 
 _EVIDENCE_ORDER = {e: i for i, e in enumerate(Evidence)}
 
@@ -126,7 +128,9 @@ def checked_skill_correction(
     listed = next((s for s in person.skills if s.skill_id == skill.id), None)
     if what == CorrectionAction.LEVEL:
         if level is None or not MIN_LEVEL <= level <= MAX_LEVEL:
-            raise InvalidInput(f"a declared level is a whole number from {MIN_LEVEL} to {MAX_LEVEL}")
+            raise InvalidInput(
+                f"a declared level is a whole number from {MIN_LEVEL} to {MAX_LEVEL}"
+            )
         return Correction(what, skill.id, level)
     if level is not None:
         raise InvalidInput("give a level only to declare one (action 'level')")
@@ -156,7 +160,9 @@ def corrected(person: Employee, corrections: Iterable[Correction]) -> Employee:
         elif c.action == CorrectionAction.REMOVE:
             skills.pop(c.item_id, None)
         elif c.action == CorrectionAction.LEVEL:
-            skills[c.item_id] = EmployeeSkill(c.item_id, int(c.level or MIN_LEVEL), Evidence.DECLARED)
+            skills[c.item_id] = EmployeeSkill(
+                c.item_id, int(c.level or MIN_LEVEL), Evidence.DECLARED
+            )
         elif c.item_id in skills:  # confirm: at the level confirmed, at least declared
             was = skills[c.item_id]
             evidence = max(was.evidence, Evidence.DECLARED, key=_EVIDENCE_ORDER.__getitem__)

@@ -40,7 +40,9 @@ router = APIRouter(prefix="/v1")
 EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
 SkillId = Annotated[str, Path(min_length=1, max_length=200)]
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such person (an employee key: not yourself)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such person (an employee key: not yourself)"}
+}
 INVALID: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such person (an employee key: not yourself), skill or course"},
     422: {"description": "A level outside 1-5, or confirm/remove of a skill not listed"},

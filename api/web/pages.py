@@ -28,7 +28,6 @@ from fastapi.templating import Jinja2Templates
 from api.auth import AuthError
 from api.deps import NO_STORE_HEADERS, route_of
 from api.errors import STATUS, request_id
-from api.routers.corrections import CorrectionsOut, swap_corrected
 from api.routers.candidates import (
     CandidatesOut,
     FiltersIn,
@@ -37,6 +36,7 @@ from api.routers.candidates import (
     candidates_out,
     shortlist_out,
 )
+from api.routers.corrections import CorrectionsOut, swap_corrected
 from api.routers.fairness import ImpactReportOut
 from api.routers.pathways import opportunities_body
 from api.routers.people import PeopleSearchOut

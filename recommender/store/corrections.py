@@ -82,7 +82,9 @@ def write_correction(
         The person is not stored (erased meanwhile): nothing is written or logged.
     """
     at = datetime.now(UTC)
-    stored = Correction(correction.action, correction.item_id, correction.level, at, principal.key_id)
+    stored = Correction(
+        correction.action, correction.item_id, correction.level, at, principal.key_id
+    )
     with write_transaction(engine) as conn:
         logged = log_reads(
             conn, principal, [employee_id], action=action, route=route, request_id=request_id
@@ -104,5 +106,3 @@ def write_correction(
         )
         version = bump(conn, "correction")
     return stored, version
-
-

@@ -130,7 +130,9 @@ def test_an_inferred_skill_is_confirmed_or_removed(api: Api) -> None:
     confirmed = api.client.put(
         SKILL.format(ME, "ticketing-systems"), json={"action": "confirm"}, headers=me
     )
-    removed = api.client.put(SKILL.format(ME, "cryptography"), json={"action": "remove"}, headers=me)
+    removed = api.client.put(
+        SKILL.format(ME, "cryptography"), json={"action": "remove"}, headers=me
+    )
 
     assert confirmed.status_code == removed.status_code == 200
     now = _skills(api.record(ME, me))
@@ -146,7 +148,9 @@ def test_a_certification_held_leaves_the_plan(api: Api) -> None:
     before = api.plan(OTHER, talent)
     course = before["steps"][0]["course_id"]
 
-    response = api.client.post(CERTIFICATIONS.format(OTHER), json={"course_id": course}, headers=talent)
+    response = api.client.post(
+        CERTIFICATIONS.format(OTHER), json={"course_id": course}, headers=talent
+    )
 
     assert response.status_code == 200, response.text
     assert course in response.json()["certifications"]
@@ -187,7 +191,7 @@ def test_who_may_correct_a_record(api: Api) -> None:
         ("python", {"level": 0}, 422),
         ("python", {"action": "promote"}, 422),
         ("python", {"action": "remove", "level": 2}, 422),
-        ("siem-operations", {"action": "confirm"}, 422),  # not listed: declare a level
+        ("phlebotomy", {"action": "confirm"}, 422),  # not listed: declare a level
         ("no-such-skill", {"level": 2}, 404),
     ],
 )
@@ -204,7 +208,9 @@ def test_a_bad_correction_is_refused_and_changes_nothing(
 
 def test_an_unknown_course_is_a_404(api: Api) -> None:
     response = api.client.post(
-        CERTIFICATIONS.format(ME), json={"course_id": "no-such-course"}, headers=api.key(Role.EMPLOYEE)
+        CERTIFICATIONS.format(ME),
+        json={"course_id": "no-such-course"},
+        headers=api.key(Role.EMPLOYEE),
     )
     assert response.status_code == 404
 
@@ -223,7 +229,9 @@ def _reimported(path: Path) -> bytes:
 def test_corrections_survive_a_reimport_and_go_with_the_person(api: Api) -> None:
     talent = api.key(Role.TALENT)
     api.client.put(SKILL.format(OTHER, "siem-operations"), json={"level": 3}, headers=talent)
-    files = [("files", (f.name, _reimported(f), "text/csv")) for f in sorted(DATA_DIR.glob("*.csv"))]
+    files = [
+        ("files", (f.name, _reimported(f), "text/csv")) for f in sorted(DATA_DIR.glob("*.csv"))
+    ]
     admin = api.key(Role.ADMIN)
 
     imported = api.client.post("/v1/imports/org", files=files, headers=admin)

@@ -101,9 +101,7 @@ def test_an_import_keeps_the_corrections_and_a_snapshot_without_the_person_drops
 def test_no_correction_is_written_for_someone_not_stored(engine: sa.Engine) -> None:
     version = current(engine)
     with pytest.raises(UnknownEmployee):
-        write_correction(
-            engine, ME, "E9", Correction(CorrectionAction.LEVEL, "sql", 3), **WRITTEN
-        )
+        write_correction(engine, ME, "E9", Correction(CorrectionAction.LEVEL, "sql", 3), **WRITTEN)
     assert current(engine) == version
     assert read_corrections(engine, "E9") == ()
     assert read_access_log(engine, employee_id="E9") == []

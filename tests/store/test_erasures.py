@@ -25,6 +25,7 @@ from recommender.store import (
     write_transaction,
 )
 from recommender.store.access import access_log, create_key, log_access
+from recommender.store.corrections import read_corrections, write_correction
 from recommender.store.erasures import (
     SALT_SETTING,
     erased_among,
@@ -35,7 +36,6 @@ from recommender.store.erasures import (
     record_erasure,
     rehire,
 )
-from recommender.store.corrections import read_corrections, write_correction
 from recommender.store.goals import read_goal, set_goal
 from tests.store.test_repository import PROTECTED, full_catalog
 
