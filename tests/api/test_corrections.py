@@ -165,8 +165,8 @@ def test_who_may_correct_a_record(api: Api) -> None:
     body = {"level": 2}
     mine = api.key(Role.EMPLOYEE)
     written = len(api.writes(OTHER))
-    someone = api.client.put(SKILL.format(OTHER, "python"), json=body, headers=mine)
-    nobody = api.client.put(SKILL.format(NOBODY, "python"), json=body, headers=mine)
+    someone = api.client.put(SKILL.format(OTHER, "python-programming"), json=body, headers=mine)
+    nobody = api.client.put(SKILL.format(NOBODY, "python-programming"), json=body, headers=mine)
     assert someone.status_code == nobody.status_code == 404
     assert someone.json()["title"] == nobody.json()["title"]
     assert api.client.get(CORRECTIONS.format(OTHER), headers=mine).status_code == 404
@@ -175,10 +175,14 @@ def test_who_may_correct_a_record(api: Api) -> None:
         api.client.post(CERTIFICATIONS.format(OTHER), json=course, headers=mine).status_code == 404
     )
     for role in (Role.RECRUITER, Role.AUDITOR):
-        refused = api.client.put(SKILL.format(OTHER, "python"), json=body, headers=api.key(role))
+        refused = api.client.put(
+            SKILL.format(OTHER, "python-programming"), json=body, headers=api.key(role)
+        )
         assert refused.status_code == 403
     assert len(api.writes(OTHER)) == written  # refusals are not logged
-    admin = api.client.put(SKILL.format(OTHER, "python"), json=body, headers=api.key(Role.ADMIN))
+    admin = api.client.put(
+        SKILL.format(OTHER, "python-programming"), json=body, headers=api.key(Role.ADMIN)
+    )
     assert admin.status_code == 200
     assert len(api.writes(OTHER)) == written + 1
 
@@ -186,11 +190,11 @@ def test_who_may_correct_a_record(api: Api) -> None:
 @pytest.mark.parametrize(
     ("skill", "body", "status"),
     [
-        ("python", {}, 422),
-        ("python", {"level": 9}, 422),
-        ("python", {"level": 0}, 422),
-        ("python", {"action": "promote"}, 422),
-        ("python", {"action": "remove", "level": 2}, 422),
+        ("python-programming", {}, 422),
+        ("python-programming", {"level": 9}, 422),
+        ("python-programming", {"level": 0}, 422),
+        ("python-programming", {"action": "promote"}, 422),
+        ("python-programming", {"action": "remove", "level": 2}, 422),
         ("phlebotomy", {"action": "confirm"}, 422),  # not listed: declare a level
         ("no-such-skill", {"level": 2}, 404),
     ],
