@@ -49,6 +49,12 @@ import sqlalchemy as sa
 from recommender.access import OWN_RECORD_ONLY, Action, Principal
 from recommender.candidates.records import View, candidate_record, project
 from recommender.catalog import Employee
+from recommender.corrections import (
+    Correction,
+    checked_certification,
+    checked_skill_correction,
+    corrected,
+)
 from recommender.errors import Forbidden, InvalidInput, UnknownEmployee
 from recommender.store.academy import PlanContent, PlanEntry, StoredPlan, create_plan, read_plan
 from recommender.store.access import (
@@ -75,7 +81,6 @@ if TYPE_CHECKING:
     from recommender.candidates.goals import Goal
     from recommender.candidates.mobility import Opportunities
     from recommender.candidates.people import PeopleSearch
-    from recommender.corrections import Correction
     from recommender.erasure import ErasureReceipt
     from recommender.pathways import Objective
     from recommender.pathways.answer import PathwayAnswer
@@ -420,8 +425,6 @@ class Gate:
         UnknownSkill, InvalidInput
             See :func:`~recommender.corrections.checked_skill_correction`.
         """
-        from recommender.corrections import checked_skill_correction
-
         person = self._person(Action.SKILLS_WRITE, employee_id)
         wanted = checked_skill_correction(self.service.catalog, person, skill_id, action, level)
         return self._correct(person, wanted)
@@ -434,14 +437,10 @@ class Gate:
         ------
         Forbidden, UnknownEmployee, UnknownCourse
         """
-        from recommender.corrections import checked_certification
-
         person = self._person(Action.SKILLS_WRITE, employee_id)
         return self._correct(person, checked_certification(self.service.catalog, course_id))
 
     def _correct(self, person: Employee, wanted: Correction) -> CorrectionsView:
-        from recommender.corrections import corrected
-
         written = {**self._written(), "action": str(Action.SKILLS_WRITE)}
         stored, version = write_correction(
             self.engine, self.principal, person.id, wanted, **written
