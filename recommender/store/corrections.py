@@ -34,7 +34,7 @@ _COLUMNS = (_T.c.employee_id, _T.c.action, _T.c.item_id, _T.c.level, _T.c.set_at
 _ORDER = (_T.c.employee_id, _T.c.set_at, _T.c.kind, _T.c.item_id)
 
 
-def _correction(row: sa.Row[Any]) -> Correction:
+def _correction(row: Any) -> Correction:  # a row of _COLUMNS
     at = row.set_at if row.set_at.tzinfo is not None else row.set_at.replace(tzinfo=UTC)
     return Correction(CorrectionAction(row.action), row.item_id, row.level, at, row.set_by)
 
