@@ -28,6 +28,7 @@ from api.routers import (
     audit,
     candidates,
     catalog,
+    corrections,
     employees,
     erasure,
     fairness,
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     limits.install(app)
     app.include_router(catalog.router)
     app.include_router(employees.router)
+    app.include_router(corrections.router)
     app.include_router(audit.router)
     app.include_router(candidates.router)
     app.include_router(people.router)

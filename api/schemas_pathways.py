@@ -69,13 +69,18 @@ class GoalIn(RequestSchema):
 
 
 class GoalViewOut(Schema):
-    """A person's goals: the one set through the API (``set``, ``set_at``), the one their
+    """A person's goals: the one set through the API (``set``, ``set_at``, ``set_by``: the
+    person themself or a talent or admin key), the one their
     profile states (``stated``), and the one their opportunities follow (``effective``: a
     set goal wins)."""
 
     employee_id: str
     set: GoalOut | None
     set_at: datetime | None
+    set_by: str | None = Field(
+        default=None,
+        description="Who set the goal: `self` (the person), or the key's role (`talent`, `admin`)",
+    )
     stated: GoalOut | None
     effective: GoalOut | None
 
@@ -88,6 +93,7 @@ class GoalViewOut(Schema):
             employee_id=view.employee_id,
             set=out(view.set),
             set_at=view.set_at,
+            set_by=view.set_by,
             stated=out(view.stated),
             effective=out(view.effective),
         )

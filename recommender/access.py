@@ -76,6 +76,7 @@ class Action(StrEnum):
     EMPLOYEES_ERASE = "employees.erase"
     PATHWAYS_READ = "pathways.read"
     GOALS_WRITE = "goals.write"
+    SKILLS_WRITE = "skills.write"
     CANDIDATES_READ = "candidates.read"
     SHORTLISTS_READ = "shortlists.read"
     SHORTLISTS_WRITE = "shortlists.write"
@@ -104,6 +105,9 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.EMPLOYEES_ERASE: frozenset({_A}),
         Action.PATHWAYS_READ: frozenset({_A, _T, _E}),
         Action.GOALS_WRITE: frozenset({_A, _T, _E}),
+        # As goals: an employee corrects their own record (OWN_RECORD_ONLY), talent and
+        # admins anyone's (they also read it); recruiters, managers, auditors nobody's.
+        Action.SKILLS_WRITE: frozenset({_A, _T, _E}),
         Action.CANDIDATES_READ: frozenset({_A, _T}),
         Action.SHORTLISTS_READ: frozenset({_A, _T, _R}),
         Action.SHORTLISTS_WRITE: frozenset({_A, _T, _R}),

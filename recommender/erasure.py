@@ -3,7 +3,7 @@ their prepared pages.
 
 :func:`erase_employee` does, in ONE write transaction, everything the database holds
 about a person: it deletes their record, skills, certifications, protected attributes,
-API keys and career goal, removes them from stored shortlists and published reports, replaces
+API keys, career goal and corrections, removes them from stored shortlists and published reports, replaces
 their id in the access log by a random tombstone, logs the erasure itself as an
 access-log row that carries the tombstone, never the id, and records a salted digest
 of the id with the same tombstone in ``erased_employees``, so that no later import

@@ -49,6 +49,12 @@ import sqlalchemy as sa
 from recommender.access import OWN_RECORD_ONLY, Action, Principal
 from recommender.candidates.records import View, candidate_record, project
 from recommender.catalog import Employee
+from recommender.corrections import (
+    Correction,
+    checked_certification,
+    checked_skill_correction,
+    corrected,
+)
 from recommender.errors import Forbidden, InvalidInput, UnknownEmployee
 from recommender.store.academy import PlanContent, PlanEntry, StoredPlan, create_plan, read_plan
 from recommender.store.access import (
@@ -58,6 +64,7 @@ from recommender.store.access import (
     record_reads_async,
     stored_among,
 )
+from recommender.store.corrections import read_corrections, write_correction
 from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
 from recommender.store.nominations import StoredNomination, add_nomination, read_nominations
 from recommender.store.shortlists import (
@@ -83,6 +90,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessRecord",
     "Caller",
+    "CorrectionsView",
     "Gate",
     "GoalIsSet",
     "GoalView",
@@ -120,17 +128,32 @@ class GoalIsSet(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GoalView:
-    """A person's goals: the one set through the API (and when), the one their profile
-    states; ``effective`` is the one opportunities follow (a set goal wins)."""
+    """A person's goals: the one set through the API (when, and by whom), the one their
+    profile states; ``effective`` is the one opportunities follow (a set goal wins)."""
 
     employee_id: str
     set: Goal | None
     set_at: datetime | None
     stated: Goal | None
+    #: Who set the goal: ``"self"`` (the person), else the setting key's role
+    #: (``"talent"``, ``"admin"``); ``None`` when none is set (or the key is gone).
+    set_by: str | None = None
 
     @property
     def effective(self) -> Goal | None:
         return self.set if self.set is not None else self.stated
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionsView:
+    """A person's record as served with their corrections applied, and the corrections
+    stored for them (oldest first). After a write, ``data_version`` is the version the
+    correction made (the caller swaps in ``employee``'s record when it serves the one
+    before); else ``None``."""
+
+    employee: Employee
+    corrections: tuple[Correction, ...]
+    data_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +393,60 @@ class Gate:
             self._as_goal(stored),
             stored.set_at if stored is not None else None,
             profile_goal(self.service.catalog, employee_id),
+            stored.setter if stored is not None else None,
+        )
+
+    # -- corrections a person makes to their own record -----------------------------------
+
+    def corrections(self, employee_id: str) -> CorrectionsView:
+        """A person's record as served and the corrections stored for them, logged as a
+        read of the record."""
+        return self.read_person(
+            Action.EMPLOYEES_READ,
+            employee_id,
+            lambda: CorrectionsView(
+                self.service.catalog.employee(employee_id),
+                read_corrections(self.engine, employee_id),
+            ),
+        )
+
+    def correct_skill(
+        self, employee_id: str, skill_id: str, *, action: str, level: int | None = None
+    ) -> CorrectionsView:
+        """Confirm, remove or declare a level of one of a person's skills
+        (:mod:`recommender.corrections`): an employee for themself, talent and admins for
+        anyone. Stored, logged (``skills.write``) and the data version moved, in one
+        transaction.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee
+            As for reads.
+        UnknownSkill, InvalidInput
+            See :func:`~recommender.corrections.checked_skill_correction`.
+        """
+        person = self._person(Action.SKILLS_WRITE, employee_id)
+        wanted = checked_skill_correction(self.service.catalog, person, skill_id, action, level)
+        return self._correct(person, wanted)
+
+    def add_certification(self, employee_id: str, course_id: str) -> CorrectionsView:
+        """Record that a person holds a catalogue course or certification; as
+        :meth:`correct_skill`.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee, UnknownCourse
+        """
+        person = self._person(Action.SKILLS_WRITE, employee_id)
+        return self._correct(person, checked_certification(self.service.catalog, course_id))
+
+    def _correct(self, person: Employee, wanted: Correction) -> CorrectionsView:
+        written = {**self._written(), "action": str(Action.SKILLS_WRITE)}
+        stored, version = write_correction(
+            self.engine, self.principal, person.id, wanted, **written
+        )
+        return CorrectionsView(
+            corrected(person, [stored]), read_corrections(self.engine, person.id), version
         )
 
     def pathway(

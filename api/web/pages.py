@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -35,13 +36,14 @@ from api.routers.candidates import (
     candidates_out,
     shortlist_out,
 )
+from api.routers.corrections import CorrectionsOut, swap_corrected
 from api.routers.fairness import ImpactReportOut
 from api.routers.pathways import opportunities_body
 from api.routers.people import PeopleSearchOut
 from api.routers.text import MatchOut
 from api.schemas import EmployeeOut
 from api.schemas_pathways import GoalViewOut, OpportunitiesOut, OpportunityOut, PathwayOut
-from api.state import current_recommender
+from api.state import CATALOGUE_WRITES, current_recommender
 from api.web import session as web_session
 from api.web.views import EVIDENCE_LABELS, KIND_LABELS, Names, gap_bars, pathway_graph, uses_onet
 from recommender import ONET_ATTRIBUTION
@@ -194,6 +196,7 @@ def explorer(request: Request, employee_id: str, session: Session) -> Response:
     with as_page():
         person = EmployeeOut.from_domain(gate.employee(employee_id))
         goal = GoalViewOut.from_domain(gate.goal(employee_id))
+        corrections = CorrectionsOut.from_domain(gate.corrections(employee_id)).corrections
         options = _opportunities(gate, employee_id)
     catalog = gate.service.catalog
     names = Names(catalog)
@@ -203,6 +206,10 @@ def explorer(request: Request, employee_id: str, session: Session) -> Response:
         session,
         person=person,
         goal=goal,
+        corrections=corrections,
+        may_correct=session.principal.may(Action.SKILLS_WRITE),
+        skills=sorted(catalog.skills.values(), key=lambda k: k.name.casefold()),
+        courses=sorted(catalog.courses.values(), key=lambda c: c.title.casefold()),
         options=options,
         opted_out=person.opted_out,
         names=names,
@@ -276,6 +283,48 @@ def set_goal(
         else:
             gate.clear_goal(employee_id)
     return RedirectResponse(f"/app/people/{employee_id}", status_code=303)
+
+
+@router.post("/people/{employee_id}/skills")
+def correct_skill(
+    request: Request,
+    employee_id: str,
+    session: Session,
+    skill: Annotated[str, Form(min_length=1, max_length=200)],
+    change: Annotated[str, Form(min_length=1, max_length=20)],
+    csrf_token: Csrf = None,
+) -> Response:
+    """Confirm, remove or declare a level of one of the person's skills
+    (``PUT /v1/employees/{id}/skills/{skill_id}``): ``change`` is ``confirm``, ``remove`` or
+    ``level:<1-5>``."""
+    web_session.check_csrf(session, csrf_token)
+    gate = _gate(request, session)
+    action, _, level = change.partition(":")
+    with as_page(), CATALOGUE_WRITES:
+        started = time.perf_counter()
+        wanted = int(level) if action == "level" and level.isdigit() else None
+        view = gate.correct_skill(employee_id, skill, action=action, level=wanted)
+        swap_corrected(request, view, started)
+    return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
+
+
+@router.post("/people/{employee_id}/certifications")
+def add_certification(
+    request: Request,
+    employee_id: str,
+    session: Session,
+    course: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: Csrf = None,
+) -> Response:
+    """Record a catalogue course or certification the person holds
+    (``POST /v1/employees/{id}/certifications``)."""
+    web_session.check_csrf(session, csrf_token)
+    gate = _gate(request, session)
+    with as_page(), CATALOGUE_WRITES:
+        started = time.perf_counter()
+        view = gate.add_certification(employee_id, course)
+        swap_corrected(request, view, started)
+    return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
 
 
 @router.post("/match")

@@ -6,9 +6,9 @@ Two things live here, both meant to run inside the caller's transaction:
   per-person deletion. Erasure (:func:`recommender.erasure.erase_employee`) and snapshot
   imports (:func:`recommender.store.save_catalog` with ``replace_employees=True``) both
   call it: it deletes the person's record, skills, certifications, protected attributes,
-  API keys and career goal, their prepared pages (every data version), the stored vector of their
-  profile text (every model), their stored-shortlist entries and published-report
-  memberships, and replaces their id in the access log by a random tombstone.
+  API keys, career goal and corrections, their prepared pages (every data version), the
+  stored vector of their profile text (every model), their stored-shortlist entries and
+  published-report memberships, and replaces their id in the access log by a random tombstone.
 * Erasure tombstones: :func:`record_erasure` stores a salted SHA-256 digest of an erased
   id (never the id) in ``erased_employees``; :func:`erased_among` tells an import which
   of the ids it carries are tombstoned, so it leaves them out; :func:`rehire` removes a
@@ -85,6 +85,7 @@ _PERSONAL_ROWS: tuple[tuple[sa.Table, sa.Column[str]], ...] = (
     (schema.employee_certifications, schema.employee_certifications.c.employee_id),
     (api_keys, api_keys.c.employee_id),
     (schema.employee_goals, schema.employee_goals.c.employee_id),
+    (schema.employee_corrections, schema.employee_corrections.c.employee_id),
     (schema.nominations, schema.nominations.c.employee_id),
     (schema.employees, schema.employees.c.id),
     (schema.prepared_answers, schema.prepared_answers.c.employee_id),
@@ -100,7 +101,8 @@ class Forgotten:
     ----------
     rows_deleted : Mapping[str, int]
         Rows deleted per table: ``protected_attributes``, ``employee_skills``,
-        ``employee_certifications``, ``api_keys``, ``employee_goals``, ``employees``,
+        ``employee_certifications``, ``api_keys``, ``employee_goals``,
+        ``employee_corrections``, ``employees``,
         ``prepared_answers``.
     shortlist_entries_removed : int
         Entries removed from stored shortlists.

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from recommender.access import Principal
 from recommender.errors import UnknownEmployee
-from recommender.store.access import log_reads
+from recommender.store.access import api_keys, log_reads
 from recommender.store.engine import write_transaction
 from recommender.store.schema import employee_goals
 
@@ -26,28 +26,38 @@ __all__ = ["StoredGoal", "read_goal", "set_goal", "clear_goal"]
 
 @dataclass(frozen=True, slots=True)
 class StoredGoal:
-    """A goal as stored: a role id or a job family, when it was set and by which key."""
+    """A goal as stored: a role id or a job family, when it was set and by which key;
+    ``setter`` says who that key is: ``"self"`` (the person's own key), else the key's role
+    (``"talent"``, ``"admin"``), ``None`` once the key is deleted."""
 
     role_id: str | None
     job_family: str | None
     set_at: datetime
     set_by: str
+    setter: str | None = None
 
 
 def read_goal(engine: sa.Engine, employee_id: str) -> StoredGoal | None:
     """The goal stored for ``employee_id``, or ``None``."""
-    query = sa.select(
-        employee_goals.c.role_id,
-        employee_goals.c.job_family,
-        employee_goals.c.set_at,
-        employee_goals.c.set_by,
-    ).where(employee_goals.c.employee_id == employee_id)
+    query = (
+        sa.select(
+            employee_goals.c.role_id,
+            employee_goals.c.job_family,
+            employee_goals.c.set_at,
+            employee_goals.c.set_by,
+            api_keys.c.role,
+            api_keys.c.employee_id.label("key_employee"),
+        )
+        .outerjoin(api_keys, api_keys.c.id == employee_goals.c.set_by)
+        .where(employee_goals.c.employee_id == employee_id)
+    )
     with engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
         return None
     at = row.set_at if row.set_at.tzinfo is not None else row.set_at.replace(tzinfo=UTC)
-    return StoredGoal(row.role_id, row.job_family, at, row.set_by)
+    setter = "self" if row.key_employee == employee_id else row.role
+    return StoredGoal(row.role_id, row.job_family, at, row.set_by, setter)
 
 
 def set_goal(
@@ -82,7 +92,8 @@ def set_goal(
                 set_by=principal.key_id,
             )
         )
-    return StoredGoal(role_id, job_family, at, principal.key_id)
+    setter = "self" if principal.employee_id == employee_id else str(principal.role)
+    return StoredGoal(role_id, job_family, at, principal.key_id, setter)
 
 
 def clear_goal(

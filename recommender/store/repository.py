@@ -53,6 +53,7 @@ from recommender.catalog import (
 )
 from recommender.errors import InvalidCatalog, Problem
 from recommender.store import schema
+from recommender.store.corrections import apply_stored, correction_lines
 from recommender.store.engine import write_transaction
 from recommender.store.erasures import Forgotten, erased_among, forget_people
 from recommender.store.versions import bump, current
@@ -816,7 +817,7 @@ def _read_catalog(
     skills = _load_skills(conn)
     roles = _load_roles(conn, role_sources)
     courses = _load_courses(conn)
-    employees = _load_employees(conn) if include_employees else []
+    employees = apply_stored(conn, _load_employees(conn)) if include_employees else []
     return Catalog.from_items(skills, roles, courses, employees)
 
 
@@ -844,6 +845,11 @@ def content_fingerprint(engine: sa.Engine) -> str:
             lines = sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
             digest.update(f"{table.name}\t{len(lines)}\n".encode())
             for line in lines:
+                digest.update(line.encode("utf-8", "backslashreplace") + b"\n")
+        corrections = correction_lines(conn)  # none: the digest of the catalogue alone
+        if corrections:
+            digest.update(f"employee_corrections\t{len(corrections)}\n".encode())
+            for line in corrections:
                 digest.update(line.encode("utf-8", "backslashreplace") + b"\n")
     return digest.hexdigest()
 

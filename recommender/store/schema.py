@@ -70,6 +70,7 @@ __all__ = [
     "prepared_answers",
     "preparations",
     "employee_goals",
+    "employee_corrections",
     "academy_plans",
     "academy_plan_entries",
     "nominations",
@@ -523,6 +524,31 @@ employee_goals = sa.Table(
     sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("set_by", sa.String(16), nullable=False),
     sa.CheckConstraint("(role_id IS NULL) <> (job_family IS NULL)", name="role_or_family"),
+)
+
+#: A person's corrections to their own record, made through the API (an employee for
+#: themself, talent and admins for anyone): a skill confirmed, removed or declared at a
+#: level, or a course or certification they hold (``action`` "hold", ``kind``
+#: "certification"); one row per person, kind and item, the latest winning. Kept apart from
+#: ``employee_skills`` so an import that rewrites the person keeps them; the catalogue is
+#: loaded with them applied (:mod:`recommender.corrections`). Personal data: erasure deletes
+#: the rows (``ON DELETE CASCADE`` too). The item is not a foreign key: a correction whose
+#: skill or course a later import removes applies to nothing.
+employee_corrections = sa.Table(
+    "employee_corrections",
+    metadata,
+    sa.Column(
+        "employee_id",
+        sa.String,
+        sa.ForeignKey("employees.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("item_id", sa.String, primary_key=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("level", sa.Integer, nullable=True),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("set_by", sa.String(16), nullable=False),
 )
 
 #: A person's prepared answer (the first page of opportunities, compressed JSON) for one

@@ -43,6 +43,7 @@ ME = "E000001"  # the employee key's own record (a registered nurse)
 SOMEONE_ELSE = "E000002"
 ERASED = "E000400"  # the only person the walk erases
 ROLE = "soc-analyst-1"
+SKILL = "ehr-use"  # one the nurse is listed with (inferred)
 #: A TestClient response (httpx's or httpx2's, whichever Starlette uses here).
 Reply = Any
 
@@ -102,6 +103,13 @@ ACCESS: dict[tuple[str, str], Rule] = {
         A, T, E, own=True, json={"job_family": "Security"}
     ),
     ("DELETE", "/v1/employees/{employee_id}/goal"): rule(A, T, E, own=True),
+    ("GET", "/v1/employees/{employee_id}/corrections"): PERSONAL,
+    ("PUT", "/v1/employees/{employee_id}/skills/{skill_id}"): rule(
+        A, T, E, own=True, json={"level": 3}
+    ),
+    ("POST", "/v1/employees/{employee_id}/certifications"): rule(
+        A, T, E, own=True, json={"course_id": "comptia-a-plus-core-1"}
+    ),
     ("GET", "/v1/hard-to-fill"): rule(A, T, params={"within_hours": 100}),
     ("GET", "/v1/audit/impact-ratio"): rule(A, AU, params={"role_id": ROLE}),
     ("POST", "/v1/imports/org"): rule(A, upload=True),
@@ -173,6 +181,7 @@ class Walk:
         shortlist = self.shortlists.get(caller or A) or self.shortlists.get(A, "0" * 32)
         return path.format(
             role_id=ROLE,
+            skill_id=SKILL,
             employee_id=ERASED if method == "DELETE" and path.count("/") == 3 else person,
             shortlist_id=shortlist,
             plan_id=self.plan,

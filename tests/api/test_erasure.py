@@ -19,12 +19,14 @@ from api.settings import Settings
 from recommender.access import Principal, Role
 from recommender.candidates.index import profile_text
 from recommender.catalog import Catalog, ProtectedAttributes
+from recommender.corrections import Correction, CorrectionAction
 from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.erasure import erase_employee, without_employee
 from recommender.errors import UnknownEmployee
 from recommender.service import Recommender
 from recommender.store import make_engine, save_catalog, schema, upgrade, write_transaction
 from recommender.store.access import access_log, api_keys, create_key, log_access
+from recommender.store.corrections import write_correction
 from recommender.store.erasures import id_digest
 from recommender.store.goals import read_goal, set_goal
 from recommender.store.shortlists import ShortlistContent, ShortlistEntry, create_shortlist
@@ -266,6 +268,8 @@ def test_the_receipt_counts_what_was_removed_and_earlier_reads_get_the_tombstone
     read("E2")
     written = {"action": "goals.write", "route": "PUT", "request_id": "g"}
     set_goal(engine, reader, "E2", role_id=None, job_family="Security", **written)
+    fixed = Correction(CorrectionAction.HOLD, "some-course")
+    write_correction(engine, reader, "E2", fixed, **{**written, "action": "skills.write"})
     admin = Principal("admin001", Role.ADMIN)
     receipt = erase_employee(
         engine, catalog, "E2", admin, route=ROUTE, request_id="r2", cache=cache
@@ -276,19 +280,20 @@ def test_the_receipt_counts_what_was_removed_and_earlier_reads_get_the_tombstone
         "employee_certifications": 1,
         "api_keys": 1,
         "employee_goals": 1,
+        "employee_corrections": 1,
         "prepared_answers": 0,
         "nominations": 0,
         "academy_plan_entries": 0,
         "employees": 1,
     }
     assert read_goal(engine, "E2") is None
-    # The read and the goal's write.
-    assert receipt.log_rows_tombstoned == 2 and receipt.shortlist_entries_removed == 0
+    # The read, the goal's write and the correction's.
+    assert receipt.log_rows_tombstoned == 3 and receipt.shortlist_entries_removed == 0
     assert receipt.vectors_purged == 1 and len(cache.cache) == 1  # E1's vector stays
     assert receipt.tombstone.startswith("erased-")
     with engine.connect() as conn:
         marks = conn.execute(sa.select(access_log.c.employee_id, access_log.c.tombstone)).all()
-    assert marks == [(None, receipt.tombstone)] * 3  # the read, the goal, the erasure itself
+    assert marks == [(None, receipt.tombstone)] * 4  # those three and the erasure itself
     with pytest.raises(UnknownEmployee):
         erase_employee(engine, catalog, "E2", admin, route=ROUTE, request_id="r3")
     engine.dispose()

@@ -45,7 +45,7 @@ OWN_EMPLOYEE = "E000001"
 PEOPLE = [f"E{n:06d}" for n in range(1, 9)]  # the employee key's own id among others
 STRANGERS = [f"E{n:06d}" for n in range(400, 408)]  # only these may be erased
 ROLES = ["soc-analyst-1", "service-desk-technician-1", "data-engineer", "registered-nurse"]
-SKILLS = ["siem-operations", "python", "customer-service"]
+SKILLS = ["siem-operations", "python", "customer-service", "siem", "python-programming"]
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
@@ -84,6 +84,7 @@ CONFIG = SchemathesisConfig.from_dict(
                 ]
             },
             "query.teaches": _binding("skills"),
+            "path.skill_id": _binding("skills"),
         },
         "operations": [
             # Erasure must not take the employee key's own record away from later operations.

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from recommender.access import Principal, Role
 from recommender.catalog import Catalog, ProtectedAttributes
+from recommender.corrections import Correction, CorrectionAction
 from recommender.errors import UnknownEmployee
 from recommender.store import (
     content_fingerprint,
@@ -24,6 +25,7 @@ from recommender.store import (
     write_transaction,
 )
 from recommender.store.access import access_log, create_key, log_access
+from recommender.store.corrections import read_corrections, write_correction
 from recommender.store.erasures import (
     SALT_SETTING,
     erased_among,
@@ -106,6 +108,10 @@ def test_forget_people_removes_every_row_naming_them_and_tombstones_the_log(
             route="PUT",
             request_id="g",
         )
+    for person in ("E1", "E2"):  # a correction each (logged as a write too)
+        fixed = Correction(CorrectionAction.LEVEL, "python", 3)
+        written = {"action": "skills.write", "route": "PUT", "request_id": "c"}
+        write_correction(engine, TALENT, person, fixed, **written)
     with write_transaction(engine) as conn:
         forgotten = forget_people(conn, ["E1", "nobody"])
     assert dict(forgotten.rows_deleted) == {
@@ -114,19 +120,21 @@ def test_forget_people_removes_every_row_naming_them_and_tombstones_the_log(
         "employee_certifications": 2,
         "api_keys": 1,
         "employee_goals": 1,
+        "employee_corrections": 1,
         "nominations": 0,
         "prepared_answers": 0,
         "academy_plan_entries": 0,
         "employees": 1,
     }
     assert read_goal(engine, "E1") is None and read_goal(engine, "E2") is not None
+    assert read_corrections(engine, "E1") == () and read_corrections(engine, "E2") != ()
     assert forgotten.people == 1 and forgotten.ids == ("E1",)
-    assert forgotten.log_rows_tombstoned == 3 and set(forgotten.tombstones) == {"E1"}
+    assert forgotten.log_rows_tombstoned == 4 and set(forgotten.tombstones) == {"E1"}
     assert forgotten.profiles == ("Night shifts; curious about data.",)
     assert "E1" not in repr(forgotten) and "Night" not in repr(forgotten)
     log = _table(engine, access_log)
     assert not any("E1" in repr(row) for row in log)
-    assert sum(forgotten.tombstones["E1"] in row for row in log) == 3
+    assert sum(forgotten.tombstones["E1"] in row for row in log) == 4
     assert set(load_catalog(engine).employees) == {"E2"}
     # No erasure tombstone: that is erasure's job, not the deletion's.
     assert _table(engine, schema.erased_employees) == []

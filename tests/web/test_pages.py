@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from typing import Any
 
@@ -178,6 +179,11 @@ def test_a_form_without_the_csrf_token_is_refused(web: Site) -> None:
         assert page.request.post(url, form=form, max_redirects=0).status == 403
     goal = web.api("GET", f"/v1/employees/{EMPLOYEE}/goal", "employee").json()
     assert goal["set"] is None
+    skills = f"{web.base}/app/people/{EMPLOYEE}/skills"
+    correction = {"skill": "ehr-use", "change": "remove"}
+    assert page.request.post(skills, form=correction, max_redirects=0).status == 403
+    record = web.api("GET", f"/v1/employees/{EMPLOYEE}", "employee").json()
+    assert "ehr-use" in {s["skill_id"] for s in record["skills"]}
 
 
 def test_an_employee_sets_a_goal_and_the_explorer_follows_it(web: Site) -> None:
@@ -217,6 +223,71 @@ def test_signing_out_ends_the_session_in_the_database(web: Site) -> None:
     with httpx.Client(base_url=web.base, cookies=cookies) as client:
         replay = client.get(f"/app/people/{EMPLOYEE}")
     assert replay.status_code == 303 and replay.headers["location"] == "/app/sign-in"
+
+
+def _closable(web: Site, options: list[dict[str, Any]]) -> tuple[dict[str, Any], str, int]:
+    """An option (not TARGET), a skill one step of its plan closes alone and that TARGET does
+    not require, and the level that meets it: declared, the option needs that step no more."""
+    role = web.api("GET", f"/v1/roles/{TARGET}", "talent").json()
+    avoid = {r["skill_id"] for r in role["requirements"]}
+    for option in options:
+        if option["role_id"] == TARGET:
+            continue
+        plan = web.api(
+            "GET",
+            f"/v1/employees/{EMPLOYEE}/pathways",
+            "employee",
+            params={"target_role": option["role_id"]},
+        ).json()["plan"]
+        alone = {s["closes"][0] for s in plan["steps"] if len(s["closes"]) == 1}
+        for gap in plan["gaps"]:
+            if not gap["met"] and gap["skill_id"] in alone - avoid:
+                return option, gap["skill_id"], min(5, math.ceil(gap["required"]))
+    raise AssertionError("no option has a gap one course closes alone")
+
+
+def test_an_employee_corrects_a_skill_and_sets_a_goal_and_talent_sees_them_marked(
+    web: Site,
+) -> None:
+    opportunities = f"/v1/employees/{EMPLOYEE}/opportunities"
+    every = {"include_unviable": "true"}  # longer-term routes too: more plans to shorten
+    before = web.api("GET", opportunities, "employee", params=every).json()["items"]
+    option, skill, level = _closable(web, before)
+    page = web.signed_in("employee")
+    try:
+        page.get_by_label("Skill", exact=True).select_option(skill)
+        page.get_by_label("Change").select_option(f"level:{level}")
+        page.get_by_role("button", name="Save skill").click()
+        page.wait_for_load_state()
+        after = web.api("GET", opportunities, "employee", params=every).json()["items"]
+        hours = {o["role_id"]: o["hours"] for o in after}
+        assert hours[option["role_id"]] < option["hours"]  # the option is nearer now
+        shown = web.api("GET", opportunities, "employee").json()["items"]
+        assert _ids(page, "#opportunities tbody tr", "data-role") == [o["role_id"] for o in shown]
+        record = web.api("GET", f"/v1/employees/{EMPLOYEE}", "employee").json()
+        at = [s["skill_id"] for s in record["skills"]].index(skill)
+        assert record["skills"][at]["level"] == level
+        evidence = page.locator("#skills tbody td:nth-child(3)").all_inner_texts()
+        assert evidence[at] == "self-declared"
+        assert page.locator("#corrections tbody tr").count() >= 1
+
+        page.get_by_label("Set a goal").select_option("family:Security")
+        page.get_by_role("button", name="Save goal").click()
+        page.wait_for_load_state()
+        goal = web.api("GET", opportunities, "employee").json()["goal"]
+        assert goal["job_family"] == "Security"
+        assert "self-set" in page.locator("#goal-now").inner_text()
+
+        talent = web.signed_in("talent")
+        talent.goto(f"{web.base}/app/people/{EMPLOYEE}")
+        assert talent.locator("#skills tbody td:nth-child(3)").all_inner_texts()[at] == (
+            "self-declared"
+        )
+        assert "self-set" in talent.locator("#goal-now").inner_text()
+        shown = talent.locator("#corrections").inner_text()
+        assert f"level declared: {level}" in shown
+    finally:
+        web.api("DELETE", f"/v1/employees/{EMPLOYEE}/goal", "employee")
 
 
 #: Every page, by who opens it: (name, role, path or None for an action that leads there).
