@@ -229,13 +229,20 @@ role_alternate_titles = _role_text_table("role_alternate_titles", "title")
 role_interests = _role_scored_table("role_interests")
 role_work_styles = _role_scored_table("role_work_styles")
 
-#: The roles the organisation recruits or promotes into a role from (its career ladders).
+#: The roles the organisation recruits or promotes into a role from (its career ladders);
+#: a deleted role leaves every ladder it was on.
 role_feeders = sa.Table(
     "role_feeders",
     metadata,
     _parent_fk("role_id", "roles"),
     _position(),
-    sa.Column("feeder_id", sa.String, sa.ForeignKey("roles.id"), nullable=False, index=True),
+    sa.Column(
+        "feeder_id",
+        sa.String,
+        sa.ForeignKey("roles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.UniqueConstraint("role_id", "feeder_id"),
 )
 

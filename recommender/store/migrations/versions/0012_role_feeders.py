@@ -7,7 +7,8 @@ Create Date: 2026-12-07
 A frozen copy of what the schema module added in this release; it must not import it.
 
 * ``role_feeders``: one row per feeder role of a role (``feeder_roles`` in roles.csv), in
-  the order the file lists them; both ends are roles. Roles stored before it have none.
+  the order the file lists them; both ends are roles (deleting either deletes the row).
+  Roles stored before it have none.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ def upgrade() -> None:
             primary_key=True,
         ),
         sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("feeder_id", sa.String, sa.ForeignKey("roles.id"), nullable=False),
+        sa.Column(
+            "feeder_id",
+            sa.String,
+            sa.ForeignKey("roles.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.UniqueConstraint("role_id", "feeder_id"),
     )
     op.create_index("ix_role_feeders_feeder_id", "role_feeders", ["feeder_id"])
