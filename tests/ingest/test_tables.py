@@ -529,7 +529,8 @@ def test_a_feeder_role_may_be_a_role_of_the_stored_catalogue(tmp_path: Path) -> 
         "median_days_to_fill,hard_to_fill,pay_band,feeder_roles\n"
         "charge-nurse,Charge nurse,Leads a shift.,29-1141.00,Nursing,4,1,,no,B6,nurse\n"
     )
-    path = org_dir(tmp_path, keep=False, roles=roles)
+    role_skills = "role_id,skill_id,level,importance\ncharge-nurse,triage,4,1\n"
+    path = org_dir(tmp_path, keep=False, roles=roles, role_skills=role_skills)
     assert load(path, base=base).catalog.role("charge-nurse").feeder_roles == ("nurse",)
 
 
