@@ -108,7 +108,7 @@ def occupation_logits(codes: Sequence[str], scores: OccupationScores) -> Matrix:
     [nan, 0.0, 0.0, nan]
     """
     pos = [scores.position(c) for c in codes]
-    known = np.array([p is not None for p in pos])
+    known = np.array([p is not None for p in pos], dtype=bool)
     idx = np.array([p if p is not None else 0 for p in pos], dtype=np.int64)
     full = scores.scores.astype(np.float32)
     nearest = np.nanmax(np.where(np.isnan(full), -np.inf, full), axis=1)
