@@ -148,6 +148,10 @@ class Role:
     alternate_titles: tuple[str, ...] = ()
     interests: tuple[tuple[str, float], ...] = ()
     work_styles: tuple[tuple[str, float], ...] = ()
+    #: Roles the organisation recruits or promotes into this one from, as its career
+    #: ladders and job postings state (``feeder_roles`` in roles.csv). Organisation data,
+    #: like requirements: the judges honour it, no model learns from it.
+    feeder_roles: tuple[str, ...] = ()
 
     def requirement(self, skill_id: str) -> Requirement | None:
         return next((r for r in self.requirements if r.skill_id == skill_id), None)

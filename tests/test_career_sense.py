@@ -127,6 +127,19 @@ def test_the_registered_nurses_top_options_are_not_led_by_demotions(
     assert first.role_id not in {"licensed-practical-nurse", "medical-assistant"}
 
 
+def test_a_declared_career_path_is_judged_viable_and_says_so(
+    bundled: CandidateIndex, routes: Routes
+) -> None:
+    # The hospital recruits nurse informaticists from its registered nurses (feeder_roles).
+    nurse = _nurses(bundled)[0]
+    options = _ask(bundled, routes, nurse, limit=60, include_unviable=True)
+    informaticist = next(o for o in options if o.role_id == "nurse-informaticist")
+    assert informaticist.judged_viable
+    assert "a declared career path of the organisation" in informaticist.why
+    undeclared = [o for o in options if o.role_id == "data-analyst"]
+    assert undeclared and "declared career path" not in undeclared[0].why
+
+
 def test_step_downs_appear_only_when_asked_last_and_marked(
     bundled: CandidateIndex, routes: Routes
 ) -> None:

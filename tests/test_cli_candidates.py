@@ -120,25 +120,24 @@ def test_candidates_rejects_an_unknown_role_before_loading_the_model(
 
 
 def test_mobility_prints_roles_with_their_training_plans(bundled: list[str]) -> None:
-    # The organisation judge finds no move up or across viable from registered nurse (O*NET
-    # keeps nurses among clinical occupations): her moves are longer-term routes (--all-moves).
+    # E000001 is a registered nurse: the hospital's declared career paths (feeder_roles) make
+    # moves up from nursing viable, so she sees them without asking for unviable moves.
     result = runner.invoke(
-        app,
-        ["mobility", "--employee", "E000001", "--limit", "3", "--all-moves", "--json", *bundled],
+        app, ["mobility", "--employee", "E000001", "--limit", "3", "--json", *bundled]
     )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     options = answer["items"]
     assert answer["employee_id"] == "E000001" and 1 <= len(options) <= 3
-    assert all(o["role_id"] != "registered-nurse" for o in options)
+    assert all(o["role_id"] != "registered-nurse" and o["judged_viable"] for o in options)
     assert all(o["plan"]["total_hours"] == o["hours"] for o in options)
     assert all(o["kind"] != "step_down" and o["why"] == o["reasons"][0] for o in options)
+    informaticist = [o for o in options if o["role_id"] == "nurse-informaticist"]
+    assert informaticist and "a declared career path" in informaticist[0]["why"]
     goal = answer["goal"]  # her profile states a goal in clinical informatics
     assert (goal["source"], goal["job_family"]) == ("profile", "Informatics") and goal["routes"]
 
-    table = runner.invoke(
-        app, ["mobility", "--employee", "E000001", "--limit", "2", "--all-moves", *bundled]
-    )
+    table = runner.invoke(app, ["mobility", "--employee", "E000001", "--limit", "2", *bundled])
     assert table.exit_code == 0 and "could go" in table.stdout
     assert "Toward the goal 'clinical informatics'" in table.stdout
 

@@ -513,6 +513,11 @@ def _why(
             reach += "; stepping stones: " + " -> ".join((current.id, *found, target.id))
         elif found is None:
             reach += f"; no stepping-stone path of at most {MAX_MOVES} moves"
+    if current.id in target.feeder_roles:
+        reach += (
+            f"; a declared career path of the organisation ({target.title} recruits "
+            f"from {current.title})"
+        )
     goal = "; toward the person's goal" if option.toward_goal else ""
     return f"{head}: {reach}{goal}."
 

@@ -117,6 +117,7 @@ _SPECS = (
             Column("median_days_to_fill", _INT, blank_ok=True),
             Column("hard_to_fill", _B),
             Column("pay_band", _N, blank_ok=True),
+            Column("feeder_roles", _L, blank_ok=True, absent_ok=True),
         ),
         key=("role_id",),
     ),

@@ -151,6 +151,24 @@ class RowReader:
     def names(self, column: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.text(column).split("|") if p.strip())
 
+    def ids(self, column: str, refers_to: str) -> tuple[str, ...]:
+        """The ids of a ``|``-separated list cell, each checked as an id and recorded as a
+        reference to ``refers_to``; a repeated id is kept once."""
+        out: list[str] = []
+        for part in self.row.cells.get(column, "").split("|"):
+            if not part.strip():
+                continue
+            try:
+                value = v.parse_id(part, max_chars=self.limits.max_name_chars)
+            except v.BadValue as exc:
+                self.fail(column, str(exc))
+                continue
+            if value not in out:
+                out.append(value)
+                self.refs.append(Ref(column, refers_to, value))
+        self.values[column] = "|".join(out)
+        return tuple(out)
+
     def enum(self, column: str, allowed: tuple[str, ...]) -> str:
         return self._read(column, lambda s: v.parse_enum(s, allowed), allowed[0])
 
@@ -212,8 +230,12 @@ def _soc_code(r: RowReader) -> str:
 
 
 def _role(r: RowReader) -> Role:
+    role_id = r.id("role_id")
+    feeders = r.ids("feeder_roles", "roles")
+    if role_id and role_id in feeders:
+        r.fail("feeder_roles", f"role {role_id!r} cannot be a feeder role of itself")
     return Role(
-        id=r.id("role_id"),
+        id=role_id,
         title=r.name("title"),
         description=r.text("description"),
         soc_code=_soc_code(r),
@@ -224,6 +246,7 @@ def _role(r: RowReader) -> Role:
         hard_to_fill=r.flag("hard_to_fill"),
         pay_band=r.name("pay_band") or None,
         source=RoleSource.ORG,
+        feeder_roles=feeders,
     )
 
 

@@ -71,6 +71,8 @@ class CoverageJudge:
     ``min(1, level_a / level_b)`` per requirement. A move is viable when the
     score is at least ``threshold`` and ``b``'s job zone is at most
     ``max_zone_step`` above ``a``'s (moving down any number of zones is allowed).
+    A career path the organisation declares (``a`` is one of ``b``'s ``feeder_roles``)
+    scores at least ``threshold``.
 
     Examples
     --------
@@ -106,6 +108,8 @@ class CoverageJudge:
             for r in b.requirements
             if r.level > 0
         )
+        if a_id != b_id and a_id in b.feeder_roles:
+            return max(covered / total, self.threshold)
         return covered / total
 
     def is_viable(self, a_id: str, b_id: str) -> bool:

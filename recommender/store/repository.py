@@ -207,6 +207,7 @@ def _role_rows(r: Role) -> tuple[Row, tuple[list[Row], ...]]:
         _texts(r.id, r.alternate_titles),
         _listed(r.id, ((name, _real(score)) for name, score in r.interests)),
         _listed(r.id, ((name, _real(score)) for name, score in r.work_styles)),
+        _texts(r.id, r.feeder_roles),
     )
 
 
@@ -261,6 +262,7 @@ _ROLES = _Kind(
         schema.role_alternate_titles,
         schema.role_interests,
         schema.role_work_styles,
+        schema.role_feeders,
     ),
     _role_rows,
 )
@@ -600,7 +602,7 @@ def _load_roles(conn: sa.Connection, sources: Collection[RoleSource] | None) -> 
 
 def _role(row: Row, children: list[list[Row]]) -> Role:
     id_, source, title, description, soc, family, zone, open_, days, hard, band = row
-    requirements, tasks, activities, technologies, titles, interests, styles = children
+    requirements, tasks, activities, technologies, titles, interests, styles, feeders = children
     return Role(
         id=id_,
         title=title,
@@ -620,6 +622,7 @@ def _role(row: Row, children: list[list[Row]]) -> Role:
         alternate_titles=tuple(t for (t,) in titles),
         interests=tuple((name, score) for name, score in interests),
         work_styles=tuple((name, score) for name, score in styles),
+        feeder_roles=tuple(f for (f,) in feeders),
     )
 
 

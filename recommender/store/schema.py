@@ -47,6 +47,7 @@ __all__ = [
     "role_work_activities",
     "role_technologies",
     "role_alternate_titles",
+    "role_feeders",
     "role_interests",
     "role_work_styles",
     "courses",
@@ -229,6 +230,23 @@ role_alternate_titles = _role_text_table("role_alternate_titles", "title")
 role_interests = _role_scored_table("role_interests")
 role_work_styles = _role_scored_table("role_work_styles")
 
+#: The roles the organisation recruits or promotes into a role from (its career ladders);
+#: a deleted role leaves every ladder it was on.
+role_feeders = sa.Table(
+    "role_feeders",
+    metadata,
+    _parent_fk("role_id", "roles"),
+    _position(),
+    sa.Column(
+        "feeder_id",
+        sa.String,
+        sa.ForeignKey("roles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.UniqueConstraint("role_id", "feeder_id"),
+)
+
 role_technologies = sa.Table(
     "role_technologies",
     metadata,
@@ -373,6 +391,7 @@ CATALOG_TABLES: tuple[sa.Table, ...] = (
     role_alternate_titles,
     role_interests,
     role_work_styles,
+    role_feeders,
     courses,
     course_teaches,
     course_prerequisite_skills,

@@ -24,6 +24,11 @@ related occupations, with the occupation score taken out of fold (see
 :func:`simulated_roles` and ``reskill transitions fit-organisation``). A move is viable when
 its score clears the threshold and B is at most one job zone up; a step down in job zone or
 pay band is allowed.
+
+A career path the organisation declares (A is one of B's ``feeder_roles``: it recruits or
+promotes into B from A) scores at least the threshold, so it is viable within the job-zone
+rule. Declared paths are organisation data, like requirements: they never lower a score and
+are no input to the fitted model or its evaluation (simulated roles declare none).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ __all__ = [
     "FIT_COMMAND",
     "OrganisationModel",
     "OrganisationJudge",
+    "declared_paths",
     "organisation_signals",
     "occupation_logits",
     "coverage_matrix",
@@ -185,6 +191,26 @@ def organisation_signals(
     }
 
 
+def declared_paths(roles: Sequence[Role]) -> npt.NDArray[np.bool_]:
+    """``declared[a, b]``: ``roles[a]`` is one of ``roles[b]``'s feeder roles, shape (n, n).
+
+    Examples
+    --------
+    >>> rn = Role("rn", "RN", "", "", "Nursing", 3)
+    >>> ni = Role("ni", "NI", "", "", "Informatics", 4, feeder_roles=("rn", "gone"))
+    >>> declared_paths([rn, ni]).tolist()
+    [[False, True], [False, False]]
+    """
+    index = {r.id: i for i, r in enumerate(roles)}
+    out = np.zeros((len(roles), len(roles)), dtype=bool)
+    for b, role in enumerate(roles):
+        for feeder in role.feeder_roles:
+            a = index.get(feeder)
+            if a is not None and a != b:
+                out[a, b] = True
+    return out
+
+
 def simulated_roles(catalog: Catalog, ids: Sequence[str]) -> list[Role]:
     """O*NET occupations as an organisation would describe them: title, description, the
     first :data:`SIMULATED_TASKS` tasks, the :data:`SIMULATED_REQUIREMENTS` most important
@@ -206,6 +232,7 @@ def simulated_roles(catalog: Catalog, ids: Sequence[str]) -> list[Role]:
                 alternate_titles=(),
                 interests=(),
                 work_styles=(),
+                feeder_roles=(),
             )
         )
     return out
@@ -324,7 +351,9 @@ class OrganisationJudge:
     """Judges moves between a catalogue's roles with an :class:`OrganisationModel`.
 
     Every pair is scored once, at construction (a few dozen roles: milliseconds after their
-    texts are embedded). It follows the pathways' ``TransitionJudge`` protocol.
+    texts are embedded). A career path the catalogue declares (:func:`declared_paths`) scores
+    ``max(model score, threshold)``; :attr:`model_scores_` keeps the model's own scores. It
+    follows the pathways' ``TransitionJudge`` protocol.
 
     Parameters
     ----------
@@ -356,8 +385,12 @@ class OrganisationJudge:
         codes = [r.soc_code for r in roles]
         signals = organisation_signals(roles, encoder, occupation_logits(codes, occupations))
         n = len(roles)
-        self.scores_ = model.predict(stack(signals)).reshape(n, n).astype(np.float64)
-        np.fill_diagonal(self.scores_, 1.0)
+        self.model_scores_ = model.predict(stack(signals)).reshape(n, n).astype(np.float64)
+        np.fill_diagonal(self.model_scores_, 1.0)
+        self.declared_ = declared_paths(roles)
+        self.scores_ = np.where(
+            self.declared_, np.maximum(self.model_scores_, self.threshold), self.model_scores_
+        )
         self.zones_ = np.array([r.job_zone for r in roles], dtype=np.int64)
 
     def _position(self, role_id: str) -> int:
@@ -367,7 +400,8 @@ class OrganisationJudge:
             raise UnknownRole(role_id) from None
 
     def score(self, a_id: str, b_id: str) -> float:
-        """The probability-scale score of the move ``a_id -> b_id`` (1 for staying put)."""
+        """The probability-scale score of the move ``a_id -> b_id`` (1 for staying put); at
+        least the threshold for a declared career path."""
         return float(self.scores_[self._position(a_id), self._position(b_id)])
 
     def is_viable(self, a_id: str, b_id: str) -> bool:

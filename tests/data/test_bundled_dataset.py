@@ -33,6 +33,7 @@ HEADERS: dict[str, list[str]] = {
         "median_days_to_fill",
         "hard_to_fill",
         "pay_band",
+        "feeder_roles",
     ],
     "role_skills.csv": ["role_id", "skill_id", "level", "importance"],
     "role_tasks.csv": ["role_id", "task"],
@@ -366,6 +367,34 @@ def test_role_links_point_at_known_roles_and_skills() -> None:
         if row["role_id"] not in roles or ("skill_id" in row and row["skill_id"] not in skills)
     ]
     assert dangling == []
+
+
+def _declared_paths() -> list[tuple[str, str]]:
+    return [
+        (feeder, row["role_id"])
+        for row in rows("roles.csv")
+        for feeder in row["feeder_roles"].split("|")
+        if feeder
+    ]
+
+
+def test_declared_career_paths_are_sparse_known_and_climb_at_most_one_job_zone() -> None:
+    zones = {row["role_id"]: int(row["job_zone"]) for row in rows("roles.csv")}
+    paths = _declared_paths()
+    assert 15 <= len(paths) <= 30 and len(set(paths)) == len(paths)
+    assert all(a in zones and a != b for a, b in paths)
+    assert all(zones[b] - zones[a] <= 1 for a, b in paths)
+    for path in [
+        ("registered-nurse", "nurse-informaticist"),
+        ("medical-assistant", "telehealth-coordinator"),
+        ("licensed-practical-nurse", "telehealth-coordinator"),
+        ("service-desk-technician-1", "soc-analyst-1"),
+        ("medical-coder", "cdi-specialist"),
+        ("registered-nurse", "cdi-specialist"),
+        ("pharmacist", "pharmacy-informatics-pharmacist"),
+        ("medical-laboratory-scientist", "lis-analyst"),
+    ]:
+        assert path in paths
 
 
 # --- levels and numbers ----------------------------------------------------------------

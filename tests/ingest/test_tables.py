@@ -488,6 +488,52 @@ def test_d5_dangling_references_are_reported_in_every_file(tmp_path: Path) -> No
     assert "unknown course 'ghost'" in find(found, "course_skills.csv", 3, "course_id").reason
 
 
+ROLES_WITH_FEEDERS = (
+    "role_id,title,description,soc_code,job_family,job_zone,open_positions,"
+    "median_days_to_fill,hard_to_fill,pay_band,feeder_roles\n"
+    "soc-analyst-1,SOC Analyst I,Monitors alerts.,15-1212.00,Security,4,3,62,true,B6,{soc}\n"
+    "data-analyst,Data Analyst,Builds reports.,15-2051.01,Data & AI,4,1,,no,,{data}\n"
+    "nurse,Registered Nurse,Cares for patients.,29-1141.00,Nursing,3,12,45,yes,B5,\n"
+)
+
+
+def test_feeder_roles_are_read_in_order_and_the_column_may_be_absent(tmp_path: Path) -> None:
+    roles = ROLES_WITH_FEEDERS.format(soc="data-analyst | nurse|data-analyst", data="")
+    catalog = load(org_dir(tmp_path, roles=roles)).catalog
+    assert catalog.role("soc-analyst-1").feeder_roles == ("data-analyst", "nurse")
+    assert catalog.role("data-analyst").feeder_roles == ()
+    assert load(MINI).catalog.role("soc-analyst-1").feeder_roles == ()  # no such column
+
+
+def test_a_feeder_role_that_does_not_exist_names_file_row_and_field(tmp_path: Path) -> None:
+    roles = ROLES_WITH_FEEDERS.format(soc="nurse", data="data-analyts|nurse")
+    found = problems(org_dir(tmp_path, roles=roles))
+    assert find(found, "roles.csv", 3, "feeder_roles").reason == (
+        "unknown role 'data-analyts' (did you mean 'data-analyst'?)"
+    )
+    assert len(found) == 1
+
+
+def test_a_role_cannot_be_its_own_feeder_role(tmp_path: Path) -> None:
+    roles = ROLES_WITH_FEEDERS.format(soc="nurse|soc-analyst-1", data="")
+    found = problems(org_dir(tmp_path, roles=roles))
+    assert find(found, "roles.csv", 2, "feeder_roles").reason == (
+        "role 'soc-analyst-1' cannot be a feeder role of itself"
+    )
+
+
+def test_a_feeder_role_may_be_a_role_of_the_stored_catalogue(tmp_path: Path) -> None:
+    base = load(MINI).catalog
+    roles = (
+        "role_id,title,description,soc_code,job_family,job_zone,open_positions,"
+        "median_days_to_fill,hard_to_fill,pay_band,feeder_roles\n"
+        "charge-nurse,Charge nurse,Leads a shift.,29-1141.00,Nursing,4,1,,no,B6,nurse\n"
+    )
+    role_skills = "role_id,skill_id,level,importance\ncharge-nurse,triage,4,1\n"
+    path = org_dir(tmp_path, keep=False, roles=roles, role_skills=role_skills)
+    assert load(path, base=base).catalog.role("charge-nurse").feeder_roles == ("nurse",)
+
+
 @pytest.mark.parametrize(
     ("rows", "line", "cycle"),
     [

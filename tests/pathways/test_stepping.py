@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,30 @@ def test_a_jump_of_two_job_zones_goes_through_a_stepping_stone() -> None:
         ("analyst", "engineer"),
     ]
     assert "not viable: it climbs 2 job zones" in path.reasons[0]
+
+
+def _declaring(catalog: Catalog, role_id: str, *feeders: str) -> Catalog:
+    roles = dict(catalog.roles)
+    roles[role_id] = dataclasses.replace(roles[role_id], feeder_roles=feeders)
+    return dataclasses.replace(catalog, roles=roles)
+
+
+def test_a_declared_career_path_is_viable_at_the_threshold_and_lowers_no_score() -> None:
+    plain = security_catalog()
+    judge = CoverageJudge(plain, threshold=0.5)
+    assert judge.score("help-desk", "analyst") < 0.5
+    assert not judge.is_viable("help-desk", "analyst")
+    declared = CoverageJudge(_declaring(plain, "analyst", "help-desk"), threshold=0.5)
+    assert declared.score("help-desk", "analyst") == 0.5
+    assert declared.is_viable("help-desk", "analyst")
+    high = CoverageJudge(_declaring(plain, "help-desk", "analyst"), threshold=0.5)
+    assert high.score("analyst", "help-desk") == judge.score("analyst", "help-desk") > 0.5
+
+
+def test_a_declared_career_path_two_job_zones_up_stays_not_viable() -> None:
+    judge = CoverageJudge(_declaring(security_catalog(), "engineer", "help-desk"), threshold=0.15)
+    assert judge.score("help-desk", "engineer") >= 0.15
+    assert not judge.is_viable("help-desk", "engineer")
 
 
 def test_each_hop_plans_from_what_the_learner_holds_by_then() -> None:

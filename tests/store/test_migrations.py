@@ -26,7 +26,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(
     upgrade(engine)
     upgrade(engine)
 
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
     tables = set(sa.inspect(engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
     engine.dispose()
@@ -72,7 +72,7 @@ def test_a_preparation_made_before_0006_keeps_its_plain_pages_and_has_no_diction
             sa.select(preparations.c.version, preparations.c.page_dictionary)
         ).all() == [(1, None)]
         assert bytes(conn.execute(sa.select(prepared_answers.c.body)).scalar_one()) == b"x\x01plain"
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
     engine.dispose()
 
 

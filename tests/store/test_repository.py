@@ -90,6 +90,7 @@ def full_catalog() -> Catalog:
         alternate_titles=("RN", "Staff nurse"),
         interests=(("Social", 0.9), ("Investigative", 0.5)),
         work_styles=(("Dependability", 0.95),),
+        feeder_roles=("15-2051.00",),
     )
     analyst = Role(
         id="15-2051.00",
@@ -365,6 +366,8 @@ def test_deleting_a_role_nobody_holds_cascades_to_its_child_rows(engine: sa.Engi
 
     assert {r[0] for r in rows_of(engine, schema.role_tasks)} == {"nurse"}
     assert {r[0] for r in rows_of(engine, schema.role_alternate_titles)} == {"nurse"}
+    assert rows_of(engine, schema.role_feeders) == set()  # the deleted role fed the nurse
+    assert load_catalog(engine).role("nurse").feeder_roles == ()
 
 
 @pytest.mark.parametrize(
