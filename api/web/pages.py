@@ -68,8 +68,8 @@ PUBLIC_PAGES: frozenset[tuple[str, str]] = frozenset(
 )
 Session = Annotated[SessionRecord, Depends(web_session.require_session)]
 Csrf = Annotated[str | None, Form(alias="csrf_token")]
-#: The hours the talent overview counts people within; ``/v1/hard-to-fill`` takes at most 300.
-REACH_HOURS = (100.0, 200.0, 300.0)
+#: The hours the talent overview counts people within; ``/v1/hard-to-fill`` takes at most 400.
+REACH_HOURS = (100.0, 200.0, 400.0)
 #: The opportunities shown: the first page ``/v1`` prepares ahead for everyone.
 FIRST_PAGE = PREPARED_LIMIT
 #: The shortlist sizes a fairness summary may be asked for (the API's allowed limits).

@@ -563,3 +563,16 @@ def test_the_hard_to_fill_view_counts_whom_the_candidates_route_returns(api: Api
         ).json()
         assert row["within_reach"] == len(listed["candidates"]) < 100
     assert api.client.get("/v1/hard-to-fill", headers=api.key(Role.RECRUITER)).status_code == 403
+
+
+def test_the_hard_to_fill_view_counts_up_to_the_talent_pages_widest_band(api: Api) -> None:
+    """The talent page shows the pipeline within 100, 200 and 400 hours; beyond 400 the
+    exact count is refused with a reason, not computed."""
+    headers = api.key(Role.TALENT)
+    widest = api.client.get("/v1/hard-to-fill", params={"within_hours": 400}, headers=headers)
+    narrow = api.client.get("/v1/hard-to-fill", params={"within_hours": 100}, headers=headers)
+    assert widest.status_code == narrow.status_code == 200
+    reach = {r["role_id"]: r["within_reach"] for r in narrow.json()["roles"]}
+    assert all(r["within_reach"] >= reach[r["role_id"]] for r in widest.json()["roles"])
+    refused = api.client.get("/v1/hard-to-fill", params={"within_hours": 401}, headers=headers)
+    assert refused.status_code == 422 and "within_hours" in refused.text
