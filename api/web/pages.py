@@ -491,6 +491,11 @@ NOMINATED = {
     "prefer": {"only_nominated": False, "prefer_nominated": True},
     "only": {"only_nominated": True, "prefer_nominated": False},
 }
+NOMINATED_CHOICES = (
+    ("any", "Anyone eligible, nominated or not"),
+    ("prefer", "Prefer nominated people between equally weighty plans"),
+    ("only", "Only people a manager nominated"),
+)
 #: The form's defaults (a year of training, a thousand dollars a vacancy or so).
 ACADEMY_DEFAULTS = {"money": "3000", "hours": "", "weeks": "52", "max_per_role": "3"}
 #: The form's labels, to say which field the API's validation refused.
@@ -528,6 +533,7 @@ def _academy_form(
         values={"roles": [], "nominated": "any", **ACADEMY_DEFAULTS, **(values or {})},
         error=error,
         max_roles=MAX_ROLES,
+        nominated_choices=NOMINATED_CHOICES,
     )
 
 
