@@ -336,7 +336,8 @@ def test_only_talent_and_admin_keys_open_the_academy(web: Site, role: str) -> No
     plan_id = _plan_id(web)
     for path in (f"/app/academy/plans/{plan_id}", f"/app/academy/plans/{plan_id}.csv"):
         assert page.request.get(web.base + path).status == 403, path
-    form = {"roles": ACADEMY_ROLES[0], "money": "1000"}
+    token = page.locator("input[name='csrf_token']").first.get_attribute("value")
+    form = {"roles": ACADEMY_ROLES[0], "money": "1000", "csrf_token": str(token)}
     assert page.request.post(f"{web.base}/app/academy", form=form).status == 403
     # The refusal page the other talent pages give.
     assert page.goto(f"{web.base}/app/academy").status == 403
