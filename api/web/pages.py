@@ -496,7 +496,7 @@ NOMINATED_CHOICES = (
     ("prefer", "Prefer nominated people between equally weighty plans"),
     ("only", "Only people a manager nominated"),
 )
-#: The form's defaults (a year of training, a thousand dollars a vacancy or so).
+#: The form's defaults: the example in docs/academy.md (a year, $3,000, three from a role).
 ACADEMY_DEFAULTS = {"money": "3000", "hours": "", "weeks": "52", "max_per_role": "3"}
 #: The form's labels, to say which field the API's validation refused.
 ACADEMY_LABELS = {

@@ -323,7 +323,10 @@ def test_every_person_in_an_academy_plan_page_is_in_the_access_log(web: Site) ->
     key_id = web.keys["talent"].split("_")[1]
     for employee_id in shown:
         log = web.api(
-            "GET", "/v1/audit/access-log", "admin", params={"employee_id": employee_id}
+            "GET",
+            "/v1/audit/access-log",
+            "admin",
+            params={"employee_id": employee_id, "limit": 100},
         ).json()
         routes = {(r["route"], r["action"]) for r in log["items"] if r["key_id"] == key_id}
         assert ("GET /app/academy/plans/{plan_id}", "academy.read") in routes, employee_id
