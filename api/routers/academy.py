@@ -167,7 +167,8 @@ class CohortPlanOut(Schema):
     )
 
 
-def _out(shown: PlanView) -> CohortPlanOut:
+def plan_out(shown: PlanView) -> CohortPlanOut:
+    """The stored plan as this key reads it (the pages show the same model)."""
     stored = shown.stored
     return CohortPlanOut.model_validate(
         {
@@ -185,10 +186,10 @@ def post_plan(body: PlanIn, response: Response, gate: GateDep) -> CohortPlanOut:
     """Plan, audit and store a cohort; the reply is the stored plan, as a later read shows it."""
     shown = gate.create_academy_plan(body.to_domain())
     response.headers["Location"] = f"/v1/academy/plans/{shown.stored.id}"
-    return _out(shown)
+    return plan_out(shown)
 
 
 @router.get("/plans/{plan_id}", response_model=CohortPlanOut, dependencies=Read)
 def get_plan(plan_id: PlanId, gate: GateDep) -> CohortPlanOut:
     """A stored academy plan exactly as saved (never recomputed)."""
-    return _out(gate.academy_plan(plan_id))
+    return plan_out(gate.academy_plan(plan_id))

@@ -1,4 +1,5 @@
-"""The pages: sign-in, an employee's career explorer, a talent team's roles and shortlists.
+"""The pages: sign-in, an employee's career explorer, a talent team's roles, shortlists and
+academy plans.
 
 Served by the same app as ``/v1``, under ``/app``, and through the same gate
 (:mod:`recommender.gate`) with the same principal a key gets: every read of a person is
@@ -24,10 +25,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from api.auth import AuthError
 from api.deps import NO_STORE_HEADERS, route_of
 from api.errors import STATUS, request_id
+from api.routers.academy import MAX_ROLES, CohortPlanOut, PlanIn, plan_out
 from api.routers.candidates import (
     CandidatesOut,
     FiltersIn,
@@ -525,3 +528,184 @@ def search(
     with as_page():
         found = PeopleSearchOut.from_domain(gate.search_people(text, 10))
     return _page(request, "search.html", session, found=found, text=text)
+
+
+# -- academy plans -----------------------------------------------------------------------------
+
+#: The job families whose hard-to-fill roles the academy form offers as targets.
+ACADEMY_FAMILIES = ("Security", "Data & AI")
+#: How the form's "nominated people" choice maps onto the request's two flags.
+NOMINATED = {
+    "any": {"only_nominated": False, "prefer_nominated": False},
+    "prefer": {"only_nominated": False, "prefer_nominated": True},
+    "only": {"only_nominated": True, "prefer_nominated": False},
+}
+NOMINATED_CHOICES = (
+    ("any", "Anyone eligible, nominated or not"),
+    ("prefer", "Prefer nominated people between equally weighty plans"),
+    ("only", "Only people a manager nominated"),
+)
+#: The form's defaults: the example in docs/academy.md (a year, $3,000, three from a role).
+ACADEMY_DEFAULTS = {"money": "3000", "hours": "", "weeks": "52", "max_per_role": "3"}
+#: The form's labels, to say which field the API's validation refused.
+ACADEMY_LABELS = {
+    "roles": "Target roles",
+    "money": "Money budget",
+    "hours": "Training hours budget",
+    "weeks": "Weeks to finish",
+    "max_per_role": "Most people from one role",
+    "max_per_department": "Most people from one department",
+    "nominated": "Nominated people",
+}
+Number = Annotated[str | None, Form(max_length=40)]
+
+
+def _academy_form(
+    request: Request,
+    session: SessionRecord,
+    *,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Response:
+    catalog = current_recommender(request).catalog
+    targets = sorted(
+        (r for r in catalog.roles.values() if r.hard_to_fill and r.job_family in ACADEMY_FAMILIES),
+        key=lambda r: (ACADEMY_FAMILIES.index(r.job_family), r.title),
+    )
+    return _page(
+        request,
+        "academy.html",
+        session,
+        status=422 if error else 200,
+        targets=targets,
+        families=ACADEMY_FAMILIES,
+        values={"roles": [], "nominated": "any", **ACADEMY_DEFAULTS, **(values or {})},
+        error=error,
+        max_roles=MAX_ROLES,
+        nominated_choices=NOMINATED_CHOICES,
+    )
+
+
+@router.get("/academy")
+def academy(request: Request, session: Session) -> Response:
+    """The form that plans an academy cohort (``POST /v1/academy/plans``)."""
+    _permit(session, Action.ACADEMY_WRITE)
+    return _academy_form(request, session)
+
+
+def _plan_in(values: dict[str, Any]) -> PlanIn:
+    """The request ``POST /v1/academy/plans`` takes, from the form's fields (an empty
+    field: not limited)."""
+    flags = NOMINATED.get(str(values.get("nominated")))
+    if flags is None:
+        raise PageError(422, "Invalid input", "Nominated people: choose one of the options")
+    fields = {k: v for k, v in values.items() if k != "nominated" and v not in (None, "")}
+    try:
+        return PlanIn.model_validate(fields | flags)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ACADEMY_LABELS.get(str(e['loc'][0]), 'Form') if e['loc'] else 'Form'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise PageError(422, "Invalid input", problems) from None
+
+
+@router.post("/academy")
+def plan_academy(
+    request: Request,
+    session: Session,
+    csrf_token: Csrf = None,
+    roles: Annotated[list[str] | None, Form()] = None,
+    money: Number = None,
+    hours: Number = None,
+    weeks: Number = None,
+    max_per_role: Number = None,
+    max_per_department: Number = None,
+    nominated: Annotated[str, Form(max_length=20)] = "any",
+) -> Response:
+    """Plan, audit and store a cohort through the gate call ``POST /v1/academy/plans``
+    makes, then show the stored plan. A form the API would refuse comes back with why."""
+    web_session.check_csrf(session, csrf_token)
+    _permit(session, Action.ACADEMY_WRITE)
+    values: dict[str, Any] = {
+        "roles": roles or [],
+        "money": money,
+        "hours": hours,
+        "weeks": weeks,
+        "max_per_role": max_per_role,
+        "max_per_department": max_per_department,
+        "nominated": nominated,
+    }
+    try:
+        body = _plan_in(values)
+    except PageError as exc:
+        shown = {k: ("" if v is None else v) for k, v in values.items()}
+        return _academy_form(request, session, values=shown, error=exc.detail)
+    gate = _gate(request, session)
+    with as_page():
+        stored = gate.create_academy_plan(body.to_domain())
+    return RedirectResponse(f"/app/academy/plans/{stored.stored.id}", status_code=303)
+
+
+def _plan(request: Request, session: SessionRecord, plan_id: str) -> CohortPlanOut:
+    """The stored plan as ``GET /v1/academy/plans/{id}`` answers this key (everyone in it
+    logged under the page's route)."""
+    gate = _gate(request, session)
+    with as_page():
+        return plan_out(gate.academy_plan(plan_id))
+
+
+#: The plan CSV's columns: one row per assignment of ``GET /v1/academy/plans/{id}``.
+PLAN_CSV_COLUMNS = (
+    "employee_id",
+    "name",
+    "from_role_id",
+    "department",
+    "role_id",
+    "hours",
+    "weeks",
+    "seat_cost",
+    "start",
+    "finish",
+    "nominated",
+    "nominated_by",
+)
+
+
+def _nominated_by(assignment: Any) -> str:
+    """Who nominated the person, as the plan stores it: ``key (role)``, one per nomination."""
+    return " | ".join(f"{n.nominated_by} ({n.nominator_role})" for n in assignment.nominations)
+
+
+@router.get("/academy/plans/{plan_id}.csv")
+def academy_plan_csv(request: Request, plan_id: str, session: Session) -> Response:
+    """The stored plan's assignments as CSV, the rows ``GET /v1/academy/plans/{id}`` has."""
+    plan = _plan(request, session, plan_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PLAN_CSV_COLUMNS)
+    for a in plan.assignments:
+        row = a.model_dump(mode="json") | {"nominated_by": _nominated_by(a)}
+        writer.writerow([_cell(row[k]) for k in PLAN_CSV_COLUMNS])
+    headers = {
+        **NO_STORE_HEADERS,
+        "Content-Disposition": f'attachment; filename="academy-plan-{plan.id}.csv"',
+    }
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+# Declared after the ``.csv`` route: its path would match ``<id>.csv`` too.
+@router.get("/academy/plans/{plan_id}")
+def academy_plan(request: Request, plan_id: str, session: Session) -> Response:
+    """A stored academy plan as ``GET /v1/academy/plans/{id}`` shows it to this key: the
+    selection's audit only for keys that may read impact reports."""
+    plan = _plan(request, session, plan_id)
+    return _page(
+        request,
+        "academy_plan.html",
+        session,
+        plan=plan,
+        needed=sum(plan.needs.values()),
+        names=Names(current_recommender(request).catalog),
+        nominated_by=_nominated_by,
+    )

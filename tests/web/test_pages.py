@@ -290,6 +290,40 @@ def test_an_employee_corrects_a_skill_and_sets_a_goal_and_talent_sees_them_marke
         web.api("DELETE", f"/v1/employees/{EMPLOYEE}/goal", "employee")
 
 
+ACADEMY_ROLES = ("soc-analyst-1", "iam-analyst")  # two hard-to-fill security roles
+ACADEMY_BUDGET = 2500
+PLAN_URL = re.compile(r"/app/academy/plans/[0-9a-f]+$")
+#: The academy plans already made through the API, per server (planning takes seconds).
+_PLANS: dict[str, str] = {}
+
+
+def _plan_with_the_form(page: Any, web: Site) -> str:
+    """Plan a cohort for :data:`ACADEMY_ROLES` within :data:`ACADEMY_BUDGET` through the
+    academy form; the stored plan's id."""
+    for role in ACADEMY_ROLES:
+        page.locator(f"#academy-form input[name='roles'][value='{role}']").check()
+    page.get_by_label("Money budget").fill(str(ACADEMY_BUDGET))
+    page.get_by_label("Weeks to finish").fill("52")
+    page.get_by_label("Most people from one role").fill("2")
+    page.get_by_role("button", name="Plan the cohort").click()
+    page.wait_for_url(PLAN_URL, timeout=180_000)  # the integer programme runs first
+    return str(page.url.rsplit("/", 1)[1])
+
+
+def _money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def _plan_id(web: Site) -> str:
+    """A plan made through ``POST /v1/academy/plans`` with a talent key, once per server."""
+    if web.base not in _PLANS:
+        body = {"roles": list(ACADEMY_ROLES), "money": ACADEMY_BUDGET, "weeks": 52}
+        made = web.api("POST", "/v1/academy/plans", "talent", json=body, timeout=180)
+        assert made.status_code == 201, made.text
+        _PLANS[web.base] = made.json()["id"]
+    return _PLANS[web.base]
+
+
 #: Every page, by who opens it: (name, role, path or None for an action that leads there).
 PAGES = [
     ("sign-in", None, "/app/sign-in"),
@@ -303,6 +337,8 @@ PAGES = [
     ("explorer-for-talent", "talent", f"/app/people/{SOMEONE_ELSE}"),
     ("recruiter-home", "recruiter", "/app/"),
     ("not-found", "employee", f"/app/people/{SOMEONE_ELSE}"),
+    ("academy", "talent", "/app/academy"),
+    ("academy-plan", "admin", None),  # last: its plan's audit is published (see below)
 ]
 
 
@@ -310,6 +346,8 @@ def _open(
     web: Site, name: str, role: str | None, path: str | None, viewport: dict[str, int]
 ) -> Any:
     page = web.context(viewport).new_page() if role is None else web.signed_in(role, viewport)
+    if name == "academy-plan":
+        path = f"/app/academy/plans/{_plan_id(web)}"
     if name == "stored-shortlist":
         made = web.api("POST", "/v1/shortlists", "talent", json={"role_id": ROLE, "limit": 5})
         path = f"/app/shortlists/{made.json()['id']}"
@@ -356,3 +394,125 @@ def test_every_page_is_accessible_keyboard_usable_and_under_the_csp(
     )
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], wide
     screenshot(phone, name)
+
+
+# The academy flows last: a plan publishes its selection's audit, and the differencing guard
+# then (rightly) refuses fairness summaries of selections a few people away from it.
+def test_talent_plans_an_academy_cohort_and_sees_the_plan_the_api_reads(web: Site) -> None:
+    page = web.signed_in("talent")
+    page.get_by_role("link", name="Academy", exact=True).click()
+    page.wait_for_url(re.compile("/app/academy$"))
+    plan_id = _plan_with_the_form(page, web)
+    plan = web.api("GET", f"/v1/academy/plans/{plan_id}", "talent").json()
+    assert sorted(plan["request"]["roles"]) == sorted(ACADEMY_ROLES)  # in the form's order
+    assert plan["request"]["money"] == ACADEMY_BUDGET and plan["request"]["max_per_role"] == 2
+    assignments = plan["assignments"]
+    assert assignments and plan["total_cost"] <= ACADEMY_BUDGET
+    assert {a["role_id"] for a in assignments} <= set(ACADEMY_ROLES)
+
+    # The page's rows are the API's assignments, in order, with the same figures.
+    rows = page.locator("#assignments tbody tr[data-employee]").all()
+    assert [(r.get_attribute("data-employee"), r.get_attribute("data-role")) for r in rows] == [
+        (a["employee_id"], a["role_id"]) for a in assignments
+    ]
+    for row, a in zip(rows, assignments, strict=True):
+        assert row.locator("th").inner_text() == a["name"]
+        cells = row.locator("td").all_inner_texts()
+        assert cells[1] == a["department"]
+        assert cells[3:7] == [
+            f"{a['hours']:g}",
+            str(a["weeks"]),
+            _money(a["seat_cost"]),
+            a["finish"],
+        ]
+    summary = page.locator("#plan-summary").inner_text()
+    needed = sum(plan["needs"].values())
+    assert f"{plan['filled']} of {needed} vacancies filled" in summary
+    assert _money(plan["total_cost"]) in summary
+    opened = page.locator("#open-vacancies tbody tr").all()
+    assert [(r.get_attribute("data-role"), r.get_attribute("data-reason")) for r in opened] == [
+        (v["role_id"], v["reason"]) for v in plan["open"]
+    ]
+    left = page.locator("#backfill tbody tr").all()
+    assert [
+        (r.get_attribute("data-role"), r.locator("td").all_inner_texts()[:2]) for r in left
+    ] == [(b["role_id"], [b["department"], str(b["leaving"])]) for b in plan["backfill"]]
+    # A talent key reads no impact-ratio report: neither the API nor the page shows the audit.
+    assert plan["audit"] is None and page.locator("#selection-audit").count() == 0
+
+    link = page.get_by_role("link", name="Download the assignments as CSV")
+    assert link.get_attribute("download") is not None
+    download = page.request.get(web.base + str(link.get_attribute("href")))
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-disposition"].startswith("attachment")
+    csv_rows = list(csv.DictReader(io.StringIO(download.text())))
+    assert [(r["employee_id"], r["role_id"]) for r in csv_rows] == [
+        (a["employee_id"], a["role_id"]) for a in assignments
+    ]
+    for row, a in zip(csv_rows, assignments, strict=True):
+        assert row["name"] == a["name"] and row["from_role_id"] == a["from_role_id"]
+        assert float(row["hours"]) == a["hours"] and int(row["weeks"]) == a["weeks"]
+        assert float(row["seat_cost"]) == a["seat_cost"]
+        assert (row["start"], row["finish"]) == (a["start"], a["finish"])
+
+    # An admin reading the same plan sees the selection's audit the API gives it.
+    admin = web.signed_in("admin")
+    admin.goto(f"{web.base}/app/academy/plans/{plan_id}")
+    audit = web.api("GET", f"/v1/academy/plans/{plan_id}", "admin").json()["audit"]
+    assert audit is not None and admin.locator("#selection-audit").count() == 1
+    if "refused" in audit:
+        assert audit["refused"] in admin.locator("#selection-audit").inner_text()
+    else:
+        for name, dimension in audit["dimensions"].items():
+            shown = admin.locator(f"#audit-{name} tbody tr").count()
+            assert shown == len(dimension["categories"])
+
+
+def test_every_person_in_an_academy_plan_page_is_in_the_access_log(web: Site) -> None:
+    page = web.signed_in("talent")
+    plan_id = _plan_id(web)
+    page.goto(f"{web.base}/app/academy/plans/{plan_id}")
+    shown = _ids(page, "#assignments tbody tr[data-employee]", "data-employee")
+    plan = web.api("GET", f"/v1/academy/plans/{plan_id}", "admin").json()
+    assert shown == [a["employee_id"] for a in plan["assignments"]] and shown
+    key_id = web.keys["talent"].split("_")[1]
+    for employee_id in shown:
+        log = web.api(
+            "GET",
+            "/v1/audit/access-log",
+            "admin",
+            params={"employee_id": employee_id, "limit": 100},
+        ).json()
+        routes = {(r["route"], r["action"]) for r in log["items"] if r["key_id"] == key_id}
+        assert ("GET /app/academy/plans/{plan_id}", "academy.read") in routes, employee_id
+
+
+@pytest.mark.parametrize("role", ["employee", "recruiter"])
+def test_only_talent_and_admin_keys_open_the_academy(web: Site, role: str) -> None:
+    page = web.signed_in(role)
+    assert page.get_by_role("link", name="Academy", exact=True).count() == 0
+    plan_id = _plan_id(web)
+    for path in (f"/app/academy/plans/{plan_id}", f"/app/academy/plans/{plan_id}.csv"):
+        assert page.request.get(web.base + path).status == 403, path
+    token = page.locator("input[name='csrf_token']").first.get_attribute("value")
+    form = {"roles": ACADEMY_ROLES[0], "money": "1000", "csrf_token": str(token)}
+    assert page.request.post(f"{web.base}/app/academy", form=form).status == 403
+    # The refusal page the other talent pages give.
+    assert page.goto(f"{web.base}/app/academy").status == 403
+    assert page.locator("h1").inner_text() == "403 Forbidden"
+
+
+def test_the_academy_form_without_the_csrf_token_is_refused(web: Site) -> None:
+    page = web.signed_in("talent")
+    form = {"roles": ACADEMY_ROLES[0], "money": "1000", "csrf_token": "forged"}
+    assert page.request.post(f"{web.base}/app/academy", form=form, max_redirects=0).status == 403
+
+
+def test_an_academy_form_the_api_would_refuse_comes_back_with_why(web: Site) -> None:
+    page = web.signed_in("talent")
+    page.goto(f"{web.base}/app/academy")
+    page.get_by_label("Money budget").fill("")
+    page.get_by_role("button", name="Plan the cohort").click()
+    page.wait_for_selector("#academy-error")
+    assert "Target roles" in page.locator("#academy-error").inner_text()
+    assert page.url.endswith("/app/academy")
