@@ -15,7 +15,13 @@ import typer
 from recommender.academy import CohortRequest
 from recommender.cli._analysis import answering, fail, gate
 from recommender.cli._app import app
-from recommender.cli._options import DEFAULT_DATABASE_URL, DatabaseUrl, DataDir
+from recommender.cli._options import (
+    DEFAULT_DATABASE_URL,
+    EMBEDDING_CACHE,
+    DatabaseUrl,
+    DataDir,
+    cached_encoder,
+)
 from recommender.cli._output import AsCsv, AsJson, Grid, output_format, print_answer, stdout
 from recommender.errors import InvalidInput, ReskillError
 from recommender.gate import PlanView
@@ -91,7 +97,9 @@ def plan(
             from_hard_to_fill=from_hard_to_fill,
             start=_day(start),
         )
-        with answering(database_url, data) as service:
+        # The embedding model reads the roles' texts for the organisation judge (the default
+        # judge of moves, as over the API); vectors come from the database or the disk cache.
+        with answering(database_url, data, encoder=cached_encoder(EMBEDDING_CACHE)) as service:
             shown = gate(service, "academy plan").create_academy_plan(request)
     except ReskillError as exc:
         fail(exc)
