@@ -565,6 +565,7 @@ def _write_catalogue_csvs(directory: Path, catalog: Catalog) -> None:
                 "",
                 "false",
                 "",
+                "|".join(r.feeder_roles),
             ]
             for r in org_roles
         ],

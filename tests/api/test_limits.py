@@ -145,6 +145,10 @@ VALID_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"role_id": "soc-analyst", "reason": "runs the drills"},
         {"reason": BAD},
     ),
+    "/v1/employees/{employee_id}/certifications": (
+        {"course_id": "net-plus"},
+        {"course_id": BAD},
+    ),
 }
 
 
