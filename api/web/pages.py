@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -482,17 +482,25 @@ CSV_COLUMNS = (
 def shortlist_csv(request: Request, shortlist_id: str, session: Session) -> Response:
     """The stored shortlist as CSV: one row per candidate of ``GET /v1/shortlists/{id}``."""
     stored = _stored(request, session, shortlist_id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for c in stored.candidates:
         row = c.model_dump()
         row["reasons"] = " | ".join(row["reasons"])
-        writer.writerow([_cell(row[k]) for k in CSV_COLUMNS])
-    headers = {
-        **NO_STORE_HEADERS,
-        "Content-Disposition": f'attachment; filename="shortlist-{stored.id}.csv"',
-    }
+        rows.append(row)
+    return _csv_download(CSV_COLUMNS, rows, f"shortlist-{stored.id}.csv")
+
+
+def _csv_download(
+    columns: Sequence[str], rows: Iterable[Mapping[str, Any]], filename: str
+) -> Response:
+    """``rows`` as a CSV attachment of ``columns`` (cells guarded against formulas), never
+    cached."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row[k]) for k in columns])
+    headers = {**NO_STORE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
@@ -681,17 +689,10 @@ def _nominated_by(assignment: Any) -> str:
 def academy_plan_csv(request: Request, plan_id: str, session: Session) -> Response:
     """The stored plan's assignments as CSV, the rows ``GET /v1/academy/plans/{id}`` has."""
     plan = _plan(request, session, plan_id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PLAN_CSV_COLUMNS)
-    for a in plan.assignments:
-        row = a.model_dump(mode="json") | {"nominated_by": _nominated_by(a)}
-        writer.writerow([_cell(row[k]) for k in PLAN_CSV_COLUMNS])
-    headers = {
-        **NO_STORE_HEADERS,
-        "Content-Disposition": f'attachment; filename="academy-plan-{plan.id}.csv"',
-    }
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    rows = (
+        a.model_dump(mode="json") | {"nominated_by": _nominated_by(a)} for a in plan.assignments
+    )
+    return _csv_download(PLAN_CSV_COLUMNS, rows, f"academy-plan-{plan.id}.csv")
 
 
 # Declared after the ``.csv`` route: its path would match ``<id>.csv`` too.
