@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import auth, docs, errors, limits, operations, web
+from api import auth, docs, errors, limits, operations, quick_reads, web
 from api.health import DatabaseProbe
 from api.routers import (
     academy,
@@ -149,6 +149,8 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         redoc_url=None,
     )
     app.state.settings = settings
+    if settings.quick_reads:
+        quick_reads.install(app)  # first: the innermost middleware
     errors.install(app)
     auth.install(app)
     limits.install(app)

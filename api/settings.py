@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     :mod:`api.watch`).
     ``judge`` (``RESKILL_JUDGE``): which moves are viable, ``model`` (the organisation
     judge, default; skill coverage where embeddings are off) or ``coverage``.
+    ``quick_reads`` (``RESKILL_QUICK_READS``, default on): a person's record and first
+    page of opportunities are answered before FastAPI routes them when they can be
+    answered quickly (:mod:`api.quick_reads`); off, every request takes its route.
     """
 
     # ``wal_checkpoint_interval``: SQLite only, seconds between the background WAL
@@ -70,6 +73,7 @@ class Settings(BaseSettings):
     wal_checkpoint_interval: float = 1.0
     answer_cache_mb: float | None = Field(default=None, ge=0)
     version_poll_seconds: float = Field(default=1.0, ge=0)
+    quick_reads: bool = True
 
     @field_validator("embedding_cache", mode="before")
     @classmethod

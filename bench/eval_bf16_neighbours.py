@@ -114,6 +114,11 @@ def main(argv: list[str] | None = None) -> None:
             "processes": cores,
         },
         "bf16 autocast": {"bf16": True, "max_tokens": None},
+        f"bf16, {cores} processes x 1 thread": {
+            "bf16": True,
+            "max_tokens": None,
+            "processes": cores,
+        },
         "bf16, texts cut to 128 word pieces": {"bf16": True, "max_tokens": 128},
     }
     encoded = {}

@@ -39,7 +39,7 @@ from api.rendered import pages_of, render
 from api.schemas_pathways import GoalIn, GoalViewOut, OpportunitiesOut, PathwayOut
 from recommender.access import Action
 from recommender.candidates.goals import Goal
-from recommender.candidates.precompute import is_prepared_question
+from recommender.candidates.precompute import PREPARED_LIMIT, is_prepared_question
 from recommender.gate import Gate
 from recommender.pathways import Objective
 from recommender.service import Recommender
@@ -80,6 +80,11 @@ def _quick(
 ) -> bytes:
     """The first page rendered ahead (sent only if the log finds no goal set)."""
     return _page(gate.service, employee_id, limit, include_unviable, step_down)
+
+
+def quick_first_page(employee_id: str, gate: Gate) -> bytes:
+    """The first page asked without a query (what :mod:`api.quick_reads` answers)."""
+    return _quick(employee_id, PREPARED_LIMIT, False, False, gate)
 
 
 def opportunities_body(
