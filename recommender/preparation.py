@@ -63,6 +63,8 @@ from recommender.embeddings import (
 from recommender.errors import InvalidInput
 from recommender.pages import dictionary_of, pack, render
 from recommender.service import Recommender
+from recommender.store import schema
+from recommender.store.engine import analyze
 from recommender.store.preparations import (
     begin,
     carry,
@@ -246,6 +248,8 @@ def prepare(
         return Prepared(run.version, people, run.vectors, run.pages, False, superseded=True)
     people = finish(engine, run.version, fingerprint)
     forget_before(engine, run.version)
+    # Fresh statistics for the workers about to read what was just written (PostgreSQL).
+    analyze(engine, (schema.text_vectors, schema.prepared_answers, schema.prepared_indexes))
     return Prepared(run.version, people, run.vectors, run.pages, True)
 
 

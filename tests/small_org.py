@@ -7,6 +7,8 @@ employees`` (seeded), imported as ``reskill init --data`` imports them.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,6 +43,17 @@ def load(url: str, folder: Path) -> None:
     """``reskill init --data folder`` (in this process)."""
     result = CliRunner().invoke(app, ["init", "--database-url", url, "--data", str(folder)])
     assert result.exit_code == 0, result.output
+
+
+@contextmanager
+def loaded(url: str, folder: Path) -> Iterator[sa.Engine]:
+    """An engine on ``url`` once ``folder`` is loaded into it (:func:`load`), disposed after."""
+    load(url, folder)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def hashing_service(engine: sa.Engine) -> Recommender:

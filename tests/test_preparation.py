@@ -32,7 +32,14 @@ from recommender.store.preparations import preparation, store_pages, stored_dict
 from recommender.store.vectors import DatabaseEmbeddingCache, text_hash
 from recommender.store.versions import bump, current
 from tests.conftest import REPO
-from tests.small_org import forget_preparations, hashing_service, load, prepared_rows, small_org
+from tests.small_org import (
+    forget_preparations,
+    hashing_service,
+    load,
+    loaded,
+    prepared_rows,
+    small_org,
+)
 
 BATCH = 10
 
@@ -44,10 +51,8 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(database_url: str, org: Path) -> Iterator[sa.Engine]:
-    load(database_url, org)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+    with loaded(database_url, org) as engine:
+        yield engine
 
 
 class Interrupted(Exception):
@@ -399,3 +404,37 @@ def test_pages_answered_by_another_judge_are_never_served_and_are_answered_again
     assert again.finished and again.pages_rendered == first.people
     assert len(list(prepared_pages(engine, first.version, day, service.judge_key))) == first.people
     assert not list(prepared_pages(engine, first.version, day, "coverage"))
+
+
+def _planner_rows(engine: sa.Engine, table: str) -> float:
+    """What PostgreSQL's planner believes ``table`` holds (``pg_class.reltuples``, set by
+    ANALYZE, not by inserts; -1 for a table never analysed)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE relname = :name"), {"name": table}
+        ).scalar_one()
+    return float(found)
+
+
+def _stored_rows(engine: sa.Engine, table: str) -> int:
+    with engine.connect() as conn:
+        counted = sa.select(sa.func.count()).select_from(schema.metadata.tables[table])
+        return int(conn.execute(counted).scalar_one())
+
+
+@pytest.mark.postgres
+def test_postgres_planner_statistics_are_fresh_after_an_import_and_a_preparation(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A worker starting right after ``reskill prepare`` reads every stored vector by key:
+    with the statistics of an empty table PostgreSQL scanned the whole table per batch
+    (15 s more per worker at 100,000 people). Both bulk writes refresh them."""
+    org = small_org(tmp_path / "org", n=120)
+    with loaded(postgres_url, org) as engine:
+        skills = _stored_rows(engine, "employee_skills")
+        assert skills >= 1_000  # a bulk import (ANALYZE_ROWS)
+        assert _planner_rows(engine, "employee_skills") == skills
+        assert _planner_rows(engine, "text_vectors") <= 0  # nothing written there yet
+        run(engine)
+        for table in ("text_vectors", "prepared_answers"):
+            assert _planner_rows(engine, table) == _stored_rows(engine, table) > 0

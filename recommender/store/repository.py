@@ -54,7 +54,7 @@ from recommender.catalog import (
 from recommender.errors import InvalidCatalog, Problem
 from recommender.store import schema
 from recommender.store.corrections import apply_stored, correction_lines
-from recommender.store.engine import write_transaction
+from recommender.store.engine import analyze, write_transaction
 from recommender.store.erasures import Forgotten, erased_among, forget_people
 from recommender.store.versions import bump, current
 
@@ -533,6 +533,7 @@ def save_catalog(
             content = _content_hash((entities for _, entities in groups), protected_rows)
             run_id = _record_run(conn, kind, source, content, tables, started)
             bump(conn, f"save {kind}")  # last: the version row stays locked until commit
+    _analyze_if_bulk(engine, tables)
     return SaveResult(
         changed,
         MappingProxyType(tables),
@@ -542,6 +543,23 @@ def save_catalog(
         removed_ids=forgotten.ids if forgotten else (),
         removed_profiles=forgotten.profiles if forgotten else (),
     )
+
+
+#: Rows written by one save from which PostgreSQL's statistics are refreshed at once.
+ANALYZE_ROWS = 1_000
+
+
+def _analyze_if_bulk(engine: sa.Engine, tables: Mapping[str, TableCounts]) -> None:
+    """After a save that wrote many rows, refresh the planner statistics of the tables it
+    wrote (:func:`~recommender.store.engine.analyze`; PostgreSQL only)."""
+    written = {
+        name
+        for name, count in tables.items()
+        if count.inserted + count.updated + count.deleted >= ANALYZE_ROWS
+    }
+    if written:
+        by_name = {t.name: t for t in schema.metadata.sorted_tables}
+        analyze(engine, [by_name[n] for n in sorted(written) if n in by_name])
 
 
 def _remove_absent(conn: sa.Connection, catalog: Catalog) -> Forgotten:

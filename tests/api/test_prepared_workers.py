@@ -39,11 +39,11 @@ from recommender.preparation import (
     prepared_people_graph,
 )
 from recommender.service import Recommender
-from recommender.store import make_engine, schema
+from recommender.store import schema
 from recommender.store.access import create_key
 from recommender.store.vectors import DatabaseEmbeddingCache, text_hash
 from recommender.store.versions import current
-from tests.small_org import hashing_service, load, small_org
+from tests.small_org import hashing_service, loaded, small_org
 
 LOG = "uvicorn.error.reskill"
 
@@ -55,10 +55,8 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(database_url: str, org: Path) -> Iterator[sa.Engine]:
-    load(database_url, org)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+    with loaded(database_url, org) as engine:
+        yield engine
 
 
 @contextmanager

@@ -17,9 +17,8 @@ from api.main import create_app
 from api.quick_reads import QuickReads
 from api.settings import Settings
 from recommender.access import Role
-from recommender.store import make_engine
 from recommender.store.access import create_key, read_access_log, revoke_key
-from tests.small_org import hashing_service, load, small_org
+from tests.small_org import hashing_service, loaded, small_org
 
 # What a server adds on its own, not the app.
 _SERVER_HEADERS = {"date", "server"}
@@ -32,10 +31,8 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(database_url: str, org: Path) -> Iterator[sa.Engine]:
-    load(database_url, org)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+    with loaded(database_url, org) as engine:
+        yield engine
 
 
 @contextmanager
