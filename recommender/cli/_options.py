@@ -81,6 +81,18 @@ DataDir = Annotated[
 def cached_encoder(
     cache_dir: Path | None, model: Path | None = None, *, bf16: bool | None = False
 ) -> Encoder:
-    """The sentence-transformers encoder (bundled model unless ``model``), cached on disk."""
+    """The sentence-transformers encoder (bundled model unless ``model``), cached on disk.
+
+    Each precision has a folder of its own (``cache_dir/fp32``, ``cache_dir/bf16``): bf16
+    vectors are within a hair of fp32's, not equal, and a model artefact made in fp32 (the
+    shipped occupation scores) is reproduced only from fp32 vectors, whatever ran first on
+    the machine."""
     encoder = SentenceTransformerEncoder(None if model is None else str(model), bf16=bf16)
-    return encoder if cache_dir is None else CachedEncoder(encoder, EmbeddingCache(cache_dir))
+    if cache_dir is None:
+        return encoder
+    return CachedEncoder(encoder, EmbeddingCache(cache_dir / precision_folder(encoder)))
+
+
+def precision_folder(encoder: SentenceTransformerEncoder) -> str:
+    """The folder of an on-disk cache that holds this encoder's vectors."""
+    return "bf16" if encoder.bf16 else "fp32"

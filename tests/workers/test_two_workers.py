@@ -121,6 +121,10 @@ def test_a_key_revoked_from_the_command_line_is_refused_by_every_worker_at_once(
 
 def test_a_worker_killed_and_started_again_serves_the_current_data(cluster: Cluster) -> None:
     a, b, talent = cluster.a, cluster.b, cluster.talent
+    # This test's own erasure (the tests of this module may run in other processes, each
+    # with its own cluster): made through A before B goes down.
+    erased = a.client.delete("/v1/employees/E000006", headers={"X-API-Key": cluster.admin})
+    assert erased.status_code == 204, erased.text
     b.kill()
     # A change B never saw: made from the command line while B is down.
     renames = {"E000001": "Renamed Through A", "E000003": "Renamed While B Was Down"}
@@ -130,7 +134,7 @@ def test_a_worker_killed_and_started_again_serves_the_current_data(cluster: Clus
     try:
         assert _name(restarted, talent, "E000003") == "Renamed While B Was Down"
         assert _name(restarted, talent, "E000001") == "Renamed Through A"
-        assert restarted.get("/v1/employees/E000002", talent).status_code == 404
+        assert restarted.get("/v1/employees/E000006", talent).status_code == 404
 
         # A follows the command line's import as well.
         def served_by_a() -> str | None:
