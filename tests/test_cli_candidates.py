@@ -95,14 +95,14 @@ def test_candidates_ranks_with_the_real_model_and_caches_vectors(org: Path, tmp_
     assert [g["skill_id"] for g in ben["matched"]] == ["networking"]
     assert body["certified"]
     assert sum(ben["contributions"].values()) == pytest.approx(ben["score"], abs=1e-3)
-    cached = len(EmbeddingCache(cache))
+    cached = len(EmbeddingCache(cache / "fp32"))
     assert cached == 2 + 2  # two profiles (the opted-out one is never embedded), two roles
 
     table = runner.invoke(app, [*args, "--location", "main"])
     assert table.exit_code == 0, table.output
     assert "Ada Example (E1)" in table.stdout and "Ben Example" not in table.stdout
     assert "20 hours of training (cheapest valid plan)" in table.stdout
-    assert len(EmbeddingCache(cache)) == cached  # nothing encoded twice
+    assert len(EmbeddingCache(cache / "fp32")) == cached  # nothing encoded twice
 
     estimated = runner.invoke(app, [*args, "--estimate", "--json"])
     assert estimated.exit_code == 0, estimated.output
