@@ -143,14 +143,22 @@ class OneTrip:
         loop = asyncio.get_running_loop()
         if principal is not None and quick:
             try:
-                gate = self._gate(permit(principal, action), route, rid, cached=True)
-                return await gate.read_person_async(
-                    action, employee_id, partial(answer, gate), unless_goal=with_goal is not None
+                return await read_quickly(
+                    self._service,
+                    self._engine,
+                    self._keys,
+                    self._token,
+                    permit(principal, action),
+                    action,
+                    employee_id,
+                    answer,
+                    route=route,
+                    rid=rid,
+                    unless_goal=with_goal is not None,
                 )
             except GoalIsSet:
                 pass  # answered below, the ordinary way, toward the goal
             except KeyNoLongerValid:
-                self._keys.forget(self._token)
                 raise unauthorized_key() from None
             except (AuthError, ReskillError):
                 await loop.run_in_executor(_PERSON_READS, self._refusal_stands)
@@ -200,6 +208,44 @@ class OneTrip:
         return self._service.for_principal(
             principal, route=route, request_id=rid, engine=self._engine, check_key=cached
         )
+
+
+async def read_quickly(
+    service: Recommender,
+    engine: sa.Engine,
+    keys: KeyCache,
+    token: str,
+    principal: Principal,
+    action: Action,
+    employee_id: str,
+    answer: Callable[[Gate], Answer],
+    *,
+    route: str,
+    rid: str,
+    unless_goal: bool,
+) -> Answer:
+    """A quick ``answer(gate)`` about ``employee_id`` for ``principal`` (remembered for
+    ``token`` in ``keys``, allowed ``action``): read on the event loop, only the log's commit
+    awaited (:meth:`recommender.gate.Gate.read_person_async`, with the key check). The
+    quick path of :class:`OneTrip` and of :mod:`api.quick_reads`.
+
+    Raises
+    ------
+    KeyNoLongerValid
+        The key was revoked or expired (it is forgotten from ``keys``); nothing logged.
+    GoalIsSet, AuthError, ReskillError
+        As the gate refuses; nothing logged.
+    """
+    gate = service.for_principal(
+        principal, route=route, request_id=rid, engine=engine, check_key=True
+    )
+    try:
+        return await gate.read_person_async(
+            action, employee_id, partial(answer, gate), unless_goal=unless_goal
+        )
+    except KeyNoLongerValid:
+        keys.forget(token)
+        raise
 
 
 async def one_trip(request: Request, token: Annotated[str, Depends(presented_key)]) -> OneTrip:

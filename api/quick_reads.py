@@ -34,12 +34,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import KeyCache
+from api.deps import read_quickly
 from api.errors import request_id
 from api.rendered import pages_of
 from api.routers.employees import record_body
 from api.routers.pathways import quick_first_page
 from recommender.access import Action
-from recommender.errors import KeyNoLongerValid
 from recommender.gate import Gate
 from recommender.service import Recommender
 
@@ -129,20 +129,20 @@ class QuickReads:
         service: Recommender = app.state.recommender
         if unless_goal and not pages_of(service).has(employee_id, date.today()):
             return None
-        gate = service.for_principal(
-            principal,
-            route=route,
-            request_id=request_id(Request(scope)),
-            engine=app.state.engine,
-            check_key=True,
-        )
         try:
-            return await gate.read_person_async(
-                action, employee_id, partial(quick, employee_id, gate), unless_goal=unless_goal
+            return await read_quickly(
+                service,
+                app.state.engine,
+                keys,
+                token,
+                principal,
+                action,
+                employee_id,
+                partial(quick, employee_id),
+                route=route,
+                rid=request_id(Request(scope)),
+                unless_goal=unless_goal,
             )
-        except KeyNoLongerValid:
-            keys.forget(token)
-            return None
         except Exception:  # noqa: BLE001 - refused or failed, nothing logged: the app answers
             return None
 

@@ -84,15 +84,10 @@ def cached_encoder(
     """The sentence-transformers encoder (bundled model unless ``model``), cached on disk.
 
     Each precision has a folder of its own (``cache_dir/fp32``, ``cache_dir/bf16``): bf16
-    vectors are within a hair of fp32's, not equal, and a model artefact made in fp32 (the
-    shipped occupation scores) is reproduced only from fp32 vectors, whatever ran first on
-    the machine."""
+    vectors are within a hair of fp32's, not equal, and a model artefact made in one
+    precision (the shipped occupation scores: bf16) is reproduced only from that
+    precision's vectors, whatever ran first on the machine."""
     encoder = SentenceTransformerEncoder(None if model is None else str(model), bf16=bf16)
     if cache_dir is None:
         return encoder
-    return CachedEncoder(encoder, EmbeddingCache(cache_dir / precision_folder(encoder)))
-
-
-def precision_folder(encoder: SentenceTransformerEncoder) -> str:
-    """The folder of an on-disk cache that holds this encoder's vectors."""
-    return "bf16" if encoder.bf16 else "fp32"
+    return CachedEncoder(encoder, EmbeddingCache(cache_dir / ("bf16" if encoder.bf16 else "fp32")))

@@ -557,9 +557,7 @@ def _analyze_if_bulk(engine: sa.Engine, tables: Mapping[str, TableCounts]) -> No
         for name, count in tables.items()
         if count.inserted + count.updated + count.deleted >= ANALYZE_ROWS
     }
-    if written:
-        by_name = {t.name: t for t in schema.metadata.sorted_tables}
-        analyze(engine, [by_name[n] for n in sorted(written) if n in by_name])
+    analyze(engine, [schema.metadata.tables[name] for name in sorted(written)])
 
 
 def _remove_absent(conn: sa.Connection, catalog: Catalog) -> Forgotten:
