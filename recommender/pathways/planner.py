@@ -26,8 +26,27 @@ whose prerequisites nothing within reach can meet.
 Plans by fewest hours (then least cost), the ones people ask for most, come from a
 branch and bound instead (:class:`~recommender.pathways.search.Search`), in a
 millisecond or two: the same hours and cost as the programme, checked against it on
-random catalogues; it falls back to the programme when it runs past its step budget.
+random catalogues; it falls back to the programme when it runs past its step budget
+(:data:`SEARCH_BUDGET` steps: the few searches that need more, plans through a residency
+of thousands of hours, take longer than the programme's 20-50 ms).
 The chosen courses are then ordered and dated (:mod:`~recommender.pathways.schedule`).
+
+Remembered selections
+---------------------
+A selection by fewest hours, then least cost, depends on the learner only through a few
+yes-or-no facts: which target levels are open, and, for every course that could take part
+(those :meth:`Planner._relevant` reaches from the open targets), which of its prerequisite
+skill levels the learner lacks and which of the courses in question the learner holds.
+Taking a course raises a skill to the level it teaches, so whether a prerequisite is met at
+any point of a plan is "the learner met it, or a course taken before teaches it", and both
+the search and the programme read a learner's levels in no other way (the programme also
+reads the weekly hours). Many employees share that *situation* with someone planned before,
+so :meth:`Planner.select` remembers each situation's chosen courses in their order (the
+schedule's order reads the same facts) and serves the next learner in that situation from
+it: the same selection the search or the programme would return, without searching again.
+The situation is keyed by the open targets and a bit for each prerequisite level of the
+courses that could ever take part in reaching them, for any learner (a superset of those
+that take part for this one: exact, if a little finer than needed).
 
 Unclosable gaps
 ---------------
@@ -41,6 +60,7 @@ assignments on the same skill or category, courses that teach a lower level).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date
@@ -53,13 +73,16 @@ from recommender.pathways.plan import Objective, Selection, TrainingPlan, Unclos
 from recommender.pathways.prerequisites import closure, required_level, unmet_reason
 from recommender.pathways.programme import solve, tie_limit
 from recommender.pathways.schedule import schedule_order, schedule_steps
-from recommender.pathways.search import Exhausted, Order, Search
+from recommender.pathways.search import CourseBits, Exhausted, Order, Search
 
 __all__ = ["SEARCH_BUDGET", "Planner", "plan_training"]
 
 #: Search steps :meth:`Planner.fewest_hours` and :meth:`Planner.select` (by hours) may take
 #: before they fall back to the programme.
-SEARCH_BUDGET = 4_000
+SEARCH_BUDGET = 400
+#: Plans by fewest hours (then cost) remembered across learners (:meth:`Planner.select`):
+#: at most this many situations, the oldest forgotten first (a few hundred bytes each).
+REMEMBERED_SELECTIONS = 100_000
 
 _EXPERIENTIAL = (CourseKind.MENTORSHIP, CourseKind.STRETCH_ASSIGNMENT)
 
@@ -83,6 +106,9 @@ class Planner:
     budget : int
         Search steps a plan by fewest hours (then least cost) may take before the planner
         falls back to the mixed integer programme; ``0`` always solves the programme.
+    remember : int
+        Selections by fewest hours, then least cost, remembered across learners (see
+        "Remembered selections"); ``0`` remembers none.
 
     Examples
     --------
@@ -96,9 +122,16 @@ class Planner:
     ('sec',)
     """
 
-    def __init__(self, catalog: Catalog, *, budget: int = SEARCH_BUDGET) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        budget: int = SEARCH_BUDGET,
+        remember: int = REMEMBERED_SELECTIONS,
+    ) -> None:
         self.catalog = catalog
         self.budget = budget
+        self.remember = remember
         teachers: dict[str, list[tuple[float, Course]]] = {}
         for course in catalog.courses.values():
             for t in course.teaches:
@@ -108,6 +141,7 @@ class Planner:
         self._teachers = teachers
         # A memo of _first_reachers; filled on demand, never invalidated (catalogue is frozen).
         self._reachers: dict[tuple[str, float], tuple[Course, ...]] = {}
+        self._bits = CourseBits(catalog)  # the search's course sets as bit masks
         # The search's bounds assume no course takes negative hours (ingest guarantees it),
         # nor, to break ties on cost, negative money.
         courses = catalog.courses.values()
@@ -115,6 +149,24 @@ class Planner:
         self._cost_searchable = self._searchable and all(c.cost >= 0 for c in courses)
         # Whole hours add up exactly: no two sets' hours differ by less than one hour.
         self._whole_hours = all(float(c.hours).is_integer() for c in courses)
+        # Situation digest -> (short targets, chosen course ids, weekly hours the programme
+        # chose them at or None when the search did); see "Remembered selections".
+        self._remembered: dict[
+            tuple[int, int, int, frozenset[str]],
+            tuple[tuple[str, ...], tuple[str, ...], float | None],
+        ] = {}
+        # Open targets -> (their number, prerequisite levels, course ids) (:meth:`_reach`).
+        self._reaches: dict[
+            tuple[tuple[str, float], ...],
+            tuple[int, tuple[tuple[str, float], ...], frozenset[str]],
+        ] = {}
+        self._remembering = threading.Lock()
+
+    @property
+    def remembered(self) -> int:
+        """How many situations' selections are remembered (see "Remembered selections")."""
+        with self._remembering:
+            return len(self._remembered)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -141,10 +193,33 @@ class Planner:
         ``budget``), and for the other objectives, it solves the programme.
         """
         objective = Objective(objective)
-        if objective is Objective.HOURS and tie_break:
-            searched = self._search_selection(profile, targets, budget)
-            if searched is not None:
-                return searched
+        if not (objective is Objective.HOURS and tie_break):
+            return self._programme_selection(profile, targets, objective, tie_break)
+        budget = self.budget if budget is None else budget
+        situation = (
+            self._situation(profile, _open(profile, targets), budget) if self.remember else None
+        )
+        with self._remembering:
+            remembered = self._remembered.get(situation) if situation else None
+        if remembered is not None and remembered[2] in (None, profile.weekly_hours):
+            short, order, _ = remembered  # the order too reads nothing else of a learner
+            return Selection(order, self._highest_reachable(profile, short) if short else {})
+        selection = self._search_selection(profile, targets, budget)
+        weekly: float | None = None
+        if selection is None:
+            selection = self._programme_selection(profile, targets, objective, tie_break)
+            weekly = profile.weekly_hours
+        if situation is not None:
+            self._remember(situation, (tuple(selection.unclosable), selection.order, weekly))
+        return selection
+
+    def _programme_selection(
+        self,
+        profile: LearnerProfile,
+        targets: Mapping[str, float],
+        objective: Objective,
+        tie_break: bool,
+    ) -> Selection:
         closable, unclosable, taken = self._split(profile, targets)
         if not closable:
             return Selection((), unclosable)
@@ -152,6 +227,71 @@ class Planner:
         courses = [self.catalog.courses[c] for c in candidates]
         chosen = solve(courses, self._supplying(profile), profile, closable, objective, tie_break)
         return Selection(schedule_order(chosen, profile), unclosable)
+
+    def _remember(
+        self,
+        situation: tuple[int, int, int, frozenset[str]],
+        selection: tuple[tuple[str, ...], tuple[str, ...], float | None],
+    ) -> None:
+        if self.remember < 1:
+            return
+        with self._remembering:
+            if len(self._remembered) >= self.remember:
+                del self._remembered[next(iter(self._remembered))]  # the oldest
+            self._remembered[situation] = selection
+
+    def _situation(
+        self, profile: LearnerProfile, open_targets: Mapping[str, float], budget: int
+    ) -> tuple[int, int, int, frozenset[str]]:
+        """Everything a selection by fewest hours, then cost, reads of ``profile`` (see
+        "Remembered selections"), as a key: the open targets (by number) and the search
+        budget; which prerequisite skill levels of the courses that could ever take part the
+        learner lacks (a bit each); which of those courses, or the courses they require,
+        the learner holds."""
+        found = self._reaches.get(tuple(open_targets.items()))
+        if found is None:
+            found = self._reach(open_targets)
+        number, prerequisites, courses = found
+        lacking = 0
+        for bit, (skill_id, level) in enumerate(prerequisites):
+            if profile.level_of(skill_id) < level - LEVEL_TOLERANCE:
+                lacking |= 1 << bit
+        held = profile.held_courses
+        return number, budget, lacking, held & courses if held else frozenset()
+
+    def _reach(
+        self, open_targets: Mapping[str, float]
+    ) -> tuple[int, tuple[tuple[str, float], ...], frozenset[str]]:
+        """The courses that could take part in reaching ``open_targets`` for any learner
+        (those :meth:`_relevant` walks to when nothing is met or held): a number for the
+        targets, the distinct prerequisite skill levels of those courses, and their ids
+        with the ids of the courses they require."""
+        stack = [c for s, lv in open_targets.items() for c in self._first_reachers(s, lv)]
+        seen: set[str] = set()
+        prerequisites: set[tuple[str, float]] = set()
+        while stack:
+            course = stack.pop()
+            if course.id in seen:
+                continue
+            seen.add(course.id)
+            for p in course.prerequisite_skills:
+                prerequisites.add((p.skill_id, float(p.level)))
+                stack.extend(self._first_reachers(p.skill_id, p.level))
+            for c in course.prerequisite_courses:
+                if c in self.catalog.courses:
+                    stack.append(self.catalog.courses[c])
+                else:
+                    seen.add(c)
+        with self._remembering:
+            key = tuple(open_targets.items())
+            found = self._reaches.get(key)
+            if found is None:
+                found = self._reaches[key] = (
+                    len(self._reaches),
+                    tuple(sorted(prerequisites)),
+                    frozenset(seen),
+                )
+        return found
 
     def _search_selection(
         self, profile: LearnerProfile, targets: Mapping[str, float], budget: int | None
@@ -238,7 +378,7 @@ class Planner:
         if not self._searchable or (tie_break and not self._cost_searchable):
             raise Exhausted
         order = Order.HOURS_COST if tie_break else Order.HOURS
-        search = Search(self.catalog, self._supplying(profile), profile, budget, order)
+        search = Search(self.catalog, self._supplying(profile), profile, budget, order, self._bits)
         short = [s for s, lv in open_targets.items() if not search.reachable((s, lv))]
         unclosable = self._highest_reachable(profile, short) if short else {}
         closable = {s: lv for s, lv in open_targets.items() if s not in unclosable}

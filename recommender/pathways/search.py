@@ -8,19 +8,21 @@ programme when a search raises :class:`Exhausted`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
 from recommender.catalog import Catalog, Course, SkillLevel
-from recommender.pathways.gaps import LearnerProfile
-from recommender.pathways.prerequisites import closure, is_ready, take, unmet_prerequisites
+from recommender.pathways.gaps import LEVEL_TOLERANCE, LearnerProfile
+from recommender.pathways.prerequisites import unmet_prerequisites
 
-__all__ = ["Need", "Exhausted", "Order", "Search"]
+__all__ = ["Need", "Exhausted", "Order", "Search", "CourseBits"]
 
 
-#: What a plan can need: a skill level (skill id, level) or a prerequisite course (its id).
-Need = tuple[str, float] | str
+#: What a plan can need: a skill level (skill id, level), a prerequisite course (its id), or
+#: a skill level for one course (skill id, level, the course's id): met only by a supplier
+#: that can come before that course (see :meth:`Search._wants`).
+Need = tuple[str, float] | tuple[str, float, str] | str
 
 
 class Exhausted(Exception):
@@ -49,6 +51,77 @@ _HOURS, _COST = 0, 1
 
 def _hours(course: Course) -> float:
     return float(course.hours)
+
+
+class CourseBits:
+    """A bit for each course of a catalogue, and, for a prerequisite, the courses that meet
+    it once taken (as a bit mask): the search's sets of courses are Python integers.
+
+    Independent of any learner: build once per catalogue (:class:`~recommender.pathways.Planner`
+    does) and share between searches; thread-safe for reading (a missing entry is filled
+    with the same value by whoever computes it).
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._bits = {course_id: 1 << i for i, course_id in enumerate(sorted(catalog.courses))}
+        self._covers: dict[Need, int] = {}
+        self._users: dict[str, list[str]] | None = None  # course id -> ids requiring it
+        self._after: dict[str, int] = {}  # course id -> after(course id) for no held course
+
+    def bit(self, course_id: str) -> int:
+        """The course's bit (a course outside the catalogue gets a new one)."""
+        found = self._bits.get(course_id)
+        if found is None:
+            found = self._bits.setdefault(course_id, 1 << len(self._bits))
+        return found
+
+    def after(self, course_id: str, held: frozenset[str] = frozenset()) -> int:
+        """The courses that can only follow ``course_id`` for a learner holding ``held``:
+        those requiring it as a prerequisite course, directly or through prerequisite
+        courses the learner does not hold."""
+        if self._users is None:
+            users: dict[str, list[str]] = {}
+            for course in self.catalog.courses.values():
+                for required in course.prerequisite_courses:
+                    users.setdefault(required, []).append(course.id)
+            self._users = users
+        if not held:
+            found = self._after.get(course_id)
+            if found is None:
+                found = self._after[course_id] = self._following(course_id, held)
+            return found
+        return self._following(course_id, held)
+
+    def _following(self, course_id: str, held: frozenset[str]) -> int:
+        assert self._users is not None
+        found, stack = 0, [u for u in self._users.get(course_id, ()) if u not in held]
+        while stack:
+            user = stack.pop()
+            if not found & self.bit(user):
+                found |= self.bit(user)
+                stack.extend(u for u in self._users.get(user, ()) if u not in held)
+        return found
+
+    def cover(self, need: Need) -> int:
+        """The courses whose taking meets ``need``: those teaching the skill to the level
+        (within the tolerance, as :func:`~recommender.pathways.prerequisites.is_ready`
+        reads it), or the prerequisite course itself."""
+        found = self._covers.get(need)
+        if found is None:
+            if isinstance(need, str):
+                found = self.bit(need)
+            else:
+                skill_id, level = need[0], need[1]
+                found = 0
+                for course in self.catalog.courses.values():
+                    if any(
+                        t.skill_id == skill_id and float(t.level) >= level - LEVEL_TOLERANCE
+                        for t in course.teaches
+                    ):
+                        found |= self.bit(course.id)
+            self._covers[need] = found
+        return found
 
 
 def _cost(course: Course) -> float:
@@ -87,9 +160,11 @@ class Search:
         profile: LearnerProfile,
         budget: int,
         order: Order = Order.HOURS,
+        bits: CourseBits | None = None,
     ) -> None:
         self.catalog, self.supply, self.profile, self.budget = catalog, supply, profile, budget
         self.order = order
+        self.bits = bits if bits is not None else CourseBits(catalog)
         self.targets: tuple[Need, ...] = ()
         self.cap = math.inf
         self.best: tuple[float, float] = (math.inf, math.inf)
@@ -99,7 +174,8 @@ class Search:
             _cheapest_first if order is Order.HOURS else _cheapest_first_then_cost
         )
         self._options: dict[Need, tuple[Course, ...]] = {}
-        self._option_ids: dict[Need, frozenset[str]] = {}
+        self._masks: dict[Need, int] = {}  # the options' bits
+        self._want: dict[str, tuple[Need, ...]] = {}
         self._floors: dict[Need, tuple[float, float]] = {}
         self._lacks: dict[str, tuple[Need, ...]] = {}
         self._met: set[Need] = set()
@@ -111,7 +187,7 @@ class Search:
         self.targets = tuple(targets.items())
         # Accept any plan of <= ceiling hours, whatever its cost.
         self.best = (math.nextafter(ceiling, math.inf), -math.inf)
-        self._visit([], 0.0, 0.0, frozenset())
+        self._start()
         return self.found
 
     def cheapest_within(self, cap: float) -> list[Course] | None:
@@ -121,7 +197,7 @@ class Search:
             return None
         self.order, self.cap = Order.COST_HOURS, cap
         self.best = self._key(*self.totals)
-        self._visit([], 0.0, 0.0, frozenset())
+        self._start()
         return self.found
 
     def _key(self, hours: float, cost: float) -> tuple[float, float]:
@@ -167,26 +243,42 @@ class Search:
         return ok
 
     # -- branch and bound ------------------------------------------------------------------
+    #
+    # Sets of courses are bit masks (:class:`CourseBits`): ``mask`` the chosen courses,
+    # ``forbidden`` those a node may not choose. ``needs`` lists what the chosen courses need
+    # (the targets, then each chosen course's lacking prerequisites in the order the courses
+    # were chosen), ``known`` the same as a set.
 
     def _spend(self) -> None:
         self.budget -= 1
         if self.budget < 0:
             raise Exhausted
 
+    def _start(self) -> None:
+        needs = list(dict.fromkeys(self.targets))
+        self._visit([], 0, 0.0, 0.0, 0, needs, set(needs))
+
     def _visit(
-        self, chosen: list[Course], hours: float, cost: float, forbidden: frozenset[str]
+        self,
+        chosen: list[Course],
+        mask: int,
+        hours: float,
+        cost: float,
+        forbidden: int,
+        needs: list[Need],
+        known: set[Need],
     ) -> None:
         self._spend()
-        ids = {c.id for c in chosen}
-        unmet = [n for n in self._needs(chosen) if ids.isdisjoint(self._option_set(n))]
+        unmet = [n for n in needs if not self._mask(n) & mask]
         if not unmet:
-            self._complete_set(chosen, hours, cost, ids, forbidden)
+            self._complete_set(chosen, mask, hours, cost, forbidden, needs, known)
             return
         allowed = {n: self._allowed(n, forbidden) for n in unmet}
         if self._hopeless(hours, cost, allowed):
             return
         need = min(unmet, key=lambda n: (len(allowed[n]), str(n)))
-        self._branch(chosen, hours, cost, forbidden, self._promising(allowed[need], unmet, ids))
+        options = self._promising(allowed[need], unmet, mask)
+        self._branch(chosen, mask, hours, cost, forbidden, needs, known, options)
 
     def _hopeless(
         self, hours: float, cost: float, allowed: Mapping[Need, Sequence[Course]]
@@ -208,19 +300,23 @@ class Search:
     def _bound(self, allowed: Mapping[Need, Sequence[Course]], which: int) -> float:
         """:func:`_packing_bound` of the needs' ``allowed`` options, on hours (``_HOURS``)
         or cost (``_COST``)."""
-        floors: list[tuple[float, Set[str]]] = []
+        floors: list[tuple[float, int]] = []
+        bit = self.bits.bit
         for need, options in allowed.items():
             if not options:
                 return math.inf
             if len(options) == len(self._options[need]):  # nothing forbidden: memoised
-                floors.append((self._floors[need][which], self._option_ids[need]))
+                floors.append((self._floors[need][which], self._masks[need]))
             else:
                 value = _hours if which == _HOURS else _cost
-                floors.append((min(map(value, options)), {o.id for o in options}))
+                option_mask = 0
+                for o in options:
+                    option_mask |= bit(o.id)
+                floors.append((min(map(value, options)), option_mask))
         return _packing_bound(floors)
 
     def _promising(
-        self, options: Sequence[Course], unmet: Sequence[Need], ids: set[str]
+        self, options: Sequence[Course], unmet: Sequence[Need], mask: int
     ) -> list[Course]:
         """``options`` most promising first: by estimated hours per unmet need met (the
         option's hours plus the cheapest option of each need it would add, shared among
@@ -230,10 +326,13 @@ class Search:
         if len(options) < 2:
             return list(options)
         costs = self.order is not Order.HOURS
+        unmet_masks = [self._masks[n] for n in unmet]
+        bit = self.bits.bit
 
         def estimate(option: Course) -> tuple[float, float, str]:
-            met = sum(1 for n in unmet if option.id in self._option_set(n))
-            added = [n for n in self._lacking(option) if ids.isdisjoint(self._option_set(n))]
+            b = bit(option.id)
+            met = sum(1 for m in unmet_masks if m & b)
+            added = [n for n in self._wants(option) if not self._mask(n) & mask]
             hours = option.hours + sum(self._floor(n)[_HOURS] for n in added)
             cost = option.cost + sum(self._floor(n)[_COST] for n in added) if costs else 0.0
             return (hours / met, cost / met, option.id)
@@ -248,37 +347,71 @@ class Search:
             found = self._floors[need]
         return found
 
-    def _allowed(self, need: Need, forbidden: frozenset[str]) -> Sequence[Course]:
+    def _allowed(self, need: Need, forbidden: int) -> Sequence[Course]:
         options = self.options(need)
-        if forbidden.isdisjoint(self._option_ids[need]):
+        if not self._masks[need] & forbidden:
             return options
-        return [o for o in options if o.id not in forbidden]
+        bit = self.bits.bit
+        return [o for o in options if not bit(o.id) & forbidden]
 
     def _complete_set(
         self,
         chosen: list[Course],
+        mask: int,
         hours: float,
         cost: float,
-        ids: set[str],
-        forbidden: frozenset[str],
+        forbidden: int,
+        needs: list[Need],
+        known: set[Need],
     ) -> None:
-        if _in_order(reversed(chosen), self.profile):  # suppliers were chosen after users
+        if self._in_order(reversed(chosen)):  # suppliers were chosen after users
             self._record(chosen, hours, cost)
             return
-        taken, levels = closure(chosen, self.profile)
-        stuck = [c for c in chosen if c.id not in taken]
+        taken = self._closure(chosen)
+        bit = self.bits.bit
+        stuck = [c for c in chosen if not bit(c.id) & taken]
         if not stuck:
             self._record(chosen, hours, cost)
             return
-        held = set(self.profile.held_courses) | taken
+        cover = self.bits.cover
         outside = {
             o.id: o
             for c in stuck
-            for pre in unmet_prerequisites(c, levels, held)
-            for o in self.options(_as_need(pre))
-            if o.id not in ids and o.id not in forbidden
+            for n in self._lacking(c)
+            if not cover(n) & taken
+            for o in self.options(n)
+            if not bit(o.id) & (mask | forbidden)
         }
-        self._branch(chosen, hours, cost, forbidden, sorted(outside.values(), key=self._sort_key))
+        options = sorted(outside.values(), key=self._sort_key)
+        self._branch(chosen, mask, hours, cost, forbidden, needs, known, options)
+
+    def _ready(self, course: Course, taken: int) -> bool:
+        """Whether ``course`` can start once the learner has taken the courses ``taken``."""
+        cover = self.bits.cover
+        return all(cover(n) & taken for n in self._lacking(course))
+
+    def _in_order(self, courses: Iterable[Course]) -> bool:
+        """Whether taking ``courses`` in this order is valid (each ready when its turn comes)."""
+        taken = 0
+        bit = self.bits.bit
+        for course in courses:
+            if not self._ready(course, taken):
+                return False
+            taken |= bit(course.id)
+        return True
+
+    def _closure(self, courses: Sequence[Course]) -> int:
+        """The courses of ``courses`` that can be taken, taking each as it becomes ready."""
+        taken = 0
+        bit = self.bits.bit
+        pending = list(courses)
+        while True:
+            ready = [c for c in pending if self._ready(c, taken)]
+            if not ready:
+                return taken
+            for course in ready:
+                taken |= bit(course.id)
+            pending = [c for c in pending if not bit(c.id) & taken]
 
     def _record(self, chosen: list[Course], hours: float, cost: float) -> None:
         key = self._key(hours, cost)
@@ -288,23 +421,31 @@ class Search:
     def _branch(
         self,
         chosen: list[Course],
+        mask: int,
         hours: float,
         cost: float,
-        forbidden: frozenset[str],
+        forbidden: int,
+        needs: list[Need],
+        known: set[Need],
         options: Sequence[Course],
     ) -> None:
-        excluded = set(forbidden)
+        excluded = forbidden
+        bit = self.bits.bit
         for option in options:
             after_hours, after_cost = hours + option.hours, cost + option.cost
+            b = bit(option.id)
             if after_hours <= self.cap and self._key(after_hours, after_cost) < self.best:
-                self._visit([*chosen, option], after_hours, after_cost, frozenset(excluded))
-            excluded.add(option.id)
-
-    def _needs(self, chosen: Sequence[Course]) -> Iterable[Need]:
-        needs = dict.fromkeys(self.targets)
-        for course in chosen:
-            needs.update(dict.fromkeys(self._lacking(course)))
-        return needs
+                new = [n for n in self._wants(option) if n not in known]
+                self._visit(
+                    [*chosen, option],
+                    mask | b,
+                    after_hours,
+                    after_cost,
+                    excluded,
+                    [*needs, *new] if new else needs,
+                    known.union(new) if new else known,
+                )
+            excluded |= b
 
     def _lacking(self, course: Course) -> tuple[Need, ...]:
         found = self._lacks.get(course.id)
@@ -313,11 +454,30 @@ class Search:
             found = self._lacks[course.id] = tuple(sorted((_as_need(p) for p in unmet), key=str))
         return found
 
-    def _option_set(self, need: Need) -> frozenset[str]:
-        found = self._option_ids.get(need)
+    def _wants(self, course: Course) -> tuple[Need, ...]:
+        """What choosing ``course`` adds to a plan's needs: its lacking prerequisites, each
+        skill level among them that some supplier could meet only after the course (a
+        course requiring it, directly or not, as a prerequisite course) for this course
+        alone, without those suppliers. Every valid plan meets them so: the first course of
+        a plan to reach a level ``course`` lacks is one of the level's suppliers (a first
+        reacher) and comes before ``course``."""
+        found = self._want.get(course.id)
+        if found is None:
+            after = self.bits.after(course.id, self.profile.held_courses)
+            found = tuple(
+                (n[0], n[1], course.id)
+                if after and not isinstance(n, str) and self._mask(n) & after
+                else n
+                for n in self._lacking(course)
+            )
+            self._want[course.id] = found
+        return found
+
+    def _mask(self, need: Need) -> int:
+        found = self._masks.get(need)
         if found is None:
             self.options(need)
-            found = self._option_ids[need]
+            found = self._masks[need]
         return found
 
     def options(self, need: Need) -> tuple[Course, ...]:
@@ -327,10 +487,17 @@ class Search:
             if isinstance(need, str):
                 course = self.catalog.courses.get(need)
                 found = (course,) if course and need not in self.profile.held_courses else ()
+            elif len(need) == 3:
+                after = self.bits.after(need[2], self.profile.held_courses)
+                bit = self.bits.bit
+                found = tuple(o for o in self.options(need[:2]) if not bit(o.id) & after)
             else:
-                found = tuple(sorted(self.supply(*need), key=self._sort_key))
+                found = tuple(sorted(self.supply(need[0], need[1]), key=self._sort_key))
             self._options[need] = found
-            self._option_ids[need] = frozenset(c.id for c in found)
+            mask = 0
+            for c in found:
+                mask |= self.bits.bit(c.id)
+            self._masks[need] = mask
             self._floors[need] = (
                 min((float(c.hours) for c in found), default=math.inf),
                 min((float(c.cost) for c in found), default=math.inf),
@@ -338,29 +505,19 @@ class Search:
         return found
 
 
-def _in_order(courses: Iterable[Course], profile: LearnerProfile) -> bool:
-    """Whether taking ``courses`` in this order is valid (each ready when its turn comes)."""
-    levels, held = dict(profile.levels), set(profile.held_courses)
-    for course in courses:
-        if not is_ready(course, levels, held):
-            return False
-        take(levels, held, course)
-    return True
-
-
 def _as_need(pre: SkillLevel | str) -> Need:
     return pre if isinstance(pre, str) else (pre.skill_id, float(pre.level))
 
 
-def _packing_bound(floors: Iterable[tuple[float, Set[str]]]) -> float:
+def _packing_bound(floors: Iterable[tuple[float, int]]) -> float:
     """A lower bound on the total value (hours or cost) of courses that meet every need,
-    given each need's (least value among its options, the options' ids): greedily, dearest
-    first, the needs whose options share no course with those already counted each add
-    their least value. Values must be non-negative."""
+    given each need's (least value among its options, the options as a bit mask): greedily,
+    dearest first, the needs whose options share no course with those already counted each
+    add their least value. Values must be non-negative."""
     total = 0.0
-    used: set[str] = set()
-    for floor, ids in sorted(floors, key=lambda f: -f[0]):
-        if used.isdisjoint(ids):
+    used = 0
+    for floor, options in sorted(floors, key=lambda f: -f[0]):
+        if not used & options:
             total += floor
-            used |= ids
+            used |= options
     return total
