@@ -50,6 +50,11 @@ def is_prepared_question(
 
 
 _CHUNK = 50
+#: Runs of chunks per process: each process takes a run of consecutive chunks at a time.
+_RUNS = 8
+#: Selections a worker process's planner remembers at most (about 330 bytes each): a
+#: worker answering 50,000 colleagues meets about 150,000 situations.
+WORKER_REMEMBERS = 400_000
 
 Options = Opportunities
 
@@ -203,11 +208,21 @@ class PreparedOpportunities:
 def _batches(
     index: CandidateIndex, ids: Sequence[str], start: date, processes: int, routes: Routes | None
 ) -> Iterator[list[tuple[str, bytes]]]:
-    chunks = [ids[k : k + _CHUNK] for k in range(0, len(ids), _CHUNK)]
-    if processes <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for chunk in chunks:
-            yield _answer(index, chunk, start, routes)
+    if (
+        processes <= 1
+        or len(ids) <= _CHUNK
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        for k in range(0, len(ids), _CHUNK):
+            yield _answer(index, ids[k : k + _CHUNK], start, routes)
         return
+    # Colleagues (one current role) share most of their plans' situations, which each
+    # process's planner remembers (recommender.pathways.planner): each process is handed
+    # long runs of colleagues, so that a situation is mostly learnt in one process only.
+    people = index.catalog_.employees
+    ordered = sorted(ids, key=lambda e: (people[e].role_id, e))
+    chunks = [ordered[k : k + _CHUNK] for k in range(0, len(ordered), _CHUNK)]
+    runs = max(1, len(chunks) // (processes * _RUNS))
     # Forked workers inherit the index instead of receiving a copy through a pipe. They run
     # only planning code (pure Python and numpy): nothing that holds a lock another thread
     # of this process could have held at the fork.
@@ -215,9 +230,10 @@ def _batches(
     _WORKER_INDEX, _WORKER_ROUTES = index, routes
     try:
         context = multiprocessing.get_context("fork")
-        pool = context.Pool(min(processes, len(chunks)), initializer=_default_signals)
+        pool = context.Pool(min(processes, len(chunks)), initializer=_start_worker)
         try:
-            yield from pool.imap_unordered(_answer_in_worker, [(c, start) for c in chunks])
+            jobs = [(c, start) for c in chunks]
+            yield from pool.imap_unordered(_answer_in_worker, jobs, runs)
             pool.close()
         except BaseException:
             pool.terminate()
@@ -228,8 +244,12 @@ def _batches(
         _WORKER_INDEX, _WORKER_ROUTES = None, None
 
 
-def _default_signals() -> None:
+def _start_worker() -> None:
     """A worker forked from a server must not run the server's own signal handlers (they
-    would ignore the pool's SIGTERM): back to the defaults."""
+    would ignore the pool's SIGTERM): back to the defaults. Its planner may remember more
+    selections than a server's (:data:`WORKER_REMEMBERS`): the worker ends with the work."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _WORKER_INDEX is not None:
+        planner = _WORKER_INDEX.planner_
+        planner.remember = max(planner.remember, WORKER_REMEMBERS)

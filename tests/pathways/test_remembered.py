@@ -85,9 +85,20 @@ def test_a_planner_that_remembers_nothing_keeps_nothing() -> None:
     assert planner.remembered == 0
 
 
-def test_the_oldest_situation_is_forgotten_first() -> None:
+def test_the_least_recently_used_situation_is_forgotten_first() -> None:
     courses = [make_course(f"c{i}", 1 + i, 0, {f"s{i}": 1}) for i in range(3)]
     planner = Planner(Catalog.from_items(courses=courses), remember=2)
-    for i in range(3):
+
+    def ask(i: int) -> None:
         planner.select(LearnerProfile(), {f"s{i}": 1.0})
+
+    ask(0)
+    ask(1)
+    ask(0)  # served from memory, now the most recently used
+    assert planner.hits == 1
+    ask(2)  # forgets situation 1, not 0
     assert planner.remembered == 2
+    ask(0)
+    assert planner.hits == 2
+    ask(1)
+    assert planner.hits == 2  # planned again
