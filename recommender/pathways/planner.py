@@ -274,22 +274,13 @@ class Planner:
         (those :meth:`_relevant` walks to when nothing is met or held): a number for the
         targets, the distinct prerequisite skill levels of those courses, and their ids
         with the ids of the courses they require."""
-        stack = [c for s, lv in open_targets.items() for c in self._first_reachers(s, lv)]
-        seen: set[str] = set()
-        prerequisites: set[tuple[str, float]] = set()
-        while stack:
-            course = stack.pop()
-            if course.id in seen:
-                continue
-            seen.add(course.id)
-            for p in course.prerequisite_skills:
-                prerequisites.add((p.skill_id, float(p.level)))
-                stack.extend(self._first_reachers(p.skill_id, p.level))
-            for c in course.prerequisite_courses:
-                if c in self.catalog.courses:
-                    stack.append(self.catalog.courses[c])
-                else:
-                    seen.add(c)
+        courses = [
+            self.catalog.courses[c] for c in self._relevant(LearnerProfile(), open_targets.items())
+        ]
+        prerequisites = {
+            (p.skill_id, float(p.level)) for c in courses for p in c.prerequisite_skills
+        }
+        seen = {c.id for c in courses} | {r for c in courses for r in c.prerequisite_courses}
         with self._remembering:
             key = tuple(open_targets.items())
             found = self._reaches.get(key)
