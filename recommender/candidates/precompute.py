@@ -250,6 +250,6 @@ def _start_worker() -> None:
     selections than a server's (:data:`WORKER_REMEMBERS`): the worker ends with the work."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _WORKER_INDEX is not None:
+    if _WORKER_INDEX is not None and _WORKER_INDEX.planner_.remember > 0:  # 0: remembers none
         planner = _WORKER_INDEX.planner_
         planner.remember = max(planner.remember, WORKER_REMEMBERS)

@@ -150,8 +150,9 @@ class Planner:
         self._cost_searchable = self._searchable and all(c.cost >= 0 for c in courses)
         # Whole hours add up exactly: no two sets' hours differ by less than one hour.
         self._whole_hours = all(float(c.hours).is_integer() for c in courses)
-        # Situation digest -> (short targets, chosen course ids, weekly hours the programme
-        # chose them at or None when the search did); see "Remembered selections".
+        # Situation (:meth:`_situation`) -> (short targets, chosen course ids in order, weekly
+        # hours the programme chose them at or None when the search did), least recently
+        # used first; see "Remembered selections".
         self._remembered: dict[
             tuple[int, int, int, frozenset[str]],
             tuple[tuple[str, ...], tuple[str, ...], float | None],
@@ -199,20 +200,13 @@ class Planner:
         if not (objective is Objective.HOURS and tie_break):
             return self._programme_selection(profile, targets, objective, tie_break)
         budget = self.budget if budget is None else budget
-        situation = (
-            self._situation(profile, _open(profile, targets), budget) if self.remember else None
-        )
-        remembered = None
-        if situation is not None:
-            with self._remembering:  # the least recently used is forgotten first
-                remembered = self._remembered.pop(situation, None)
-                if remembered is not None:
-                    self._remembered[situation] = remembered
-                    self.hits += 1
-        if remembered is not None and remembered[2] in (None, profile.weekly_hours):
-            short, order, _ = remembered  # the order too reads nothing else of a learner
+        open_targets = _open(profile, targets)
+        situation = self._situation(profile, open_targets, budget) if self.remember > 0 else None
+        remembered = None if situation is None else self._recall(situation, profile.weekly_hours)
+        if remembered is not None:
+            short, order = remembered  # the order too reads nothing else of a learner
             return Selection(order, self._highest_reachable(profile, short) if short else {})
-        selection = self._search_selection(profile, targets, budget)
+        selection = self._search_selection(profile, open_targets, budget)
         weekly: float | None = None
         if selection is None:
             selection = self._programme_selection(profile, targets, objective, tie_break)
@@ -236,13 +230,27 @@ class Planner:
         chosen = solve(courses, self._supplying(profile), profile, closable, objective, tie_break)
         return Selection(schedule_order(chosen, profile), unclosable)
 
+    def _recall(
+        self, situation: tuple[int, int, int, frozenset[str]], weekly_hours: float
+    ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The remembered (short targets, course order) of ``situation``, made the most
+        recently used; ``None`` if none, or if the programme chose it at other weekly hours."""
+        with self._remembering:
+            remembered = self._remembered.pop(situation, None)
+            if remembered is None:
+                return None
+            self._remembered[situation] = remembered
+            short, order, weekly = remembered
+            if weekly is not None and weekly != weekly_hours:
+                return None
+            self.hits += 1
+            return short, order
+
     def _remember(
         self,
         situation: tuple[int, int, int, frozenset[str]],
         selection: tuple[tuple[str, ...], tuple[str, ...], float | None],
     ) -> None:
-        if self.remember < 1:
-            return
         with self._remembering:
             if len(self._remembered) >= self.remember:
                 del self._remembered[next(iter(self._remembered))]  # the least recently used
@@ -293,12 +301,11 @@ class Planner:
         return found
 
     def _search_selection(
-        self, profile: LearnerProfile, targets: Mapping[str, float], budget: int | None
+        self, profile: LearnerProfile, open_targets: dict[str, float], budget: int
     ) -> Selection | None:
-        """The fewest-hours, then least-cost selection by search; ``None`` when the search
-        cannot settle it (budget spent, or a catalogue it cannot search)."""
-        open_targets = _open(profile, targets)
-        budget = self.budget if budget is None else budget
+        """The fewest-hours, then least-cost selection of ``open_targets`` by search;
+        ``None`` when the search cannot settle it (budget spent, or a catalogue it cannot
+        search)."""
         try:
             _, unclosable, chosen = self._search(
                 profile, open_targets, math.inf, budget, tie_break=True

@@ -66,7 +66,10 @@ class CourseBits:
         self.catalog = catalog
         self._bits = {course_id: 1 << i for i, course_id in enumerate(sorted(catalog.courses))}
         self._covers: dict[Need, int] = {}
-        self._users: dict[str, list[str]] | None = None  # course id -> ids requiring it
+        self._users: dict[str, list[str]] = {}  # course id -> ids requiring it
+        for course in catalog.courses.values():
+            for required in course.prerequisite_courses:
+                self._users.setdefault(required, []).append(course.id)
         self._after: dict[str, int] = {}  # course id -> after(course id) for no held course
 
     def bit(self, course_id: str) -> int:
@@ -76,16 +79,17 @@ class CourseBits:
             found = self._bits.setdefault(course_id, 1 << len(self._bits))
         return found
 
+    def mask(self, courses: Iterable[Course]) -> int:
+        """The bits of ``courses``, as one mask."""
+        found = 0
+        for course in courses:
+            found |= self.bit(course.id)
+        return found
+
     def after(self, course_id: str, held: frozenset[str] = frozenset()) -> int:
         """The courses that can only follow ``course_id`` for a learner holding ``held``:
         those requiring it as a prerequisite course, directly or through prerequisite
         courses the learner does not hold."""
-        if self._users is None:
-            users: dict[str, list[str]] = {}
-            for course in self.catalog.courses.values():
-                for required in course.prerequisite_courses:
-                    users.setdefault(required, []).append(course.id)
-            self._users = users
         if not held:
             found = self._after.get(course_id)
             if found is None:
@@ -94,7 +98,6 @@ class CourseBits:
         return self._following(course_id, held)
 
     def _following(self, course_id: str, held: frozenset[str]) -> int:
-        assert self._users is not None
         found, stack = 0, [u for u in self._users.get(course_id, ()) if u not in held]
         while stack:
             user = stack.pop()
@@ -301,7 +304,6 @@ class Search:
         """:func:`_packing_bound` of the needs' ``allowed`` options, on hours (``_HOURS``)
         or cost (``_COST``)."""
         floors: list[tuple[float, int]] = []
-        bit = self.bits.bit
         for need, options in allowed.items():
             if not options:
                 return math.inf
@@ -309,10 +311,7 @@ class Search:
                 floors.append((self._floors[need][which], self._masks[need]))
             else:
                 value = _hours if which == _HOURS else _cost
-                option_mask = 0
-                for o in options:
-                    option_mask |= bit(o.id)
-                floors.append((min(map(value, options)), option_mask))
+                floors.append((min(map(value, options)), self.bits.mask(options)))
         return _packing_bound(floors)
 
     def _promising(
@@ -494,10 +493,7 @@ class Search:
             else:
                 found = tuple(sorted(self.supply(need[0], need[1]), key=self._sort_key))
             self._options[need] = found
-            mask = 0
-            for c in found:
-                mask |= self.bits.bit(c.id)
-            self._masks[need] = mask
+            self._masks[need] = self.bits.mask(found)
             self._floors[need] = (
                 min((float(c.hours) for c in found), default=math.inf),
                 min((float(c.cost) for c in found), default=math.inf),
