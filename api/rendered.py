@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
@@ -39,17 +40,38 @@ from recommender.pages import UnreadablePage, pack, readable, render, unpack
 from recommender.preparation import page_dictionary
 from recommender.service import Recommender
 
-__all__ = ["RenderedPages", "pages_of", "render", "render_prepared"]
+__all__ = ["PAGE_BYTES", "PageSource", "RenderedPages", "pages_of", "render", "render_prepared"]
+
+
+#: The packed first pages a worker keeps in memory by default (``RESKILL_PAGE_CACHE_MB``) when
+#: the others can be read from the database: about 27,000 pages of about 2.4 kB.
+PAGE_BYTES = 64 * 2**20
+
+#: A page source: the packed page (:func:`recommender.pages.pack`) stored for a person and a
+#: day, or ``None``; called in a worker thread, never on the event loop's quick path.
+PageSource = Callable[[str, date], bytes | None]
 
 
 class RenderedPages:
     """First pages by person, each with the day its plans start on, packed with
-    :attr:`dictionary` (``None``: plain zlib); thread-safe."""
+    :attr:`dictionary` (``None``: plain zlib); thread-safe.
 
-    def __init__(self, dictionary: bytes | None = None) -> None:
-        self._pages: dict[str, tuple[date, bytes]] = {}  # compressed body
+    ``max_bytes`` (``None``: no bound) bounds the packed pages kept, least recently used
+    dropped first. A bound is meant for pages that can be read again: with a ``source``
+    (:meth:`read_from`, the database's prepared pages of this worker's data version), a page
+    not kept here is read from it when asked and kept; one dropped is read again later.
+    Without a source a dropped page is rendered again when asked."""
+
+    def __init__(self, dictionary: bytes | None = None, max_bytes: int | None = None) -> None:
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0 or None, got {max_bytes!r}")
+        self._pages: OrderedDict[str, tuple[date, bytes]] = OrderedDict()  # compressed body
+        self._nbytes = 0
         self._lock = threading.Lock()
         self.dictionary = dictionary
+        self.max_bytes = max_bytes
+        self._source: PageSource | None = None
+        self.reads = 0  # pages read from the source
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -61,24 +83,55 @@ class RenderedPages:
             self.dictionary = dictionary
             unreadable = [e for e, (_, p) in self._pages.items() if not readable(p, dictionary)]
             for employee_id in unreadable:
-                del self._pages[employee_id]
+                self._nbytes -= len(self._pages.pop(employee_id)[1])
+
+    def read_from(self, source: PageSource | None, max_bytes: int | None) -> None:
+        """Read pages not kept here from ``source`` (``None``: none), keeping at most
+        ``max_bytes`` of them (``None``: no bound); kept pages over the bound are dropped."""
+        with self._lock:
+            self._source = source
+            self.max_bytes = max_bytes
+            self._make_room(0)
+
+    def room(self) -> int | None:
+        """Bytes that can still be kept before the least recently used page is dropped
+        (``None``: no bound)."""
+        if self.max_bytes is None:
+            return None
+        return max(0, self.max_bytes - self._nbytes)
 
     def get(self, employee_id: str, today: date) -> bytes | None:
-        """The page rendered for ``today``, or None (also for a page that cannot be read:
-        it is dropped, to be rendered again)."""
-        kept = self._pages.get(employee_id)
+        """The page rendered for ``today`` (kept, else read from the source and kept), or
+        None (also for a page that cannot be read: it is dropped, to be rendered again)."""
+        with self._lock:
+            kept = self._pages.get(employee_id)
+            if kept is not None:
+                self._pages.move_to_end(employee_id)
         if kept is None or kept[0] != today:
-            return None
+            kept = self._read(employee_id, today)
+            if kept is None:
+                return None
         try:
             return unpack(kept[1], self.dictionary)
         except UnreadablePage:
             with self._lock:
                 if self._pages.get(employee_id) is kept:
-                    del self._pages[employee_id]
+                    self._nbytes -= len(self._pages.pop(employee_id)[1])
             return None
 
+    def _read(self, employee_id: str, today: date) -> tuple[date, bytes] | None:
+        source = self._source
+        if source is None:
+            return None
+        packed = source(employee_id, today)
+        if packed is None or not self.put_packed(employee_id, today, packed):
+            return None
+        self.reads += 1
+        return today, packed
+
     def has(self, employee_id: str, today: date) -> bool:
-        """Whether the page for ``today`` is kept (:meth:`get` would find it)."""
+        """Whether the page for ``today`` is kept here (:meth:`get` would find it without
+        reading the source)."""
         kept = self._pages.get(employee_id)
         return kept is not None and kept[0] == today
 
@@ -88,19 +141,33 @@ class RenderedPages:
     def put_packed(self, employee_id: str, today: date, packed: bytes) -> bool:
         """Keep a page already packed (:func:`recommender.pages.pack`): one read from the
         database's ``prepared_answers``. A page packed with a dictionary other than
-        :attr:`dictionary` (one that changed meanwhile, too) is not kept; returns whether
-        it was."""
+        :attr:`dictionary` (one that changed meanwhile, too), or larger than the whole bound,
+        is not kept; returns whether it was."""
         with self._lock:
             if not readable(packed, self.dictionary):
                 return False
+            if self.max_bytes is not None and len(packed) > self.max_bytes:
+                return False
+            earlier = self._pages.pop(employee_id, None)
+            if earlier is not None:
+                self._nbytes -= len(earlier[1])
+            self._make_room(len(packed))
             self._pages[employee_id] = (today, packed)
+            self._nbytes += len(packed)
             return True
+
+    def _make_room(self, size: int) -> None:
+        """Drop the least recently used pages until ``size`` more bytes fit (lock held)."""
+        if self.max_bytes is None:
+            return
+        while self._pages and self._nbytes + size > self.max_bytes:
+            _, (_, dropped) = self._pages.popitem(last=False)
+            self._nbytes -= len(dropped)
 
     def nbytes(self) -> int:
         """Bytes held by the compressed pages and their dictionary."""
         with self._lock:
-            held = sum(len(p) for _, p in self._pages.values())
-            return held + len(self.dictionary or b"")
+            return self._nbytes + len(self.dictionary or b"")
 
 
 _PAGES: weakref.WeakKeyDictionary[Recommender, RenderedPages] = weakref.WeakKeyDictionary()

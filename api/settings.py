@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     opportunity lists, catalogue pages) each worker remembers, in MiB of their estimated
     size (default: the Recommender's :data:`~recommender.service.ANSWER_BYTES`, 256 MiB;
     0 remembers nothing). Each worker process holds its own: budget it per worker.
+    ``page_cache_mb`` (``RESKILL_PAGE_CACHE_MB``, default 64): the packed first pages of
+    opportunities each worker keeps in memory when they were prepared into the database;
+    the others are read from the database when asked (a 100,000-employee organisation has
+    about 240 MB of them). ``all`` keeps every one.
     ``version_poll_seconds`` (``RESKILL_VERSION_POLL_SECONDS``): how often each worker reads
     the database's data version to follow changes made elsewhere (default 1 s; on
     PostgreSQL a notification usually wakes it sooner; 0 never follows, see
@@ -72,6 +76,7 @@ class Settings(BaseSettings):
     prepare_wait_seconds: float = Field(default=600.0, ge=0)
     wal_checkpoint_interval: float = 1.0
     answer_cache_mb: float | None = Field(default=None, ge=0)
+    page_cache_mb: float | None = Field(default=64.0, ge=0)
     version_poll_seconds: float = Field(default=1.0, ge=0)
     quick_reads: bool = True
 
@@ -84,6 +89,20 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in ("", "off", "none", "false"):
             return None
         return value
+
+    @field_validator("page_cache_mb", mode="before")
+    @classmethod
+    def _all_pages(cls, value: object) -> object:
+        """``RESKILL_PAGE_CACHE_MB=all``: keep every prepared page in memory."""
+        if isinstance(value, str) and value.strip().lower() == "all":
+            return None
+        return value
+
+    @property
+    def page_bytes(self) -> int | None:
+        """``page_cache_mb`` in bytes (None: keep every prepared page in memory)."""
+        mb = self.page_cache_mb
+        return None if mb is None else int(mb * 2**20)
 
     @property
     def answer_bytes(self) -> int | None:

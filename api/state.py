@@ -23,13 +23,14 @@ from datetime import date
 
 from fastapi import FastAPI, Request
 
-from api.rendered import pages_of, render_prepared
+from api.rendered import PAGE_BYTES, pages_of, render_prepared
 from api.settings import Settings
 from recommender.embeddings import CachedEncoder
 from recommender.erasure import purge_leavers
 from recommender.preparation import (
     Turn,
     is_prepared,
+    page_source,
     preparation_turn,
     prepare,
     prepared_dictionary,
@@ -153,7 +154,7 @@ def make_ready(service: Recommender, settings: Settings) -> None:
             version,
         )
     else:
-        load_pages(service)
+        load_pages(service, max_bytes=settings.page_bytes)
 
 
 def warm(service: Recommender) -> None:
@@ -219,41 +220,54 @@ def load_people_graph(service: Recommender) -> bool:
     return True
 
 
-def load_pages(service: Recommender, today: date | None = None) -> int:
-    """Keep the first pages prepared in the database for ``service``'s data version and
-    ``today`` (pages of an earlier day are not loaded: asked, they are planned and
-    rendered again, dated today), with the version's page dictionary, which also packs
-    the pages this worker renders later; returns how many were kept."""
+def load_pages(
+    service: Recommender, today: date | None = None, max_bytes: int | None = PAGE_BYTES
+) -> int:
+    """Serve the first pages prepared in the database for ``service``'s data version and
+    ``today`` (pages of an earlier day are not served: asked, they are planned and rendered
+    again, dated today), with the version's page dictionary, which also packs the pages this
+    worker renders later. At most ``max_bytes`` of packed pages are kept in memory (``None``:
+    every one): as many as fit are read now, the others from the database when asked
+    (:class:`api.rendered.RenderedPages`), so a worker's memory does not grow with the
+    number of employees. Returns how many were read now."""
     assert service.engine is not None and service.data_version is not None
     started = time.perf_counter()
     today = today or date.today()
+    engine, version = service.engine, service.data_version
     pages = pages_of(service)
-    pages.use(prepared_dictionary(service.engine, service.data_version))
-    loaded = 0
-    for employee_id, packed in prepared_pages(
-        service.engine, service.data_version, today, service.judge_key
-    ):
+    pages.use(prepared_dictionary(engine, version))
+    pages.read_from(page_source(engine, version, service.judge_key), max_bytes)
+    loaded, full = 0, False
+    for employee_id, packed in prepared_pages(engine, version, today, service.judge_key):
+        room = pages.room()
+        if room is not None and len(packed) > room:
+            full = True
+            break
         loaded += pages.put_packed(employee_id, today, packed)
     _AWAITING.discard(service)
     log.info(
         "opportunity pages loaded for %d people (data version %d, prepared in the database) "
-        "in %.1f s, %.1f MB kept",
+        "in %.1f s, %.1f MB kept%s",
         loaded,
-        service.data_version,
+        version,
         time.perf_counter() - started,
         pages.nbytes() / 1e6,
+        "; the memory for pages is full, the others are read from the database when asked"
+        if full
+        else "",
     )
     return loaded
 
 
-def load_when_prepared(service: Recommender) -> bool:
-    """Load ``service``'s pages if it was served unprepared (another process was preparing
-    its version) and that preparation has finished; whether it loaded them."""
+def load_when_prepared(service: Recommender, max_bytes: int | None = PAGE_BYTES) -> bool:
+    """Load ``service``'s pages (at most ``max_bytes``, see :func:`load_pages`) if it was
+    served unprepared (another process was preparing its version) and that preparation has
+    finished; whether it loaded them."""
     if service not in _AWAITING or service.engine is None or service.data_version is None:
         return False
     if not is_prepared(service.engine, service.data_version):
         return False
-    load_pages(service)
+    load_pages(service, max_bytes=max_bytes)
     return True
 
 

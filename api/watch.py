@@ -101,7 +101,7 @@ class VersionWatcher:
         served = self._served().data_version
         if served is None or data_version(engine) == served:
             if served is not None:
-                load_when_prepared(self._served())
+                load_when_prepared(self._served(), self.app.state.settings.page_bytes)
             return False
         with CATALOGUE_WRITES:
             service = self._served()

@@ -74,6 +74,7 @@ from recommender.store.preparations import (
     forget_pages,
     keep_dictionary,
     preparation,
+    read_page,
     read_pages,
     store_index,
     store_pages,
@@ -94,6 +95,7 @@ __all__ = [
     "preparation_turn",
     "is_prepared",
     "prepared_pages",
+    "page_source",
     "prepared_people_graph",
     "prepared_dictionary",
     "page_dictionary",
@@ -475,6 +477,22 @@ def prepared_pages(
     if stored_index(engine, version, JUDGE_INDEX) != judge.encode():
         return
     yield from read_pages(engine, version, day)
+
+
+def page_source(
+    engine: sa.Engine, version: int, judge: str
+) -> Callable[[str, date], bytes | None] | None:
+    """A reader of single stored first pages of ``version``: ``read(employee_id, day)`` gives
+    the packed page stored for that day, or ``None``; ``None`` instead of a reader when the
+    pages were answered by another judge than ``judge`` (as :func:`prepared_pages`). A
+    worker keeps only some pages in memory and reads the others with it when asked."""
+    if stored_index(engine, version, JUDGE_INDEX) != judge.encode():
+        return None
+
+    def read(employee_id: str, day: date) -> bytes | None:
+        return read_page(engine, version, employee_id, day)
+
+    return read
 
 
 def prepared_dictionary(engine: sa.Engine, version: int) -> bytes | None:

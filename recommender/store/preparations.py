@@ -395,6 +395,18 @@ def forget_pages(engine: sa.Engine, version: int) -> int:
     return int(done.rowcount)
 
 
+def read_page(engine: sa.Engine, version: int, employee_id: str, day: date) -> bytes | None:
+    """The compressed page of ``employee_id`` stored in ``version`` for ``day``, or ``None``."""
+    query = sa.select(prepared_answers.c.body).where(
+        prepared_answers.c.version == version,
+        prepared_answers.c.employee_id == employee_id,
+        prepared_answers.c.day == day,
+    )
+    with engine.connect() as conn:
+        found = conn.execute(query).scalar_one_or_none()
+    return None if found is None else bytes(found)
+
+
 def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str, bytes]]:
     """The stored pages of ``version`` for ``day``: ``(employee_id, compressed page)``."""
     query = sa.select(prepared_answers.c.employee_id, prepared_answers.c.body).where(

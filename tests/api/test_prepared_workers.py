@@ -126,6 +126,44 @@ def test_a_worker_started_on_a_prepared_version_loads_it_and_computes_nothing(
     assert "opportunities ready for" not in said and "preparing" not in said
 
 
+def test_a_worker_keeps_only_its_page_budget_and_reads_the_other_pages_from_the_database(
+    engine: sa.Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    talent = {"X-API-Key": create_key(engine, Role.TALENT).token}
+    people = prepare_now(engine)
+    version = current(engine)
+    sizes = {e: len(page) for e, page in stored_bodies(engine, version).items()}
+    budget = sum(sorted(sizes.values())[: people // 4])  # about a quarter of them fit
+    caplog.set_level(logging.INFO, logger=LOG)
+    with worker(engine, page_cache_mb=budget / 2**20) as client:
+        service = served(client)
+        pages = pages_of(service)
+        assert 0 < len(pages) < people
+        assert pages.nbytes() - len(pages.dictionary or b"") <= budget
+        asked = CandidateIndex.eligible_ids(service.catalog)
+        assert len(asked) == people
+        for _ in range(2):  # every page twice: each read (again) from the database once dropped
+            for person in asked:
+                response = client.get(f"/v1/employees/{person}/opportunities", headers=talent)
+                assert response.status_code == 200
+                assert response.content == stored_page(engine, person)  # the stored bytes
+                assert pages.nbytes() - len(pages.dictionary or b"") <= budget
+        assert pages.reads >= people  # the pages not kept were read, not planned again
+        assert len(service.prepared_opportunities) == 0  # nothing planned here
+    said = caplog.text
+    assert "the others are read from the database when asked" in said
+    assert "opportunities ready for" not in said and "preparing" not in said
+
+
+def stored_bodies(engine: sa.Engine, version: int) -> dict[str, bytes]:
+    table = schema.prepared_answers
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(table.c.employee_id, table.c.body).where(table.c.version == version)
+        ).all()
+    return {str(e): bytes(b) for e, b in rows}
+
+
 def test_a_worker_on_a_prepared_version_takes_its_people_search_graph_instead_of_building_it(
     engine: sa.Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

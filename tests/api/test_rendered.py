@@ -72,3 +72,45 @@ def test_a_kept_page_that_cannot_be_read_is_dropped_and_rendered_again(
     assert pages.put_packed(person, DAY, packed[:-6] + b"\x00" * 6)  # damaged in memory
     assert pages.has(person, DAY)
     assert pages.get(person, DAY) is None and not pages.has(person, DAY)
+
+
+def test_a_bounded_memory_of_pages_drops_the_least_recently_used_and_reads_them_again(
+    service: Recommender,
+) -> None:
+    people = service.prepared_opportunities.people()[:6]
+    bodies = {e: page(service, e) for e in people}
+    stored = {e: pack(b) for e, b in bodies.items()}  # what the database holds
+    read: list[str] = []
+
+    def source(employee_id: str, day: date) -> bytes | None:
+        read.append(employee_id)
+        return stored.get(employee_id) if day == DAY else None
+
+    budget = sum(sorted(len(p) for p in stored.values())[-3:])  # any three fit
+    pages = RenderedPages()
+    pages.read_from(source, budget)
+    for person in people:
+        assert pages.get(person, DAY) == bodies[person]  # read from the source, kept
+        assert pages.nbytes() <= budget
+    assert read == people
+    kept = [e for e in people if pages.has(e, DAY)]
+    assert 3 <= len(kept) < len(people) and kept == people[-len(kept) :]  # the latest stay
+    oldest = kept[0]
+    assert pages.get(oldest, DAY) == bodies[oldest] and read == people  # kept: not read
+    pages.put(people[0], DAY, bodies[people[0]])  # rendered here: drops the least recent
+    assert pages.has(oldest, DAY) and not pages.has(kept[1], DAY)
+    assert pages.get(kept[1], DAY) == bodies[kept[1]] and read[-1] == kept[1]  # read again
+    assert pages.get(people[0], date(2025, 3, 4)) is None  # not stored for that day
+    assert pages.nbytes() <= budget and pages.reads == len(read) - 1
+
+
+def test_a_page_larger_than_the_whole_budget_is_served_but_not_kept(
+    service: Recommender,
+) -> None:
+    person = service.prepared_opportunities.people()[0]
+    body = page(service, person)
+    pages = RenderedPages(max_bytes=len(pack(body)) - 1)
+    pages.put(person, DAY, body)
+    assert not pages.has(person, DAY) and pages.nbytes() == 0
+    pages.read_from(lambda e, d: pack(body), None)  # unbounded again: kept once read
+    assert pages.get(person, DAY) == body and pages.has(person, DAY)
