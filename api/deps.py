@@ -95,6 +95,10 @@ GateDep = Annotated[Gate, Depends(get_gate)]
 _PERSON_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="reskill-person-reads")
 
 
+class _NotReady(Exception):
+    """A quick answer could not be made ready (:meth:`OneTrip.__call__`'s ``fetch``)."""
+
+
 class OneTrip:
     """Authenticate, authorise, read and log one person through the gate, with the fewest
     hand-overs between the event loop and threads.
@@ -130,6 +134,7 @@ class OneTrip:
         *,
         quick: bool = False,
         with_goal: Callable[[Gate], Answer] | None = None,
+        fetch: Callable[[], bool] | None = None,
     ) -> Answer:
         """``answer(gate)`` about ``employee_id`` for a caller allowed ``action``, logged
         (:meth:`recommender.gate.Gate.read_person`); a 401 or 403 before any read.
@@ -137,12 +142,25 @@ class OneTrip:
         ``with_goal``: the quick ``answer`` was prepared for people with no career goal
         set; a person with one (the statement logging the quick read checks, and logs
         nobody then), and any read that is not answered quickly, is answered by
-        ``with_goal`` instead, in a worker thread."""
+        ``with_goal`` instead, in a worker thread.
+        ``fetch``: the quick ``answer`` is not ready in memory; ``fetch()`` makes it ready (it
+        reads a page from the database), in a worker thread, once the caller is known to be
+        allowed; if it cannot, the read is answered the ordinary way."""
         route, rid = route_of(self._request), request_id(self._request)
         principal = self._keys.get(self._token)
         loop = asyncio.get_running_loop()
-        if principal is not None and quick:
+        if principal is not None and (quick or fetch is not None):
             try:
+                if fetch is not None:  # only for a caller allowed to read this person
+                    self._service.for_principal(
+                        permit(principal, action),
+                        route=route,
+                        request_id=rid,
+                        engine=self._engine,
+                        check_key=True,
+                    ).check_person(action, employee_id)
+                    if not await loop.run_in_executor(_PERSON_READS, fetch):
+                        raise _NotReady
                 return await read_quickly(
                     self._service,
                     self._engine,
@@ -156,8 +174,8 @@ class OneTrip:
                     rid=rid,
                     unless_goal=with_goal is not None,
                 )
-            except GoalIsSet:
-                pass  # answered below, the ordinary way, toward the goal
+            except (GoalIsSet, _NotReady):
+                pass  # answered below, the ordinary way (toward the goal, if one is set)
             except KeyNoLongerValid:
                 raise unauthorized_key() from None
             except (AuthError, ReskillError):

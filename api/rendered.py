@@ -119,14 +119,28 @@ class RenderedPages:
                     self._nbytes -= len(self._pages.pop(employee_id)[1])
             return None
 
+    @property
+    def reads_a_source(self) -> bool:
+        """Whether a page not kept here can be read from a source (the database)."""
+        return self._source is not None
+
+    def fetch(self, employee_id: str, today: date) -> bool:
+        """Make the page of ``today`` kept here, reading it from the source if need be
+        (blocking: a worker thread's call); whether it is kept now."""
+        if self.has(employee_id, today):
+            return True
+        return self._read(employee_id, today) is not None and self.has(employee_id, today)
+
     def _read(self, employee_id: str, today: date) -> tuple[date, bytes] | None:
+        """The page read from the source, kept if it fits (served either way)."""
         source = self._source
         if source is None:
             return None
         packed = source(employee_id, today)
-        if packed is None or not self.put_packed(employee_id, today, packed):
+        if packed is None or not readable(packed, self.dictionary):
             return None
         self.reads += 1
+        self.put_packed(employee_id, today, packed)
         return today, packed
 
     def has(self, employee_id: str, today: date) -> bool:

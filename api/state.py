@@ -13,6 +13,7 @@ replica, the command line) moves the data version; this worker's
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
@@ -238,12 +239,13 @@ def load_pages(
     pages.use(prepared_dictionary(engine, version))
     pages.read_from(page_source(engine, version, service.judge_key), max_bytes)
     loaded, full = 0, False
-    for employee_id, packed in prepared_pages(engine, version, today, service.judge_key):
-        room = pages.room()
-        if room is not None and len(packed) > room:
-            full = True
-            break
-        loaded += pages.put_packed(employee_id, today, packed)
+    with contextlib.closing(prepared_pages(engine, version, today, service.judge_key)) as rows:
+        for employee_id, packed in rows:
+            room = pages.room()
+            if room is not None and len(packed) > room:
+                full = True
+                break  # the rows' cursor and connection are released on closing
+            loaded += pages.put_packed(employee_id, today, packed)
     _AWAITING.discard(service)
     log.info(
         "opportunity pages loaded for %d people (data version %d, prepared in the database) "

@@ -208,6 +208,13 @@ class Gate:
         if not self.principal.may(action):
             raise Forbidden(self.principal.role, action)
 
+    def check_person(self, action: Action, employee_id: str) -> None:
+        """Nothing, if this caller may ``action`` the person; else the error a read would
+        raise (:class:`~recommender.errors.AuthError`, ``UnknownEmployee``). For work done
+        before a read that only an allowed caller should cause (a page read from the
+        database into memory); it reads and logs nothing."""
+        self._person(action, employee_id)
+
     def _person(self, action: Action, employee_id: str) -> Employee:
         """The person, if this caller may ``action`` them; else the same error as nobody."""
         self._authorise(action)

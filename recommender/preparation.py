@@ -469,7 +469,7 @@ def preparation_turn(
 
 def prepared_pages(
     engine: sa.Engine, version: int, day: date, judge: str
-) -> Iterator[tuple[str, bytes]]:
+) -> Generator[tuple[str, bytes], None, None]:
     """The stored first pages of ``version`` for ``day``: ``(employee_id, packed page)``
     (:func:`recommender.pages.unpack` with :func:`prepared_dictionary` gives the body);
     none when they were answered by another judge than ``judge`` (a judge key,

@@ -142,15 +142,25 @@ async def get_opportunities(
 
     The first page, rendered ahead, is a quick read on the event loop; any other question
     (and anyone with a goal set) is planned in a worker thread (:class:`api.deps.OneTrip`)."""
-    service = trip.service
-    quick = is_prepared_question(limit, include_unviable, include_step_down) and pages_of(
-        service
-    ).has(employee_id, date.today())
+    service, today = trip.service, date.today()
+    first_page = is_prepared_question(limit, include_unviable, include_step_down)
+    pages = pages_of(service)
+    quick = first_page and pages.has(employee_id, today)
+    # A page prepared into the database but not kept in this worker's memory is read from
+    # there (in a worker thread), then answered as quickly as a kept one.
+    fetch = None
+    if first_page and not quick and pages.reads_a_source:
+        fetch = partial(pages.fetch, employee_id, today)
     asked = (employee_id, limit, include_unviable, include_step_down)
     answer = partial(opportunities_body, *asked)
-    if quick:
+    if quick or fetch is not None:
         body = await trip(
-            Action.PATHWAYS_READ, employee_id, partial(_quick, *asked), quick=True, with_goal=answer
+            Action.PATHWAYS_READ,
+            employee_id,
+            partial(_quick, *asked),
+            quick=quick,
+            with_goal=answer,
+            fetch=fetch,
         )
     else:
         body = await trip(Action.PATHWAYS_READ, employee_id, answer)

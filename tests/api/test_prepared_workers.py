@@ -40,7 +40,7 @@ from recommender.preparation import (
 )
 from recommender.service import Recommender
 from recommender.store import schema
-from recommender.store.access import create_key
+from recommender.store.access import create_key, read_access_log
 from recommender.store.vectors import DatabaseEmbeddingCache, text_hash
 from recommender.store.versions import current
 from tests.small_org import hashing_service, loaded, small_org
@@ -153,6 +153,45 @@ def test_a_worker_keeps_only_its_page_budget_and_reads_the_other_pages_from_the_
     said = caplog.text
     assert "the others are read from the database when asked" in said
     assert "opportunities ready for" not in said and "preparing" not in said
+
+
+@pytest.mark.parametrize("kept", ["one page", "none"])
+def test_a_page_read_from_the_database_is_logged_refused_and_goal_checked_like_a_kept_one(
+    engine: sa.Engine, kept: str
+) -> None:
+    prepare_now(engine)
+    largest = max(len(b) for b in stored_bodies(engine, current(engine)).values())
+    budget = 1.5 * largest if kept == "one page" else 0  # one page fits at a time, or none
+    with worker(engine, page_cache_mb=budget / 2**20) as client:
+        service = served(client)
+        pages = pages_of(service)
+        today = date.today()
+        people = CandidateIndex.eligible_ids(service.catalog)
+        first, second, third = [e for e in people if not pages.has(e, today)][:3]
+        talent = {"X-API-Key": create_key(engine, Role.TALENT).token}
+        own = {"X-API-Key": create_key(engine, Role.EMPLOYEE, employee_id=first).token}
+        client.get("/v1/roles", headers=talent)  # keys remembered: the quick path is open
+        client.get("/v1/roles", headers=own)
+        reads = pages.reads
+        mine = client.get(f"/v1/employees/{first}/opportunities", headers=own)
+        assert mine.status_code == 200 and mine.content == stored_page(engine, first)
+        assert pages.reads == reads + 1  # read from the database, not planned
+        assert pages.has(first, today) == (kept == "one page")  # kept if it fits
+        refused = client.get(f"/v1/employees/{second}/opportunities", headers=own)
+        assert refused.status_code == 404 and pages.reads == reads + 1  # not yours: not read
+        put = client.put(
+            f"/v1/employees/{third}/goal", json={"job_family": "Security"}, headers=talent
+        )
+        assert put.status_code == 200
+        toward = client.get(f"/v1/employees/{third}/opportunities", headers=talent)
+        assert toward.json()["goal"]["source"] == "set"  # planned toward it, not the stored page
+        assert len(service.prepared_opportunities) == 0
+        logged = [
+            r.employee_id
+            for r in read_access_log(engine, limit=100)
+            if r.route == "GET /v1/employees/{employee_id}/opportunities"
+        ]
+        assert sorted(logged) == sorted([first, third])  # each read logged once; none refused
 
 
 def stored_bodies(engine: sa.Engine, version: int) -> dict[str, bytes]:
