@@ -44,7 +44,7 @@ __all__ = ["PAGE_BYTES", "PageSource", "RenderedPages", "pages_of", "render", "r
 
 
 #: The packed first pages a worker keeps in memory by default (``RESKILL_PAGE_CACHE_MB``) when
-#: the others can be read from the database: about 27,000 pages of about 2.4 kB.
+#: the others can be read from the database: about 17,000 pages of about 3.9 kB (bundled roles).
 PAGE_BYTES = 64 * 2**20
 
 #: A page source: the packed page (:func:`recommender.pages.pack`) stored for a person and a

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     ``page_cache_mb`` (``RESKILL_PAGE_CACHE_MB``, default 64): the packed first pages of
     opportunities each worker keeps in memory when they were prepared into the database;
     the others are read from the database when asked (a 100,000-employee organisation has
-    about 240 MB of them). ``all`` keeps every one.
+    about 370 MB of them). ``all`` keeps every one.
     ``version_poll_seconds`` (``RESKILL_VERSION_POLL_SECONDS``): how often each worker reads
     the database's data version to follow changes made elsewhere (default 1 s; on
     PostgreSQL a notification usually wakes it sooner; 0 never follows, see
