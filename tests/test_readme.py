@@ -409,7 +409,6 @@ INLINE_NOT_RUN = {
     # (tests/workers/servers.py); tests/cli/test_serve.py runs it on the bundled data.
     "reskill serve": "the server fixture runs it",
     # The README quotes the plan's figures; tests/cli/test_academy.py runs the command.
-    "reskill academy plan": "tests/cli/test_academy.py runs it on the bundled data",
     "reskill serve --host ... --port ...": "the server fixture runs it with --port",
     "reskill serve --workers 4": "tests/workers/test_two_workers.py runs several workers",
     # Needs someone erased first; tests/cli/test_snapshot_imports.py and

@@ -189,6 +189,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         yield Servers(stack, tmp_path_factory.mktemp("schemathesis"))
 
 
+#: Seconds one answer may take (schemathesis's default is 10).
+RESPONSE_TIMEOUT = 60
+
+
 @schema.parametrize()
 @pytest.mark.parametrize(("backend", "caller"), TARGETS)
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
@@ -196,7 +200,11 @@ def test_no_operation_answers_any_caller_with_a_server_error(
     case: Any, request: pytest.FixtureRequest, servers: Servers, backend: str, caller: Role | None
 ) -> None:
     served = servers.get(request, backend)
-    response = case.call_and_validate(headers=served.headers(caller), checks=CHECKS)
+    # A slow answer is not a server error: on a loaded 2-core machine GET /v1/hard-to-fill has
+    # taken more than schemathesis's default 10 s while the whole suite ran beside it.
+    response = case.call_and_validate(
+        headers=served.headers(caller), checks=CHECKS, timeout=RESPONSE_TIMEOUT
+    )
     route = (case.method.upper(), case.path)
     if caller is not None:
         assert response.status_code != 401, f"{route}: a valid {caller} key was refused"
