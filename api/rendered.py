@@ -37,7 +37,7 @@ from datetime import date
 
 from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.pages import UnreadablePage, pack, readable, render, unpack
-from recommender.preparation import page_dictionary
+from recommender.preparation import PageSource, page_dictionary
 from recommender.service import Recommender
 
 __all__ = ["PAGE_BYTES", "PageSource", "RenderedPages", "pages_of", "render", "render_prepared"]
@@ -46,10 +46,6 @@ __all__ = ["PAGE_BYTES", "PageSource", "RenderedPages", "pages_of", "render", "r
 #: The packed first pages a worker keeps in memory by default (``RESKILL_PAGE_CACHE_MB``) when
 #: the others can be read from the database: about 17,000 pages of about 3.9 kB (bundled roles).
 PAGE_BYTES = 64 * 2**20
-
-#: A page source: the packed page (:func:`recommender.pages.pack`) stored for a person and a
-#: day, or ``None``; called in a worker thread, never on the event loop's quick path.
-PageSource = Callable[[str, date], bytes | None]
 
 
 class RenderedPages:

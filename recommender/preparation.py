@@ -96,6 +96,7 @@ __all__ = [
     "is_prepared",
     "prepared_pages",
     "page_source",
+    "PageSource",
     "prepared_people_graph",
     "prepared_dictionary",
     "page_dictionary",
@@ -117,6 +118,9 @@ ENCODE_IN_PROCESSES_FROM = 1_000
 
 #: ``progress(phase, done, total)``: phase ``"vectors"`` (profile texts) or ``"pages"``.
 Progress = Callable[[str, int, int], None]
+#: A reader of one stored first page: the packed page (:func:`recommender.pages.pack`) stored
+#: for a person and a day, or ``None`` (:func:`page_source`).
+PageSource = Callable[[str, date], bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,25 +478,28 @@ def prepared_pages(
     (:func:`recommender.pages.unpack` with :func:`prepared_dictionary` gives the body);
     none when they were answered by another judge than ``judge`` (a judge key,
     :attr:`Recommender.judge_key <recommender.service.Recommender.judge_key>`)."""
-    if stored_index(engine, version, JUDGE_INDEX) != judge.encode():
+    if not _answered_by(engine, version, judge):
         return
     yield from read_pages(engine, version, day)
 
 
-def page_source(
-    engine: sa.Engine, version: int, judge: str
-) -> Callable[[str, date], bytes | None] | None:
+def page_source(engine: sa.Engine, version: int, judge: str) -> PageSource | None:
     """A reader of single stored first pages of ``version``: ``read(employee_id, day)`` gives
     the packed page stored for that day, or ``None``; ``None`` instead of a reader when the
     pages were answered by another judge than ``judge`` (as :func:`prepared_pages`). A
     worker keeps only some pages in memory and reads the others with it when asked."""
-    if stored_index(engine, version, JUDGE_INDEX) != judge.encode():
+    if not _answered_by(engine, version, judge):
         return None
 
     def read(employee_id: str, day: date) -> bytes | None:
         return read_page(engine, version, employee_id, day)
 
     return read
+
+
+def _answered_by(engine: sa.Engine, version: int, judge: str) -> bool:
+    """Whether the stored pages of ``version`` were answered by ``judge`` (a judge key)."""
+    return stored_index(engine, version, JUDGE_INDEX) == judge.encode()
 
 
 def prepared_dictionary(engine: sa.Engine, version: int) -> bytes | None:
