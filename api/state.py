@@ -37,6 +37,7 @@ from recommender.preparation import (
     prepared_dictionary,
     prepared_pages,
     prepared_people_graph,
+    prepared_shortlist_plans,
 )
 from recommender.service import Recommender
 
@@ -48,6 +49,7 @@ __all__ = [
     "warm",
     "load_pages",
     "load_people_graph",
+    "load_shortlist_plans",
     "load_when_prepared",
     "current_recommender",
     "freeze_heap",
@@ -156,6 +158,7 @@ def make_ready(service: Recommender, settings: Settings) -> None:
         )
     else:
         load_pages(service, max_bytes=settings.page_bytes)
+        load_shortlist_plans(service)
 
 
 def warm(service: Recommender) -> None:
@@ -198,6 +201,7 @@ def _prepare_into_database(service: Recommender, settings: Settings) -> None:
 def _logged_phases() -> Callable[[str, int, int], None]:
     loggers = {
         "vectors": logged_progress("preparing: profile vectors"),
+        "shortlists": logged_progress("preparing: hard-to-fill shortlists, roles"),
         "pages": logged_progress("preparing: opportunity pages, people"),
     }
     return lambda phase, done, total: loggers[phase](done, total)
@@ -217,6 +221,23 @@ def load_people_graph(service: Recommender) -> bool:
         service.data_version,
         len(graph) / 1e6,
         time.perf_counter() - started,
+    )
+    return True
+
+
+def load_shortlist_plans(service: Recommender) -> bool:
+    """Adopt the exact plans the version's preparation made for the hard-to-fill roles'
+    shortlists (:func:`recommender.preparation.prepared_shortlist_plans`); whether it had
+    stored any."""
+    assert service.engine is not None and service.data_version is not None
+    plans = prepared_shortlist_plans(service.engine, service.data_version)
+    if plans is None:
+        return False
+    service.adopt_shortlist_plans(plans)
+    log.info(
+        "shortlist plans of the hard-to-fill roles loaded (data version %d, %.0f kB)",
+        service.data_version,
+        len(plans) / 1e3,
     )
     return True
 
@@ -270,6 +291,7 @@ def load_when_prepared(service: Recommender, max_bytes: int | None = PAGE_BYTES)
     if not is_prepared(service.engine, service.data_version):
         return False
     load_pages(service, max_bytes=max_bytes)
+    load_shortlist_plans(service)
     return True
 
 

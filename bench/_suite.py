@@ -312,8 +312,20 @@ def shortlists(plan: Plan, report: Report) -> None:
         warm = [s for samples in times.warm.values() for s in samples]
         label = f"shortlist top {SHORTLIST_LIMIT}, {n:,} employees"
         setup = {"generate_s": built.generate_s, "encode_s": built.encode_s, "fit_s": built.fit_s}
+        prepared = [s for s, _ in times.prepared.values()]
+        filtered = [s for s, _ in times.prepared_filtered.values()]
         rows = (
             ("first query of a role", cold, f"median; {sample:,} real vectors tiled"),
+            (
+                "first query of a role on a prepared worker",
+                prepared,
+                f"median; the preparation's plans adopted (planned in {times.prepare_s:.1f} s)",
+            ),
+            (
+                "first query with a department filter, prepared worker",
+                filtered,
+                f"median; department {times.department!r}",
+            ),
             ("same query again", warm, "median"),
             ("first stage only (lower-bound hours)", times.first_stage, "median"),
         )

@@ -27,6 +27,12 @@ How it is measured
   **warm** (the same query repeated ``--repeats`` times). Only the catalogue-wide memos
   (the planner's first reachers, transition scores of roles already asked) carry over
   from one role's cold query to the next.
+* **Prepared**: what a worker serving a prepared data version holds. The preparation's
+  step (:func:`~recommender.candidates.shortlist.prepare_shortlists`: every hard-to-fill
+  role's shortlist of 100, no filter) runs on an empty plan cache and is timed; its export
+  is then adopted by another empty cache, and each role's first query of ``limit`` is timed
+  on it ("first query on a prepared worker"), then its first query with a department
+  filter (the most common department), which the prepared plans cover only in part.
 
 ``python -m bench`` calls :func:`build_index` and :func:`time_shortlists` for its rows.
 """
@@ -52,7 +58,9 @@ from recommender.candidates import (
     profile_text,
     shortlist,
 )
-from recommender.catalog import Catalog, RoleSource
+from recommender.candidates.plans import PlanCache
+from recommender.candidates.shortlist import ShortlistFilter, hard_to_fill_roles, prepare_shortlists
+from recommender.catalog import Catalog
 from recommender.embeddings import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
 from recommender.generator import generate_employees
 from recommender.ingest.tables import read_org_tables
@@ -149,16 +157,36 @@ class ShortlistTimes:
     first_stage: list[float]  # lower-bound hours, warm, ``repeats`` per role
     cold: dict[str, tuple[float, Shortlist]]  # first refined query of each role
     warm: dict[str, list[float]]  # the refined query again, ``repeats`` per role
+    prepare_s: float  # the preparation's step: every role's shortlist of 100 planned
+    prepared: dict[str, tuple[float, Shortlist]]  # first query, the preparation's plans adopted
+    prepared_filtered: dict[str, tuple[float, Shortlist]]  # then with a department filter
+    department: str  # the filter's department
 
 
 def hard_roles(index: CandidateIndex) -> list[str]:
     """The organisation's hard-to-fill roles, sorted."""
-    roles = index.catalog_.roles.values()
-    return sorted(r.id for r in roles if r.hard_to_fill and r.source == RoleSource.ORG)
+    return list(hard_to_fill_roles(index.catalog_))
+
+
+def _empty_plans(index: CandidateIndex) -> PlanCache:
+    return PlanCache(index.planner_, index.cached_plans)
 
 
 def time_shortlists(index: CandidateIndex, limit: int, repeats: int) -> ShortlistTimes:
     roles = hard_roles(index)
+    index.plans_ = _empty_plans(index)
+    prepare_s, exported = _timed(lambda: prepare_shortlists(index, roles))
+    assert isinstance(exported, bytes)
+    index.plans_ = _empty_plans(index)
+    index.plans_.adopt(exported)
+    prepared = {role: _timed(lambda role=role: shortlist(index, role, limit)) for role in roles}
+    counts = np.bincount(index.department_codes_)
+    department = index.departments_[int(np.argmax(counts))]
+    only = ShortlistFilter(department=department)
+    prepared_filtered = {
+        role: _timed(lambda role=role: shortlist(index, role, limit, only)) for role in roles
+    }
+    index.plans_ = _empty_plans(index)
     cold = {role: _timed(lambda role=role: shortlist(index, role, limit)) for role in roles}
     warm = {
         role: _repeat(lambda role=role: shortlist(index, role, limit), repeats) for role in roles
@@ -170,7 +198,15 @@ def time_shortlists(index: CandidateIndex, limit: int, repeats: int) -> Shortlis
             lambda role=role: shortlist(index, role, limit, exact_hours=False), repeats
         )
     ]
-    return ShortlistTimes(first, cold, warm)  # type: ignore[arg-type]
+    return ShortlistTimes(
+        first,
+        cold,  # type: ignore[arg-type]
+        warm,
+        prepare_s,
+        prepared,  # type: ignore[arg-type]
+        prepared_filtered,  # type: ignore[arg-type]
+        department,
+    )
 
 
 def main() -> None:
@@ -233,6 +269,16 @@ def _queries(index: CandidateIndex, limit: int, repeats: int) -> None:
         *_ms([seconds for seconds, _ in cold.values()]),
         f"first query per role; exact plans per query: median {plans:.0f}; "
         f"certified {certified}/{len(roles)}",
+    )
+    table.add_row(
+        f"shortlist top {limit}, refined (exact), first on a prepared worker",
+        *_ms([seconds for seconds, _ in times.prepared.values()]),
+        f"the preparation planned every role's shortlist of 100 in {times.prepare_s:.1f} s",
+    )
+    table.add_row(
+        f"shortlist top {limit}, refined, department filter, prepared worker",
+        *_ms([seconds for seconds, _ in times.prepared_filtered.values()]),
+        f"first query per role, department {times.department!r}",
     )
     table.add_row(
         f"shortlist top {limit}, refined (exact), warm",

@@ -24,11 +24,14 @@ For the :class:`~recommender.service.Recommender`'s data version, under
    and skill indexes (their texts' vectors stored for the workers), and stores the
    people-search graph (``prepared_indexes``; from ``APPROXIMATE_FROM`` profiles on) that
    every worker then loads instead of building;
-4. answers and renders, in batches, the first page of everyone whose page for today is not
+4. plans each hard-to-fill role's longest shortlist (no filter) and stores the exact plans
+   made (``prepared_indexes``), which every worker adopts: a role's first shortlist there
+   plans nobody again (:func:`~recommender.candidates.shortlist.prepare_shortlists`);
+5. answers and renders, in batches, the first page of everyone whose page for today is not
    stored, and stores each batch in one transaction (zlib; :mod:`recommender.pages`). The
    pages are packed with the version's zlib dictionary (:func:`page_dictionary`), stored
    before the first page packed with it; a resumed run packs with the stored one;
-5. marks the preparation finished, and deletes the pages of older versions.
+6. marks the preparation finished, and deletes the pages of older versions.
 
 Each step skips what is stored, so a preparation that was killed continues where it
 stopped and ends with the same rows as one that was not (the dictionary too: it is made
@@ -53,6 +56,7 @@ import sqlalchemy as sa
 from recommender import __version__
 from recommender.candidates.index import CandidateIndex, profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.candidates.shortlist import hard_to_fill_roles, prepare_shortlists
 from recommender.catalog import Catalog
 from recommender.embeddings import (
     CachedEncoder,
@@ -98,6 +102,7 @@ __all__ = [
     "page_source",
     "PageSource",
     "prepared_people_graph",
+    "prepared_shortlist_plans",
     "prepared_dictionary",
     "page_dictionary",
     "carry_preparation",
@@ -107,6 +112,9 @@ __all__ = [
 
 #: ``prepared_indexes.name`` of the people-search graph.
 PEOPLE_GRAPH = "people"
+#: ``prepared_indexes.name`` of the exact plans of the hard-to-fill roles' shortlists
+#: (:func:`~recommender.candidates.shortlist.prepare_shortlists`).
+SHORTLIST_PLANS = "shortlist-plans"
 #: ``prepared_indexes.name`` of the key of the judge the stored pages were answered by
 #: (:attr:`Recommender.judge_key <recommender.service.Recommender.judge_key>`).
 JUDGE_INDEX = "judge"
@@ -116,7 +124,8 @@ BATCH_SIZE = 200
 #: model: a few seconds).
 ENCODE_IN_PROCESSES_FROM = 1_000
 
-#: ``progress(phase, done, total)``: phase ``"vectors"`` (profile texts) or ``"pages"``.
+#: ``progress(phase, done, total)``: phase ``"vectors"`` (profile texts), ``"shortlists"``
+#: (hard-to-fill roles) or ``"pages"``.
 Progress = Callable[[str, int, int], None]
 #: A reader of one stored first page: the packed page (:func:`recommender.pages.pack`) stored
 #: for a person and a day, or ``None`` (:func:`page_source`).
@@ -240,6 +249,7 @@ def prepare(
         if (
             row.finished
             and not stale
+            and not _lacks_shortlists(run)
             and stored_people(engine, run.version, run.today) >= set(eligible)
         ):
             forget_before(engine, run.version)
@@ -247,6 +257,7 @@ def prepare(
         run.check()
         _indexes(service)
         _people_graph(run)
+        _shortlists(run)
         _pages(run, processes)
         run.check()
     except _Superseded:
@@ -347,6 +358,35 @@ def _people_graph(run: _Run) -> None:
 def prepared_people_graph(engine: sa.Engine, version: int) -> bytes | None:
     """The people-search graph a preparation stored for ``version``, or ``None``."""
     return stored_index(engine, version, PEOPLE_GRAPH)
+
+
+def _lacks_shortlists(run: _Run) -> bool:
+    """Whether the shortlists' plans are to be prepared and are not stored yet."""
+    if run.service.encoder is None:
+        return False  # no shortlist without profile vectors
+    return stored_index(run.engine, run.version, SHORTLIST_PLANS) is None
+
+
+def _shortlists(run: _Run) -> None:
+    """Plan every hard-to-fill role's longest shortlist and store the exact plans for the
+    workers (:func:`prepared_shortlist_plans`), unless stored already."""
+    if not _lacks_shortlists(run):
+        return
+    roles = hard_to_fill_roles(run.service.catalog)
+    run.report("shortlists", 0, len(roles))
+    plans = prepare_shortlists(
+        run.service.candidate_index,
+        roles,
+        progress=lambda done, total: run.report("shortlists", done, total),
+    )
+    run.check()
+    store_index(run.engine, run.version, SHORTLIST_PLANS, plans)
+
+
+def prepared_shortlist_plans(engine: sa.Engine, version: int) -> bytes | None:
+    """The exact plans of the hard-to-fill roles' shortlists a preparation stored for
+    ``version`` (:meth:`~recommender.candidates.plans.PlanCache.export`), or ``None``."""
+    return stored_index(engine, version, SHORTLIST_PLANS)
 
 
 def _pages(run: _Run, processes: int | None) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import networkx as nx
 
@@ -144,6 +144,7 @@ class Recommender:
         self.engine = engine
         self._lock = threading.RLock()
         self._built: dict[str, object] = {}
+        self._plans_to_adopt: bytes | None = None  # see adopt_shortlist_plans
         self._answers = AnswerCache(ANSWER_BYTES if answer_bytes is None else answer_bytes)
         self.prepared_opportunities = PreparedOpportunities()
 
@@ -351,9 +352,24 @@ class Recommender:
     def _fit_index(self, progress: Callable[[int, int], None] | None) -> CandidateIndex:
         from recommender.candidates import CandidateIndex
 
-        return CandidateIndex(batch_size=256).fit(
+        index = CandidateIndex(batch_size=256).fit(
             self.catalog, self.judge, self.encoder, progress=progress
         )
+        if self._plans_to_adopt is not None:
+            index.plans_.adopt(self._plans_to_adopt)
+            self._plans_to_adopt = None
+        return index
+
+    def adopt_shortlist_plans(self, exported: bytes) -> None:
+        """Take the exact plans a preparation of this data version made
+        (:meth:`PlanCache.export <recommender.candidates.plans.PlanCache.export>`) into the
+        candidate index's plan cache: now if the index is built, else when it is."""
+        with self._lock:
+            built = self._built.get("index")
+            if built is None:
+                self._plans_to_adopt = exported
+                return
+        cast("CandidateIndex", built).plans_.adopt(exported)
 
     @property
     def people_index(self) -> VectorIndex:

@@ -10,8 +10,11 @@ employee with it.
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,12 @@ import pytest
 from recommender.candidates import CandidateIndex, ShortlistFilter, shortlist
 from recommender.candidates.plans import PlanCache
 from recommender.candidates.scoring import ShortlistWeights, hours_score
-from recommender.candidates.shortlist import ScoreComponents
+from recommender.candidates.shortlist import (
+    LONGEST_SHORTLIST,
+    ScoreComponents,
+    hard_to_fill_roles,
+    prepare_shortlists,
+)
 from recommender.catalog import Catalog, Role
 from recommender.embeddings import HashingEncoder
 from recommender.generator import generate_employees
@@ -205,3 +213,58 @@ def test_exact_hours_of_a_shortlist_match_the_programme_for_each_candidate(
         assert candidate.hours_to_ready == _hours(planner, chosen.order)
         assert candidate.unclosable == tuple(sorted(chosen.unclosable))
         assert _hours(planner, candidate.plan_course_ids) == candidate.hours_to_ready
+
+
+def _fresh(generated: CandidateIndex) -> CandidateIndex:
+    """Another index over the same catalogue, its plan cache empty (as a new worker's)."""
+    return CandidateIndex().fit(generated.catalog_, generated.judge_, HashingEncoder(64))
+
+
+def test_a_worker_adopting_the_prepared_plans_answers_as_planning_afresh_and_plans_nobody(
+    generated: CandidateIndex,
+) -> None:
+    roles = hard_to_fill_roles(generated.catalog_)
+    assert len(roles) >= 10
+    preparer = _fresh(generated)
+    exported = prepare_shortlists(preparer, roles)  # every role's shortlist of 100
+    worker = _fresh(generated)
+    assert worker.plans_.adopt(exported) == len(preparer.plans_) > 0
+    adopted = len(worker.plans_)
+    afresh = _fresh(generated)
+    for limit in (LONGEST_SHORTLIST, 25, 5):
+        for role_id in roles:
+            answer = shortlist(worker, role_id, limit)
+            assert answer == shortlist(afresh, role_id, limit), (role_id, limit)
+    assert len(worker.plans_) == adopted  # no exact plan was made again
+
+
+def test_plans_are_adopted_only_for_roles_compared_as_in_the_catalogue_they_came_from(
+    generated: CandidateIndex,
+) -> None:
+    catalog = generated.catalog_
+    preparer = _fresh(generated)
+    exported = prepare_shortlists(preparer, ["soc-analyst-2", "data-engineer"], limit=20)
+    moved = catalog.roles["soc-analyst-2"]
+    first = moved.requirements[0]
+    step = 0.25 if first.level < 5 else -0.25  # a level no course asks for
+    harder = replace(first, level=first.level + step)  # one required level changed
+    other = Catalog.from_items(
+        catalog.skills.values(),
+        [replace(moved, requirements=(harder, *moved.requirements[1:]))]
+        + [r for r in catalog.roles.values() if r.id != moved.id],
+        catalog.courses.values(),
+        catalog.employees.values(),
+    )
+    index = CandidateIndex().fit(other, CoverageJudge(other), HashingEncoder(64))
+    kept = index.plans_.adopt(exported)
+    by_role = [key[0] for key, _ in preparer.plans_._entries.items()]
+    assert kept == by_role.count("data-engineer") > 0  # soc-analyst-2's are not taken
+    assert shortlist(index, "soc-analyst-2", 20) == shortlist(
+        _fresh_over(other), "soc-analyst-2", 20
+    )
+    later = zlib.compress(json.dumps({"format": 99, "roles": {}, "entries": []}).encode())
+    assert _fresh(generated).plans_.adopt(later) == 0
+
+
+def _fresh_over(catalog: Catalog) -> CandidateIndex:
+    return CandidateIndex().fit(catalog, CoverageJudge(catalog), HashingEncoder(64))

@@ -22,9 +22,18 @@ from recommender.access import Role
 from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
+from recommender.candidates.shortlist import LONGEST_SHORTLIST, hard_to_fill_roles
 from recommender.embeddings import CachedEncoder, SentenceTransformerEncoder
 from recommender.pages import readable, render, unpack
-from recommender.preparation import Prepared, Progress, claim, is_prepared, prepare
+from recommender.preparation import (
+    SHORTLIST_PLANS,
+    Prepared,
+    Progress,
+    claim,
+    is_prepared,
+    prepare,
+    prepared_shortlist_plans,
+)
 from recommender.service import Recommender
 from recommender.store import delete_employee, make_engine, schema, write_transaction
 from recommender.store.access import create_key
@@ -109,6 +118,30 @@ def test_an_interrupted_preparation_continues_and_ends_as_an_uninterrupted_one(
     assert stored_dictionary(engine, whole.version) == dictionary  # one for every page
     again = run(engine)
     assert (again.pages_rendered, again.vectors_encoded) == (0, 0)
+
+
+def test_the_plans_of_every_hard_to_fill_shortlist_are_stored_and_completed_when_missing(
+    engine: sa.Engine,
+) -> None:
+    phases: list[str] = []
+    whole = run(engine, lambda phase, done, total: phases.append(phase))
+    assert "shortlists" in phases
+    plans = prepared_shortlist_plans(engine, whole.version)
+    assert plans is not None
+    service = hashing_service(engine)
+    index = service.candidate_index
+    assert index.plans_.adopt(plans) > 0
+    adopted = len(index.plans_)
+    for role_id in hard_to_fill_roles(service.catalog):
+        service.shortlist(role_id, LONGEST_SHORTLIST)
+    assert len(index.plans_) == adopted  # every plan those shortlists need was stored
+    # A version prepared before shortlists were: the plans are added, nothing else redone.
+    with write_transaction(engine) as conn:
+        table = schema.prepared_indexes
+        conn.execute(sa.delete(table).where(table.c.name == SHORTLIST_PLANS))
+    again = run(engine)
+    assert again.finished and (again.pages_rendered, again.vectors_encoded) == (0, 0)
+    assert prepared_shortlist_plans(engine, whole.version) == plans  # the same, byte for byte
 
 
 def test_stored_pages_are_the_bytes_the_route_renders(engine: sa.Engine) -> None:
@@ -258,11 +291,13 @@ def test_a_version_that_moved_only_for_a_key_copies_the_last_preparation(
     first = run(engine)
     before = prepared_rows(database_url)["prepared_answers"]
     dictionary = stored_dictionary(engine, first.version)
+    plans = prepared_shortlist_plans(engine, first.version)
     create_key(engine, Role.TALENT)  # bumps the data version; no answer changes
     carried = run(engine)
     assert carried.version == first.version + 1 and carried.finished
     assert (carried.pages_rendered, carried.vectors_encoded) == (0, 0)
     assert dictionary is not None and stored_dictionary(engine, carried.version) == dictionary
+    assert plans is not None and prepared_shortlist_plans(engine, carried.version) == plans
     after = prepared_rows(database_url)["prepared_answers"]
     assert [r[1:] for r in after] == [r[1:] for r in before]  # the same pages, copied
     assert {r[0] for r in after} == {carried.version}  # the old version's went

@@ -30,12 +30,15 @@ from api.schemas import RequestSchema, Schema
 from recommender.access import Action
 from recommender.candidates import RoleDemand, Shortlist, ShortlistFilter
 from recommender.candidates.records import View, candidate_record
+from recommender.candidates.shortlist import LONGEST_SHORTLIST
 from recommender.catalog import Catalog
 from recommender.gate import ShortlistView
 
 router = APIRouter(prefix="/v1")
 
-MAX_LIMIT = 100
+#: The longest shortlist: the one each data version's preparation plans for every
+#: hard-to-fill role, so any shorter one without filters is answered from its plans.
+MAX_LIMIT = LONGEST_SHORTLIST
 #: The most training hours the hard-to-fill view counts as within reach. Counting is exact:
 #: everyone whose lower bound is within the limit is planned, and that grows fast with the
 #: limit (all 54 bundled roles on 2 cores: 0.5 s at 200 h, 2.3 s at 300 h, 6-7 s at 400 h,

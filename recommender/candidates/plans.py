@@ -11,16 +11,25 @@ employees who share it are planned once, and a repeated shortlist plans nobody a
 The cache is bounded (least recently used entries go first) and thread-safe. Besides
 plans it keeps proofs that a plan takes more than some hours, which a search stopped at
 a ceiling leaves behind (see :func:`~recommender.candidates.scoring.refine_top`).
+
+A plan signature holds no one's identity and a plan depends only on the catalogue, so the
+entries a preparation computed (each hard-to-fill role's shortlist, see
+:func:`~recommender.candidates.shortlist.prepare_shortlists`) are exported
+(:meth:`PlanCache.export`), stored with the data version, and adopted by every worker
+(:meth:`PlanCache.adopt`): a role's first shortlist there plans nobody it has planned.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from recommender.catalog import Catalog, Role
 from recommender.pathways.gaps import LEVEL_TOLERANCE, LearnerProfile, analyse_gaps
@@ -59,6 +68,11 @@ class LRU(Generic[K, V]):
             if value is not None:
                 self._data.move_to_end(key)
             return value
+
+    def items(self) -> list[tuple[K, V]]:
+        """The entries, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._data.items())
 
     def put(self, key: K, value: V) -> None:
         """Store ``value``, dropping the least recently used entries beyond ``maxsize``."""
@@ -118,6 +132,55 @@ class PlanCache:
             self._entries.put(key, found)
         return found
 
+    def export(self) -> bytes:
+        """Every entry kept, for :meth:`adopt` by a cache over the same catalogue in another
+        process (compressed JSON: signatures, plans and proofs; no employee id), sorted: the
+        same entries export to the same bytes."""
+        rows: list[list[Any]] = []
+        roles: dict[str, str] = {}
+        for key, entry in self._entries.items():
+            role_id, counts, held = cast(tuple[str, Sequence[int], tuple[str, ...]], key)
+            roles.setdefault(role_id, self._digest(role_id))
+            kept: Any = (
+                [entry.hours, list(entry.course_ids), list(entry.unclosable)]
+                if isinstance(entry, ExactPlan)
+                else entry
+            )
+            rows.append([role_id, list(counts), list(held), kept])
+        rows.sort(key=lambda row: (row[0], row[1], row[2]))
+        body = {"format": _EXPORT_FORMAT, "roles": dict(sorted(roles.items())), "entries": rows}
+        return zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
+
+    def adopt(self, exported: bytes) -> int:
+        """Keep the entries of :meth:`export`; how many. Entries of a role whose comparison
+        points differ here (another catalogue), or naming a course this catalogue lacks, are
+        ignored, and so is an export of another format."""
+        body = json.loads(zlib.decompress(exported))
+        if not isinstance(body, dict) or body.get("format") != _EXPORT_FORMAT:
+            return 0
+        courses = self.planner.catalog.courses
+        same = {r for r, digest in body["roles"].items() if self._digest(r) == digest}
+        kept = 0
+        for role_id, counts, held, entry in body["entries"]:
+            named = held + (entry[1] if isinstance(entry, list) else [])
+            if role_id not in same or not all(c in courses for c in named):
+                continue
+            key = (role_id, _counts(counts), tuple(held))
+            if isinstance(entry, list):
+                hours, order, unclosable = entry
+                self._entries.put(key, ExactPlan(float(hours), tuple(order), tuple(unclosable)))
+            else:
+                self._entries.put(key, float(entry))
+            kept += 1
+        return kept
+
+    def _digest(self, role_id: str) -> str:
+        """A digest of what a signature toward ``role_id`` compares (empty: no such role)."""
+        role = self.planner.catalog.roles.get(role_id)
+        if role is None:
+            return ""
+        return hashlib.sha256(repr(self._constants(role)).encode()).hexdigest()[:16]
+
     def _search(self, role: Role, profile: LearnerProfile, ceiling: float) -> ExactPlan | None:
         planner = self.planner
         targets = analyse_gaps(planner.catalog, profile, role.id).targets()
@@ -135,8 +198,7 @@ class PlanCache:
             bisect.bisect_right(constants, profile.level_of(skill_id))
             for skill_id, constants in self._constants(role)
         ]
-        counts = bytes(reached) if max(reached, default=0) < 256 else tuple(reached)
-        return (role.id, counts, tuple(sorted(profile.held_courses)))
+        return (role.id, _counts(reached), tuple(sorted(profile.held_courses)))
 
     def _constants(self, role: Role) -> tuple[tuple[str, tuple[float, ...]], ...]:
         """Each skill's comparison points for ``role``, less the tolerance, sorted: a level
@@ -151,6 +213,15 @@ class PlanCache:
             )
             self._thresholds[role.id] = found
         return found
+
+
+#: The layout of :meth:`PlanCache.export`; an export of another is not adopted.
+_EXPORT_FORMAT = 1
+
+
+def _counts(reached: list[int]) -> bytes | tuple[int, ...]:
+    """A signature's constants reached per skill, compact (bytes when they fit)."""
+    return bytes(reached) if max(reached, default=0) < 256 else tuple(reached)
 
 
 def _prerequisite_levels(catalog: Catalog) -> Mapping[str, set[float]]:

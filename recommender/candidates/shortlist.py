@@ -17,6 +17,12 @@ provably cannot beat the last of the ``limit`` best so far. ``exact_hours=False`
 the second stage and ranks by the bounds (every candidate then says its hours are a
 lower bound).
 
+A data version's preparation plans each hard-to-fill role's longest shortlist once
+(:func:`prepare_shortlists`) and stores the exact plans it made; every worker adopts them
+(:meth:`~recommender.candidates.plans.PlanCache.adopt`), so a recruiter's first shortlist
+for such a role is answered from plans made already (any limit up to
+:data:`LONGEST_SHORTLIST` with no filter evaluates a prefix of the same candidates).
+
 Filters: department, location (case-insensitive), minimum readiness, maximum hours.
 Opted-out employees are not in the index; employees already in the role are skipped.
 Protected attributes are never read: they are not in the Catalog.
@@ -25,6 +31,7 @@ Protected attributes are never read: they are not in the Catalog.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,7 +47,7 @@ from recommender.candidates.scoring import (
     leading,
     refine_top,
 )
-from recommender.catalog import Catalog
+from recommender.catalog import Catalog, RoleSource
 from recommender.errors import InvalidInput
 from recommender.pathways.explain import skill_name
 from recommender.pathways.gaps import GapAnalysis, SkillGap, analyse_gaps, employee_profile
@@ -54,6 +61,9 @@ __all__ = [
     "shortlist",
     "candidate_rows",
     "within_reach",
+    "LONGEST_SHORTLIST",
+    "hard_to_fill_roles",
+    "prepare_shortlists",
 ]
 
 FloatArray = npt.NDArray[np.float32]
@@ -62,6 +72,32 @@ _LISTED = 8
 
 #: At most this many exact plans per shortlist beyond ``limit`` (bounds the latency).
 DEFAULT_MAX_PLANS = 200
+#: The longest shortlist served (the API's largest ``limit``): the one prepared.
+LONGEST_SHORTLIST = 100
+
+
+def hard_to_fill_roles(catalog: Catalog) -> tuple[str, ...]:
+    """The organisation's hard-to-fill roles, sorted: the shortlists prepared ahead."""
+    roles = catalog.roles.values()
+    return tuple(sorted(r.id for r in roles if r.hard_to_fill and r.source == RoleSource.ORG))
+
+
+def prepare_shortlists(
+    index: CandidateIndex,
+    roles: Sequence[str] | None = None,
+    limit: int = LONGEST_SHORTLIST,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """Plan each of ``roles``' shortlists of ``limit`` (no filter; default: the
+    hard-to-fill roles), which leaves their exact plans in ``index.plans_``, and return
+    those plans exported (:meth:`~recommender.candidates.plans.PlanCache.export`).
+    ``progress(done, total)`` after each role."""
+    roles = hard_to_fill_roles(index.catalog_) if roles is None else roles
+    for done, role_id in enumerate(roles, start=1):
+        shortlist(index, role_id, limit)
+        if progress is not None:
+            progress(done, len(roles))
+    return index.plans_.export()
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,11 @@ err = Console(stderr=True)
 
 #: Tries when the data version moves on while preparing (each try prepares the newer one).
 ATTEMPTS = 5
-_PHASES = {"vectors": "profile vectors", "pages": "opportunity pages"}
+_PHASES = {
+    "vectors": "profile vectors",
+    "shortlists": "hard-to-fill shortlists",
+    "pages": "opportunity pages",
+}
 
 
 @app.command("prepare")

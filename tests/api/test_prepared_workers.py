@@ -29,6 +29,7 @@ from recommender import vector_search
 from recommender.access import Role
 from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
+from recommender.candidates.shortlist import LONGEST_SHORTLIST, hard_to_fill_roles
 from recommender.embeddings import CachedEncoder, EmbeddingCache, HashingEncoder
 from recommender.pages import unpack
 from recommender.preparation import (
@@ -124,6 +125,28 @@ def test_a_worker_started_on_a_prepared_version_loads_it_and_computes_nothing(
     assert f"opportunity pages loaded for {people} people" in said
     assert "texts encoded here: 0" in said
     assert "opportunities ready for" not in said and "preparing" not in said
+
+
+def test_a_worker_on_a_prepared_version_answers_hard_to_fill_shortlists_from_stored_plans(
+    engine: sa.Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    talent = {"X-API-Key": create_key(engine, Role.TALENT).token}
+    prepare_now(engine)
+    caplog.set_level(logging.INFO, logger=LOG)
+    with worker(engine) as client:
+        assert "shortlist plans of the hard-to-fill roles loaded" in caplog.text
+        index = served(client).candidate_index
+        adopted = len(index.plans_)
+        assert adopted > 0
+        afresh = hashing_service(engine)  # plans everything itself
+        for role_id in hard_to_fill_roles(afresh.catalog):
+            url = f"/v1/roles/{role_id}/candidates"
+            answer = client.get(url, params={"limit": LONGEST_SHORTLIST}, headers=talent)
+            assert answer.status_code == 200
+            ids = [c["employee_id"] for c in answer.json()["candidates"]]
+            expected = afresh.shortlist(role_id, LONGEST_SHORTLIST).candidates
+            assert ids == [c.employee_id for c in expected], role_id
+        assert len(index.plans_) == adopted  # nobody planned again
 
 
 def test_a_worker_keeps_only_its_page_budget_and_reads_the_other_pages_from_the_database(
