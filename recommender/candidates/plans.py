@@ -112,6 +112,9 @@ class PlanCache:
         self._entries = LRU[tuple[object, ...], _Entry](maxsize)
         self._prerequisites = _prerequisite_levels(planner.catalog)
         self._thresholds: dict[str, tuple[tuple[str, tuple[float, ...]], ...]] = {}
+        self._baselines: dict[
+            str, tuple[tuple[int, ...], dict[str, tuple[int, tuple[float, ...]]]]
+        ] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -194,11 +197,26 @@ class PlanCache:
         """What the planner reads of ``profile`` when it plans toward ``role``: for each skill
         with a constant to compare, how many of its constants the level reaches; and the
         held courses."""
-        reached = [
-            bisect.bisect_right(constants, profile.level_of(skill_id))
-            for skill_id, constants in self._constants(role)
-        ]
+        at_zero, position = self._baseline(role)
+        reached = list(at_zero)  # a level the profile lacks is 0: most skills of the role
+        for skill_id, level in profile.levels.items():
+            found = position.get(skill_id)
+            if found is not None:
+                reached[found[0]] = bisect.bisect_right(found[1], level)
         return (role.id, _counts(reached), tuple(sorted(profile.held_courses)))
+
+    def _baseline(
+        self, role: Role
+    ) -> tuple[tuple[int, ...], dict[str, tuple[int, tuple[float, ...]]]]:
+        """Each skill's count of constants reached at level 0, in :meth:`_constants` order,
+        and where each skill sits in it with its constants."""
+        found = self._baselines.get(role.id)
+        if found is None:
+            constants = self._constants(role)
+            at_zero = tuple(bisect.bisect_right(c, 0.0) for _, c in constants)
+            position = {skill_id: (j, c) for j, (skill_id, c) in enumerate(constants)}
+            found = self._baselines[role.id] = (at_zero, position)
+        return found
 
     def _constants(self, role: Role) -> tuple[tuple[str, tuple[float, ...]], ...]:
         """Each skill's comparison points for ``role``, less the tolerance, sorted: a level
