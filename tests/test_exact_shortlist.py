@@ -227,8 +227,10 @@ def test_a_worker_adopting_the_prepared_plans_answers_as_planning_afresh_and_pla
     assert len(roles) >= 10
     preparer = _fresh(generated)
     exported = prepare_shortlists(preparer, roles)  # every role's shortlist of 100
-    worker = _fresh(generated)
-    assert worker.plans_.adopt(exported) == len(preparer.plans_) > 0
+    worker = CandidateIndex(cached_plans=50).fit(  # room for 50: it grows to hold them all
+        generated.catalog_, generated.judge_, HashingEncoder(64)
+    )
+    assert worker.plans_.adopt(exported) == len(preparer.plans_) > 50
     adopted = len(worker.plans_)
     afresh = _fresh(generated)
     for limit in (LONGEST_SHORTLIST, 25, 5):

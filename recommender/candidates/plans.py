@@ -110,6 +110,7 @@ class PlanCache:
     def __init__(self, planner: Planner, maxsize: int = 20_000) -> None:
         self.planner = planner
         self._entries = LRU[tuple[object, ...], _Entry](maxsize)
+        self._room = maxsize
         self._prerequisites = _prerequisite_levels(planner.catalog)
         self._thresholds: dict[str, tuple[tuple[str, tuple[float, ...]], ...]] = {}
         self._baselines: dict[
@@ -155,7 +156,8 @@ class PlanCache:
         return zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
 
     def adopt(self, exported: bytes) -> int:
-        """Keep the entries of :meth:`export`; how many. Entries of a role whose comparison
+        """Keep the entries of :meth:`export` (the cache grows to hold them besides its
+        ``maxsize``); how many. Entries of a role whose comparison
         points differ here (another catalogue), or naming a course this catalogue lacks, are
         ignored, and so is an export of another format."""
         body = json.loads(zlib.decompress(exported))
@@ -163,6 +165,8 @@ class PlanCache:
             return 0
         courses = self.planner.catalog.courses
         same = {r for r, digest in body["roles"].items() if self._digest(r) == digest}
+        # Room for every adopted entry on top of what the cache keeps for its own queries.
+        self._entries.maxsize = max(self._entries.maxsize, self._room + len(body["entries"]))
         kept = 0
         for role_id, counts, held, entry in body["entries"]:
             named = held + (entry[1] if isinstance(entry, list) else [])
