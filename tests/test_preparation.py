@@ -23,7 +23,8 @@ from recommender.candidates import CandidateIndex
 from recommender.candidates.index import profile_text
 from recommender.candidates.precompute import PREPARED_LIMIT
 from recommender.candidates.shortlist import LONGEST_SHORTLIST, hard_to_fill_roles
-from recommender.embeddings import CachedEncoder, SentenceTransformerEncoder
+from recommender.cli._analysis import answering
+from recommender.embeddings import CachedEncoder, HashingEncoder, SentenceTransformerEncoder
 from recommender.pages import readable, render, unpack
 from recommender.preparation import (
     SHORTLIST_PLANS,
@@ -142,6 +143,20 @@ def test_the_plans_of_every_hard_to_fill_shortlist_are_stored_and_completed_when
     again = run(engine)
     assert again.finished and (again.pages_rendered, again.vectors_encoded) == (0, 0)
     assert prepared_shortlist_plans(engine, whole.version) == plans  # the same, byte for byte
+
+
+def test_the_analysis_commands_answer_hard_to_fill_shortlists_from_the_prepared_plans(
+    engine: sa.Engine, database_url: str
+) -> None:
+    run(engine)
+    with answering(database_url, None, encoder=HashingEncoder(64)) as service:
+        index = service.candidate_index  # built with the prepared plans in it
+        adopted = len(index.plans_)
+        assert adopted > 0
+        role_id = hard_to_fill_roles(service.catalog)[0]
+        listed = service.shortlist(role_id, 20)
+        assert len(index.plans_) == adopted  # nobody planned again
+    assert listed == hashing_service(engine).shortlist(role_id, 20)  # as planning afresh
 
 
 def test_stored_pages_are_the_bytes_the_route_renders(engine: sa.Engine) -> None:

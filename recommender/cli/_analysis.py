@@ -48,6 +48,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from recommender.access import Action, Principal, Role
 from recommender.cli._options import ensure_sqlite_parent
 from recommender.errors import InvalidInput, ReskillError, UnknownEmployee
+from recommender.preparation import prepared_shortlist_plans
 from recommender.service import Recommender
 
 if TYPE_CHECKING:
@@ -121,6 +122,10 @@ def answering(
         counted = None if encoder is None else _Counted(encoder)
         with _step("Loading the catalogue from the database"):
             service = Recommender.from_engine(engine, encoder=counted)
+        if data is None and service.data_version is not None:
+            plans = prepared_shortlist_plans(engine, service.data_version)
+            if plans is not None:  # hard-to-fill shortlists answer from the prepared plans
+                service.adopt_shortlist_plans(plans)
         if not service.catalog.roles:
             raise InvalidInput(
                 f"{where} holds no data: load the bundled dataset with `reskill init`, "
