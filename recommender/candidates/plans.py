@@ -157,9 +157,9 @@ class PlanCache:
 
     def adopt(self, exported: bytes) -> int:
         """Keep the entries of :meth:`export` (the cache grows to hold them besides its
-        ``maxsize``); how many. Entries of a role whose comparison
-        points differ here (another catalogue), or naming a course this catalogue lacks, are
-        ignored, and so is an export of another format."""
+        ``maxsize``); how many. Entries of a role whose comparison points differ here
+        (another catalogue) or naming a course this catalogue lacks are ignored, and so is
+        an export of another format."""
         body = json.loads(zlib.decompress(exported))
         if not isinstance(body, dict) or body.get("format") != _EXPORT_FORMAT:
             return 0
