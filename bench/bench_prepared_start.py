@@ -35,15 +35,18 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from bench.bench_store import scratch_postgres
-from recommender.embeddings import DEFAULT_MODEL_NAME, CachedEncoder, HashingEncoder
-from recommender.preparation import claim, prepare
-from recommender.service import Recommender
-from recommender.store import make_engine, schema
-from recommender.store.preparations import FINGERPRINT_SETTING
-from recommender.store.vectors import DatabaseEmbeddingCache
-
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: import the other benchmarks as ``bench.*``
+    sys.path.insert(0, str(REPO))
+
+from bench.bench_store import scratch_postgres  # noqa: E402
+from recommender.embeddings import DEFAULT_MODEL_NAME, CachedEncoder, HashingEncoder  # noqa: E402
+from recommender.preparation import claim, prepare  # noqa: E402
+from recommender.service import Recommender  # noqa: E402
+from recommender.store import make_engine, schema  # noqa: E402
+from recommender.store.preparations import FINGERPRINT_SETTING  # noqa: E402
+from recommender.store.vectors import DatabaseEmbeddingCache  # noqa: E402
+
 CLI = [sys.executable, "-m", "recommender.cli"]
 console = Console()
 
