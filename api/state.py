@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Callable
 from datetime import date
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 
 from api.rendered import PAGE_BYTES, pages_of, render_prepared
@@ -210,34 +211,42 @@ def _logged_phases() -> Callable[[str, int, int], None]:
 def load_people_graph(service: Recommender) -> bool:
     """Take the people-search graph the version's preparation stored, if it stored one
     (from ``APPROXIMATE_FROM`` profiles on), instead of building it here; whether it did."""
-    assert service.engine is not None and service.data_version is not None
-    started = time.perf_counter()
-    graph = prepared_people_graph(service.engine, service.data_version)
-    if graph is None:
-        return False
-    service.adopt_people_graph(graph)
-    log.info(
-        "people-search index loaded (data version %d, %.1f MB, prepared in the database) in %.1f s",
-        service.data_version,
-        len(graph) / 1e6,
-        time.perf_counter() - started,
+    return _load_prepared(
+        service, prepared_people_graph, service.adopt_people_graph, "people-search index"
     )
-    return True
 
 
 def load_shortlist_plans(service: Recommender) -> bool:
     """Adopt the exact plans the version's preparation made for the hard-to-fill roles'
     shortlists (:func:`recommender.preparation.prepared_shortlist_plans`); whether it had
     stored any."""
+    return _load_prepared(
+        service,
+        prepared_shortlist_plans,
+        service.adopt_shortlist_plans,
+        "shortlist plans of the hard-to-fill roles",
+    )
+
+
+def _load_prepared(
+    service: Recommender,
+    read: Callable[[sa.Engine, int], bytes | None],
+    adopt: Callable[[bytes], object],
+    what: str,
+) -> bool:
+    """``adopt`` what ``read`` finds stored for the service's data version; whether any."""
     assert service.engine is not None and service.data_version is not None
-    plans = prepared_shortlist_plans(service.engine, service.data_version)
-    if plans is None:
+    started = time.perf_counter()
+    body = read(service.engine, service.data_version)
+    if body is None:
         return False
-    service.adopt_shortlist_plans(plans)
+    adopt(body)
     log.info(
-        "shortlist plans of the hard-to-fill roles loaded (data version %d, %.0f kB)",
+        "%s loaded (data version %d, %.0f kB, prepared in the database) in %.1f s",
+        what,
         service.data_version,
-        len(plans) / 1e3,
+        len(body) / 1e3,
+        time.perf_counter() - started,
     )
     return True
 
