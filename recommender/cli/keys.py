@@ -141,8 +141,8 @@ def list_(
     as_csv: AsCsv = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
-    """List every key: id, role, employee, label, when created, expires and last used (UTC),
-    and status (active, revoked or expired); never the secrets."""
+    """List every key: id, role, employee, department (manager keys), label, when created,
+    expires and last used (UTC), and status (active, revoked or expired); never the secrets."""
     from recommender.store.access import LAST_USED_INTERVAL, list_keys
 
     fmt = output_format(as_json, as_csv)
@@ -155,6 +155,7 @@ def list_(
             "role": str(r.role),
             "status": r.status(now),
             "employee_id": r.employee_id,
+            "department": r.department,
             "label": r.label,
             "created_at": _iso(r.created_at),
             "expires_at": _iso(r.expires_at),
@@ -170,6 +171,7 @@ def list_(
             "role",
             "status",
             "employee",
+            "department",
             "label",
             "created",
             "expires",
@@ -182,6 +184,7 @@ def list_(
                 str(r.role),
                 r.status(now),
                 r.employee_id or "",
+                r.department or "",
                 r.label or "",
                 _when(r.created_at),
                 _when(r.expires_at) or "never",
@@ -197,6 +200,7 @@ _KEY_FIELDS = (
     "role",
     "status",
     "employee_id",
+    "department",
     "label",
     "created_at",
     "expires_at",

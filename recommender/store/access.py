@@ -136,6 +136,7 @@ class KeyRecord:
     last_used_at: datetime | None
     revoked_at: datetime | None
     expires_at: datetime | None = None
+    department: str | None = None  # the department a manager key manages
 
     def status(self, now: datetime | None = None) -> str:
         """``"revoked"``, ``"expired"`` (at ``now``, default the current UTC time) or ``"active"``.
@@ -412,6 +413,7 @@ def list_keys(engine: sa.Engine) -> list[KeyRecord]:
             _utc(r.last_used_at),
             _utc(r.revoked_at),
             _utc(r.expires_at),
+            r.department,
         )
         for r in rows
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,11 @@ def test_a_manager_key_is_bound_to_the_department_it_names(url: str) -> None:
     assert code == 0, output
     key_id = token.split("_")[1]
     assert _principal(url, token) == Principal(key_id, Role.MANAGER, None, "Pharmacy")
+    assert "Pharmacy" in _listing_rows(url)[key_id]  # the listing says which department
+    listed = runner.invoke(app, ["keys", "list", "--database-url", url, "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {row["key_id"]: row for row in json.loads(listed.stdout)}
+    assert rows[key_id]["department"] == "Pharmacy"
 
 
 def test_an_unknown_role_is_refused(url: str) -> None:
