@@ -130,6 +130,8 @@ class RoleOut(RoleSummary):
     requirements: list[RequirementOut]
     tasks: list[str]
     attribution: str | None = None
+    #: Roles the organisation declares it recruits or promotes into this one from.
+    feeder_roles: list[str] = []
 
     @classmethod
     def from_domain_with(
@@ -148,6 +150,7 @@ class RoleOut(RoleSummary):
             requirements=requirements,
             tasks=list(role.tasks),
             attribution=attribution,
+            feeder_roles=list(role.feeder_roles),
         )
 
 

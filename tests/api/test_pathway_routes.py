@@ -576,3 +576,11 @@ def test_the_hard_to_fill_view_counts_up_to_the_talent_pages_widest_band(api: Ap
     assert all(r["within_reach"] >= reach[r["role_id"]] for r in widest.json()["roles"])
     refused = api.client.get("/v1/hard-to-fill", params={"within_hours": 401}, headers=headers)
     assert refused.status_code == 422 and "within_hours" in refused.text
+
+
+def test_a_role_lists_the_roles_the_organisation_declares_it_recruits_from(api: Api) -> None:
+    headers = api.key(Role.RECRUITER)
+    body = api.client.get("/v1/roles/desktop-support-technician", headers=headers).json()
+    assert body["feeder_roles"] == ["service-desk-technician-1"]
+    first = api.client.get("/v1/roles/service-desk-technician-1", headers=headers).json()
+    assert first["feeder_roles"] == []
