@@ -36,7 +36,7 @@ from recommender.transitions.organisation import (
 #: gave 0.15; fp32 vectors give 0.105.
 RESCORE_TOLERANCE = 0.01
 RESCORE_WORST = 0.05
-RESCORE_EMULATED = (0.03, 0.2)  # 0.999 quantile, worst: where bf16 is emulated
+RESCORE_OTHER_KERNELS = (0.03, 0.2)  # 0.999 quantile, worst: bf16 without AMX
 RESCORE_MEDIAN = 0.002
 
 
@@ -225,11 +225,15 @@ def test_the_shipped_occupation_scores_are_reproduced_by_rescoring(onet_dir: Pat
     same = ~np.isnan(expected)
     assert np.array_equal(same, ~np.isnan(rescored))
     differences = np.abs(rescored[same] - expected[same])
-    # Where PyTorch emulates bf16 (no AVX512-BF16 or AMX) its sums round differently: on an
-    # AVX2-only AMD EPYC (2026-12-07) the 0.999 quantile was 0.025 and the worst pair 0.152,
-    # while the median stayed about 0.0003: looser bounds there, the same median everywhere.
-    native = native_bf16()
-    tolerance, worst = (RESCORE_TOLERANCE, RESCORE_WORST) if native else RESCORE_EMULATED
+    # bf16 sums round by the kernels that compute them. The shipped file was made with AMX.
+    # Where PyTorch emulates bf16 (no AVX512-BF16 or AMX): on an AVX2-only AMD EPYC
+    # (2026-12-07) the 0.999 quantile was 0.025 and the worst pair 0.152, the median about
+    # 0.0003. With AVX512-BF16 but no AMX (an AMD EPYC, 2026-12-07, seventh session): median
+    # 2e-8 (most vectors are the same), 0.999 quantile 0.020, worst 0.151 (67 pairs over
+    # 0.01, 4 over 0.05). So the tight bounds hold with AMX; looser bounds elsewhere, and the
+    # same median everywhere.
+    amx = native_bf16() and "amx_bf16" in Path("/proc/cpuinfo").read_text(errors="replace")
+    tolerance, worst = (RESCORE_TOLERANCE, RESCORE_WORST) if amx else RESCORE_OTHER_KERNELS
     assert float(np.median(differences)) <= RESCORE_MEDIAN
     assert float(np.quantile(differences, 0.999)) <= tolerance
     assert float(differences.max()) <= worst
