@@ -48,6 +48,10 @@ __all__ = ["PAGE_BYTES", "PageSource", "RenderedPages", "pages_of", "render", "r
 PAGE_BYTES = 64 * 2**20
 
 
+#: Pages the source lacked that are remembered until read once more (see ``_lacked``).
+_LACKED = 4096
+
+
 class RenderedPages:
     """First pages by person, each with the day its plans start on, packed with
     :attr:`dictionary` (``None``: plain zlib); thread-safe.
@@ -68,6 +72,9 @@ class RenderedPages:
         self.max_bytes = max_bytes
         self._source: PageSource | None = None
         self.reads = 0  # pages read from the source
+        # Pages the source just lacked: the next read of each answers None without asking
+        # again (a request's fetch, then its ordinary path, would read a missing page twice).
+        self._lacked: OrderedDict[tuple[str, date], None] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -87,6 +94,7 @@ class RenderedPages:
         with self._lock:
             self._source = source
             self.max_bytes = max_bytes
+            self._lacked.clear()
             self._make_room(0)
 
     def room(self) -> int | None:
@@ -132,8 +140,19 @@ class RenderedPages:
         source = self._source
         if source is None:
             return None
+        asked = (employee_id, today)
+        with self._lock:
+            if asked in self._lacked:  # lacked a moment ago: planned now, not asked again
+                del self._lacked[asked]
+                return None
         packed = source(employee_id, today)
-        if packed is None or not readable(packed, self.dictionary):
+        if packed is None:
+            with self._lock:
+                self._lacked[asked] = None
+                while len(self._lacked) > _LACKED:
+                    self._lacked.popitem(last=False)
+            return None
+        if not readable(packed, self.dictionary):
             return None
         self.reads += 1
         self.put_packed(employee_id, today, packed)

@@ -114,3 +114,26 @@ def test_a_page_larger_than_the_whole_budget_is_served_but_not_kept(
     assert not pages.has(person, DAY) and pages.nbytes() == 0
     pages.read_from(lambda e, d: pack(body), None)  # unbounded again: kept once read
     assert pages.get(person, DAY) == body and pages.has(person, DAY)
+
+
+def test_a_page_the_source_lacks_is_asked_for_once_per_request_not_twice(
+    service: Recommender,
+) -> None:
+    person = service.prepared_opportunities.people()[0]
+    body = page(service, person)
+    asked: list[str] = []
+    stored: dict[str, bytes] = {}
+
+    def source(employee_id: str, day: date) -> bytes | None:
+        asked.append(employee_id)
+        return stored.get(employee_id)
+
+    pages = RenderedPages()
+    pages.read_from(source, 10_000)
+    # A request's fetch finds nothing; its ordinary path then plans without asking again.
+    assert not pages.fetch(person, DAY) and asked == [person]
+    assert pages.get(person, DAY) is None and asked == [person]
+    # The next request asks again (a preparation may have stored the page since).
+    stored[person] = pack(body)
+    assert pages.fetch(person, DAY) and asked == [person, person]
+    assert pages.get(person, DAY) == body
