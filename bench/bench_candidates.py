@@ -163,17 +163,12 @@ class ShortlistTimes:
     department: str  # the filter's department
 
 
-def hard_roles(index: CandidateIndex) -> list[str]:
-    """The organisation's hard-to-fill roles, sorted."""
-    return list(hard_to_fill_roles(index.catalog_))
-
-
 def _empty_plans(index: CandidateIndex) -> PlanCache:
     return PlanCache(index.planner_, index.cached_plans)
 
 
 def time_shortlists(index: CandidateIndex, limit: int, repeats: int) -> ShortlistTimes:
-    roles = hard_roles(index)
+    roles = hard_to_fill_roles(index.catalog_)
     index.plans_ = _empty_plans(index)
     prepare_s, exported = _timed(lambda: prepare_shortlists(index, roles))
     assert isinstance(exported, bytes)
@@ -252,7 +247,7 @@ def _memory(index: CandidateIndex) -> None:
 
 
 def _queries(index: CandidateIndex, limit: int, repeats: int) -> None:
-    roles = hard_roles(index)
+    roles = hard_to_fill_roles(index.catalog_)
     table = Table(title=f"Queries over {len(index):,} employees ({len(roles)} hard-to-fill roles)")
     for column in ("query", "median ms", "p95 ms", "max ms", "note"):
         table.add_column(column)
