@@ -48,6 +48,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/v1/employees/{employee_id}/nominations"): ("nominations_create", "academy"),
     ("GET", "/v1/employees/{employee_id}/nominations"): ("nominations_of_employee", "academy"),
     ("GET", "/v1/nominations"): ("nominations_list", "academy"),
+    ("DELETE", "/v1/nominations/{nomination_id}"): ("nominations_withdraw", "academy"),
     ("GET", "/v1/employees/{employee_id}"): ("employees_get", "employees"),
     ("DELETE", "/v1/employees/{employee_id}"): ("employees_erase", "employees"),
     ("GET", "/v1/employees/{employee_id}/corrections"): ("employees_corrections", "employees"),

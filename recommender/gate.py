@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from recommender.access import OWN_RECORD_ONLY, Action, Principal
+from recommender.access import DEPARTMENT_BOUND, OWN_RECORD_ONLY, Action, Principal
 from recommender.candidates.records import View, candidate_record, project
 from recommender.catalog import Employee
 from recommender.corrections import (
@@ -66,7 +66,12 @@ from recommender.store.access import (
 )
 from recommender.store.corrections import read_corrections, write_correction
 from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
-from recommender.store.nominations import StoredNomination, add_nomination, read_nominations
+from recommender.store.nominations import (
+    StoredNomination,
+    add_nomination,
+    read_nominations,
+    withdraw_nomination,
+)
 from recommender.store.shortlists import (
     ShortlistContent,
     ShortlistEntry,
@@ -711,6 +716,42 @@ class Gate:
         people = list(dict.fromkeys(n.employee_id for n in found))
         logged = self._log(Action.NOMINATIONS_READ, people)
         return tuple(n for n in found if n.employee_id in logged)
+
+    def withdraw_nomination(self, nomination_id: str) -> StoredNomination:
+        """Withdraw a nomination: talent and admin keys any, a manager's key only those it
+        made, of people still in its department. Deleted and logged (``nominations.write``
+        about the person) in one transaction; returns what was withdrawn.
+
+        Raises
+        ------
+        Forbidden
+            The caller's role may not nominate (recruiter, auditor, employee).
+        UnknownNomination
+            No such nomination (or withdrawn already), or one this caller may not withdraw:
+            the same answer for both.
+        """
+        self._authorise(Action.NOMINATIONS_WRITE)
+        principal, people = self.principal, self.service.catalog.employees
+
+        def may(made: StoredNomination) -> bool:
+            if principal.role not in DEPARTMENT_BOUND:
+                return True
+            person = people.get(made.employee_id)
+            return (
+                made.nominated_by == principal.key_id
+                and person is not None
+                and principal.within(person.department)
+            )
+
+        return withdraw_nomination(
+            self.engine,
+            principal,
+            nomination_id,
+            may=may,
+            action=str(Action.NOMINATIONS_WRITE),
+            route=self.caller.route,
+            request_id=self.caller.request_id,
+        )
 
     # -- aggregate reports about people ------------------------------------------------------------
 

@@ -4,7 +4,9 @@ role, or for the academy, with a short reason.
 ``POST /v1/employees/{id}/nominations`` nominates (admin, talent, manager);
 ``GET /v1/employees/{id}/nominations`` reads a person's nominations (the person themself,
 their department's manager, talent, admin); ``GET /v1/nominations`` lists every nomination
-the caller may see (a manager: their department's). Nominations are personal data: each
+the caller may see (a manager: their department's); ``DELETE /v1/nominations/{id}`` withdraws
+one (talent and admin any; a manager only those its key made, in its department). Nominations
+are personal data: each
 route is one call through the gate, which logs everyone answered about; a manager asking
 about someone outside their department gets the same 404 as for nobody.
 """
@@ -26,6 +28,7 @@ from recommender.gate import MAX_REASON, StoredNomination
 router = APIRouter(prefix="/v1")
 
 EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
+NominationId = Annotated[str, Path(min_length=1, max_length=200)]
 Write = [require(Action.NOMINATIONS_WRITE), NoStore]
 Read = [require(Action.NOMINATIONS_READ), NoStore]
 
@@ -92,3 +95,15 @@ def get_nominations(gate: GateDep) -> NominationsOut:
     """Every nomination the caller may see (a manager: their department's), oldest first."""
     found = gate.nominations()
     return NominationsOut(nominations=[NominationOut.from_domain(n) for n in found])
+
+
+@router.delete(
+    "/nominations/{nomination_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=Write,
+    responses={404: {"description": "No such nomination, or not one this key may withdraw"}},
+)
+def delete_nomination(nomination_id: NominationId, gate: GateDep) -> None:
+    """Withdraw a nomination (a manager: one its key made, in its department); logged."""
+    gate.withdraw_nomination(nomination_id)

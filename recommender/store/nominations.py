@@ -3,13 +3,15 @@
 A nomination is personal data: writing one logs a ``nominations.write`` about the person in
 the same transaction, and every read of one passes the gate (which logs it). The person's
 rows go with them on erasure (:mod:`recommender.store.erasures`; ``ON DELETE CASCADE`` too).
-Who may nominate whom is the gate's to decide (:meth:`recommender.gate.Gate.nominate`).
+Who may nominate whom is the gate's to decide (:meth:`recommender.gate.Gate.nominate`); who
+may withdraw which nomination too (:meth:`recommender.gate.Gate.withdraw_nomination`): the row
+is deleted and the withdrawal logged about the person in one transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,12 +19,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from recommender.access import Principal, Role
-from recommender.errors import UnknownEmployee
+from recommender.errors import NotFound, UnknownEmployee
 from recommender.store.access import log_reads
 from recommender.store.engine import write_transaction
 from recommender.store.schema import nominations
 
-__all__ = ["StoredNomination", "add_nomination", "read_nominations"]
+__all__ = [
+    "StoredNomination",
+    "UnknownNomination",
+    "add_nomination",
+    "read_nominations",
+    "withdraw_nomination",
+]
+
+
+class UnknownNomination(NotFound):
+    """No such nomination, or not one the caller may withdraw (the same answer for both)."""
+
+    kind = "nomination"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +122,57 @@ def read_nominations(
     out: dict[str, list[StoredNomination]] = {}
     with engine.connect() as conn:
         for r in conn.execute(query).mappings():
-            at = r["nominated_at"]
-            out.setdefault(r["employee_id"], []).append(
-                StoredNomination(
-                    r["id"],
-                    r["employee_id"],
-                    r["role_id"],
-                    r["reason"],
-                    at if at.tzinfo is not None else at.replace(tzinfo=UTC),
-                    r["nominated_by"],
-                    Role(r["nominator_role"]),
-                )
-            )
+            out.setdefault(r["employee_id"], []).append(_nomination(r))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def withdraw_nomination(
+    engine: sa.Engine,
+    principal: Principal,
+    nomination_id: str,
+    *,
+    may: Callable[[StoredNomination], bool],
+    action: str,
+    route: str,
+    request_id: str,
+) -> StoredNomination:
+    """Delete the nomination ``nomination_id`` if ``may(nomination)``, logged as ``action``
+    about the person in the same transaction; returns what was deleted.
+
+    Raises
+    ------
+    UnknownNomination
+        No such nomination (never made, withdrawn already, or its person erased), or
+        ``may`` refuses it: nothing is deleted or logged.
+    """
+    with write_transaction(engine) as conn:
+        row = (
+            conn.execute(sa.select(nominations).where(nominations.c.id == nomination_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise UnknownNomination(nomination_id)
+        found = _nomination(row)
+        if not may(found):
+            raise UnknownNomination(nomination_id)
+        logged = log_reads(
+            conn, principal, [found.employee_id], action=action, route=route, request_id=request_id
+        )
+        gone = conn.execute(sa.delete(nominations).where(nominations.c.id == nomination_id))
+        if not logged or gone.rowcount != 1:  # erased, or withdrawn by another call meanwhile
+            raise UnknownNomination(nomination_id)  # rolls the log row back
+    return found
+
+
+def _nomination(r: sa.RowMapping) -> StoredNomination:
+    at = r["nominated_at"]
+    return StoredNomination(
+        r["id"],
+        r["employee_id"],
+        r["role_id"],
+        r["reason"],
+        at if at.tzinfo is not None else at.replace(tzinfo=UTC),
+        r["nominated_by"],
+        Role(r["nominator_role"]),
+    )

@@ -122,6 +122,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/v1/employees/{employee_id}/nominations"): rule(A, T, M, E, own=True),
     ("GET", "/v1/nominations"): rule(A, T, M),
+    ("DELETE", "/v1/nominations/{nomination_id}"): rule(A, T, M),  # a nomination it made
 }
 
 
@@ -177,15 +178,30 @@ class Walk:
         return {} if caller is None else {"Authorization": f"Bearer {self.keys[caller]}"}
 
     def url(self, method: str, path: str, caller: Role | None, person: str = ME) -> str:
-        """``path`` with valid ids: the caller's own shortlist, a person who may be erased."""
+        """``path`` with valid ids: the caller's own shortlist, a person who may be erased,
+        a nomination the caller has just made (if it may nominate)."""
         shortlist = self.shortlists.get(caller or A) or self.shortlists.get(A, "0" * 32)
+        made = "{nomination_id}" in path and method == "DELETE"
         return path.format(
             role_id=ROLE,
             skill_id=SKILL,
             employee_id=ERASED if method == "DELETE" and path.count("/") == 3 else person,
             shortlist_id=shortlist,
             plan_id=self.plan,
+            nomination_id=self.nomination(caller) if made else "0" * 32,
         )
+
+    def nomination(self, caller: Role | None) -> str:
+        """The id of a nomination of ME that ``caller`` makes now; a made-up id for a caller
+        that may not nominate."""
+        route = ("POST", "/v1/employees/{employee_id}/nominations")
+        if caller is None or caller not in (ACCESS[route].allowed or ()):
+            return "0" * 32
+        response = self.client.post(
+            f"/v1/employees/{ME}/nominations", json=ACCESS[route].json, headers=self.headers(caller)
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
 
     def call(self, method: str, path: str, caller: Role | None, person: str = ME) -> Reply:
         entry = ACCESS.get((method, path), Rule(None))

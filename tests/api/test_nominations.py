@@ -153,3 +153,68 @@ def test_a_stored_shortlist_shows_who_nominated_whom_to_talent_not_to_recruiters
     assert shown[person]["nominations"][0]["reason"] == "Runs the ward's phishing drills."
     brief = api.client.post("/v1/shortlists", json=body, headers=recruiter).json()
     assert all("nominations" not in c for c in brief["candidates"])
+
+
+def _made(api: Api, headers: dict[str, str], person: str = NURSE) -> str:
+    body = {"role_id": "soc-analyst-1", "reason": "Runs the ward's phishing drills."}
+    response = api.client.post(f"/v1/employees/{person}/nominations", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _ids(api: Api, person: str = NURSE) -> set[str]:
+    talent = api.key(Role.TALENT)
+    listed = api.client.get(f"/v1/employees/{person}/nominations", headers=talent).json()
+    return {n["id"] for n in listed["nominations"]}
+
+
+def _withdrawals(api: Api, headers: dict[str, str]) -> int:
+    key_id = headers["X-API-Key"].split("_")[1]
+    rows = read_access_log(api.engine, employee_id=NURSE, limit=1000)
+    return sum(1 for r in rows if r.key_id == key_id and r.action == "nominations.write")
+
+
+def test_the_manager_who_nominated_withdraws_it_and_the_withdrawal_is_logged(api: Api) -> None:
+    manager = api.key(Role.MANAGER, department=WARD)
+    made = _made(api, manager)
+    assert _withdrawals(api, manager) == 1  # the nomination itself
+    response = api.client.delete(f"/v1/nominations/{made}", headers=manager)
+    assert response.status_code == 204, response.text
+    assert made not in _ids(api)
+    assert _withdrawals(api, manager) == 2
+    again = api.client.delete(f"/v1/nominations/{made}", headers=manager)
+    assert again.status_code == 404
+    assert again.headers["content-type"] == "application/problem+json"
+    assert _withdrawals(api, manager) == 2  # nothing withdrawn, nothing logged
+
+
+def test_a_manager_withdraws_only_its_own_talent_and_admins_any(api: Api) -> None:
+    manager, other = api.key(Role.MANAGER, department=WARD), api.key(Role.MANAGER, department=WARD)
+    talent, admin = api.key(Role.TALENT), api.key(Role.ADMIN)
+    by_talent, by_other = _made(api, talent), _made(api, other)
+    for made in (by_talent, by_other, "0" * 32):  # another key's: the same 404 as nothing
+        assert api.client.delete(f"/v1/nominations/{made}", headers=manager).status_code == 404
+    assert _withdrawals(api, manager) == 0
+    assert {by_talent, by_other} <= _ids(api)
+    assert api.client.delete(f"/v1/nominations/{by_other}", headers=talent).status_code == 204
+    assert api.client.delete(f"/v1/nominations/{by_talent}", headers=admin).status_code == 204
+    assert not {by_talent, by_other} & _ids(api)
+
+
+def test_a_manager_cannot_withdraw_once_the_person_left_its_department(api: Api) -> None:
+    talent = api.key(Role.TALENT)
+    made = _made(api, talent, ANALYST)  # in Data & Analytics
+    ward = api.key(Role.MANAGER, department=WARD)
+    assert api.client.delete(f"/v1/nominations/{made}", headers=ward).status_code == 404
+    assert made in _ids(api, ANALYST)
+
+
+def test_recruiters_auditors_and_employees_withdraw_nothing(api: Api) -> None:
+    made = _made(api, api.key(Role.TALENT))
+    for headers in (
+        api.key(Role.RECRUITER),
+        api.key(Role.AUDITOR),
+        api.key(Role.EMPLOYEE, employee=NURSE),  # not even the person nominated
+    ):
+        assert api.client.delete(f"/v1/nominations/{made}", headers=headers).status_code == 403
+    assert made in _ids(api)
