@@ -60,6 +60,14 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "employees_certification_add",
         "employees",
     ),
+    ("DELETE", "/v1/employees/{employee_id}/corrections/skills/{skill_id}"): (
+        "employees_skill_correction_withdraw",
+        "employees",
+    ),
+    ("DELETE", "/v1/employees/{employee_id}/corrections/certifications/{course_id}"): (
+        "employees_certification_withdraw",
+        "employees",
+    ),
     ("GET", "/v1/employees/{employee_id}/opportunities"): ("employees_opportunities", "pathways"),
     ("GET", "/v1/employees/{employee_id}/pathways"): ("employees_pathway", "pathways"),
     ("GET", "/v1/employees/{employee_id}/goal"): ("employees_goal_get", "pathways"),

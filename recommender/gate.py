@@ -64,7 +64,11 @@ from recommender.store.access import (
     record_reads_async,
     stored_among,
 )
-from recommender.store.corrections import read_corrections, write_correction
+from recommender.store.corrections import (
+    read_corrections,
+    withdraw_correction,
+    write_correction,
+)
 from recommender.store.goals import StoredGoal, clear_goal, read_goal, set_goal
 from recommender.store.nominations import (
     StoredNomination,
@@ -451,6 +455,26 @@ class Gate:
         """
         person = self._person(Action.SKILLS_WRITE, employee_id)
         return self._correct(person, checked_certification(self.service.catalog, course_id))
+
+    def withdraw_correction(self, employee_id: str, kind: str, item_id: str) -> CorrectionsView:
+        """Withdraw a person's correction of one skill (``kind`` ``"skill"``) or
+        certification (``"certification"``): the record is again as imported there, with
+        their other corrections. Who may: as :meth:`correct_skill`. Deleted, logged
+        (``skills.write``) and the data version moved, in one transaction.
+
+        Raises
+        ------
+        Forbidden, UnknownEmployee
+            As for reads.
+        UnknownCorrection
+            The person has no such correction stored.
+        """
+        person = self._person(Action.SKILLS_WRITE, employee_id)
+        written = {**self._written(), "action": str(Action.SKILLS_WRITE)}
+        record, left, version = withdraw_correction(
+            self.engine, self.principal, person.id, kind, item_id, **written
+        )
+        return CorrectionsView(record, left, version)
 
     def _correct(self, person: Employee, wanted: Correction) -> CorrectionsView:
         written = {**self._written(), "action": str(Action.SKILLS_WRITE)}

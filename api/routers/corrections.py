@@ -6,6 +6,9 @@ level and evidence, certifications) and the corrections stored for the person;
 one skill (body ``{"action": "confirm" | "remove"}`` or ``{"level": 1-5}``);
 ``POST /v1/employees/{employee_id}/certifications`` records a catalogue course or
 certification the person holds (body ``{"course_id": ...}``).
+``DELETE /v1/employees/{employee_id}/corrections/skills/{skill_id}`` and
+``.../corrections/certifications/{course_id}`` withdraw one: the record is again as imported
+there.
 
 As with goals, an ``employee`` key corrects only itself and gets the same 404 for anyone
 else as for an id that does not exist; ``talent`` and ``admin`` keys correct anyone;
@@ -39,6 +42,7 @@ router = APIRouter(prefix="/v1")
 
 EmployeeId = Annotated[str, Path(min_length=1, max_length=200)]
 SkillId = Annotated[str, Path(min_length=1, max_length=200)]
+CourseId = Annotated[str, Path(min_length=1, max_length=200)]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such person (an employee key: not yourself)"}
@@ -46,6 +50,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 INVALID: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such person (an employee key: not yourself), skill or course"},
     422: {"description": "A level outside 1-5, or confirm/remove of a skill not listed"},
+}
+WITHDRAWN: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such person (an employee key: not yourself), or no such correction"}
 }
 
 
@@ -165,6 +172,44 @@ def post_certification(
     with CATALOGUE_WRITES:
         started = time.perf_counter()
         view = gate.add_certification(employee_id, body.course_id)
+        swap_corrected(request, view, started)
+    return CorrectionsOut.from_domain(view)
+
+
+@router.delete(
+    "/employees/{employee_id}/corrections/skills/{skill_id}",
+    response_model=CorrectionsOut,
+    dependencies=Write,
+    responses=WITHDRAWN,
+)
+def delete_skill_correction(
+    employee_id: EmployeeId, skill_id: SkillId, request: Request, gate: GateDep
+) -> CorrectionsOut:
+    """Withdraw the person's correction of one skill: the skill is again as imported (or
+    absent, if the correction added it). Logged (``skills.write``)."""
+    return _withdraw(request, gate, employee_id, "skill", skill_id)
+
+
+@router.delete(
+    "/employees/{employee_id}/corrections/certifications/{course_id}",
+    response_model=CorrectionsOut,
+    dependencies=Write,
+    responses=WITHDRAWN,
+)
+def delete_certification_correction(
+    employee_id: EmployeeId, course_id: CourseId, request: Request, gate: GateDep
+) -> CorrectionsOut:
+    """Withdraw a certification the person recorded (an imported one stays). Logged
+    (``skills.write``)."""
+    return _withdraw(request, gate, employee_id, "certification", course_id)
+
+
+def _withdraw(
+    request: Request, gate: GateDep, employee_id: str, kind: str, item_id: str
+) -> CorrectionsOut:
+    with CATALOGUE_WRITES:
+        started = time.perf_counter()
+        view = gate.withdraw_correction(employee_id, kind, item_id)
         swap_corrected(request, view, started)
     return CorrectionsOut.from_domain(view)
 

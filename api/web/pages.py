@@ -330,6 +330,27 @@ def add_certification(
     return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
 
 
+@router.post("/people/{employee_id}/corrections/withdraw")
+def withdraw_correction(
+    request: Request,
+    employee_id: str,
+    session: Session,
+    kind: Annotated[str, Form(min_length=1, max_length=20)],
+    item: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: Csrf = None,
+) -> Response:
+    """Withdraw one correction of the person's record
+    (``DELETE /v1/employees/{id}/corrections/{skills|certifications}/{item}``): ``kind`` is
+    ``skill`` or ``certification``."""
+    web_session.check_csrf(session, csrf_token)
+    gate = _gate(request, session)
+    with as_page(), CATALOGUE_WRITES:
+        started = time.perf_counter()
+        view = gate.withdraw_correction(employee_id, kind, item)
+        swap_corrected(request, view, started)
+    return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
+
+
 @router.post("/match")
 def match(
     request: Request,

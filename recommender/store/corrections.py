@@ -21,13 +21,26 @@ import sqlalchemy as sa
 from recommender.access import Principal
 from recommender.catalog import Employee
 from recommender.corrections import Correction, CorrectionAction, corrected
-from recommender.errors import UnknownEmployee
+from recommender.errors import NotFound, UnknownEmployee
 from recommender.store.access import log_reads
 from recommender.store.engine import write_transaction
 from recommender.store.schema import employee_corrections
 from recommender.store.versions import bump
 
-__all__ = ["read_corrections", "write_correction", "apply_stored", "correction_lines"]
+__all__ = [
+    "UnknownCorrection",
+    "read_corrections",
+    "write_correction",
+    "withdraw_correction",
+    "apply_stored",
+    "correction_lines",
+]
+
+
+class UnknownCorrection(NotFound):
+    """The person has no stored correction of that skill or certification."""
+
+    kind = "correction"
 
 _T = employee_corrections
 _COLUMNS = (_T.c.employee_id, _T.c.action, _T.c.item_id, _T.c.level, _T.c.set_at, _T.c.set_by)
@@ -41,9 +54,13 @@ def _correction(row: Any) -> Correction:  # a row of _COLUMNS
 
 def read_corrections(engine: sa.Engine, employee_id: str) -> tuple[Correction, ...]:
     """``employee_id``'s corrections, oldest first."""
-    query = sa.select(*_COLUMNS).where(_T.c.employee_id == employee_id).order_by(*_ORDER)
     with engine.connect() as conn:
-        return tuple(_correction(row) for row in conn.execute(query))
+        return _corrections_of(conn, employee_id)
+
+
+def _corrections_of(conn: sa.Connection, employee_id: str) -> tuple[Correction, ...]:
+    query = sa.select(*_COLUMNS).where(_T.c.employee_id == employee_id).order_by(*_ORDER)
+    return tuple(_correction(row) for row in conn.execute(query))
 
 
 def apply_stored(conn: sa.Connection, people: Sequence[Employee]) -> list[Employee]:
@@ -106,3 +123,44 @@ def write_correction(
         )
         version = bump(conn, "correction")
     return stored, version
+
+
+def withdraw_correction(
+    engine: sa.Engine,
+    principal: Principal,
+    employee_id: str,
+    kind: str,
+    item_id: str,
+    *,
+    action: str,
+    route: str,
+    request_id: str,
+) -> tuple[Employee, tuple[Correction, ...], int]:
+    """Delete ``employee_id``'s correction of one skill or certification (``kind``
+    ``"skill"`` or ``"certification"``), logged as ``action`` and moving the data version,
+    in one transaction. Returns the person's record as now loaded (as imported, with the
+    corrections left applied), those corrections, and the new data version.
+
+    Raises
+    ------
+    UnknownEmployee
+        The person is not stored (erased meanwhile): nothing is deleted or logged.
+    UnknownCorrection
+        No such correction is stored: nothing is deleted or logged.
+    """
+    # The repository loads the catalogue with corrections applied (it imports this module).
+    from recommender.store.repository import load_imported_employee
+
+    with write_transaction(engine) as conn:
+        logged = log_reads(
+            conn, principal, [employee_id], action=action, route=route, request_id=request_id
+        )
+        imported = load_imported_employee(conn, employee_id)
+        if not logged or imported is None:
+            raise UnknownEmployee(employee_id)
+        key = (_T.c.employee_id == employee_id) & (_T.c.kind == kind) & (_T.c.item_id == item_id)
+        if conn.execute(sa.delete(_T).where(key)).rowcount == 0:
+            raise UnknownCorrection(f"{kind} {item_id} of {employee_id}")  # rolls the log back
+        left = _corrections_of(conn, employee_id)
+        version = bump(conn, "correction")
+    return corrected(imported, left), left, version

@@ -67,6 +67,7 @@ __all__ = [
     "load_protected_attributes",
     "content_fingerprint",
     "delete_employee",
+    "load_imported_employee",
     "entity_counts",
     "counts",
 ]
@@ -699,6 +700,29 @@ def _load_employees(conn: sa.Connection) -> list[Employee]:
     certifications.check_consumed(schema.employee_certifications)
     employees.sort(key=operator.attrgetter("id"))  # Python's order, as _parents sorts
     return employees
+
+
+def load_imported_employee(conn: sa.Connection, employee_id: str) -> Employee | None:
+    """One person's record as imported (no correction applied), read in ``conn``'s
+    transaction; ``None`` if not stored."""
+    table = schema.employees
+    columns = [c for c in table.c if c.name != "entity_hash"]
+    row = conn.execute(sa.select(*columns).where(table.c.id == employee_id)).first()
+    if row is None:
+        return None
+
+    def children(child: sa.Table) -> list[Row]:
+        parent = child.c[_parent_column(child)]
+        rest = [c for c in child.c if c.name not in (parent.name, "position")]
+        query = sa.select(parent, *rest).where(parent == employee_id).order_by(child.c.position)
+        return [tuple(r) for r in conn.execute(query)]
+
+    return _employee(
+        tuple(row),
+        children(schema.employee_skills),
+        children(schema.employee_certifications),
+        _Shared(),
+    )
 
 
 def _employee(

@@ -44,6 +44,7 @@ SOMEONE_ELSE = "E000002"
 ERASED = "E000400"  # the only person the walk erases
 ROLE = "soc-analyst-1"
 SKILL = "ehr-use"  # one the nurse is listed with (inferred)
+COURSE = "comptia-a-plus-core-1"
 #: A TestClient response (httpx's or httpx2's, whichever Starlette uses here).
 Reply = Any
 
@@ -108,7 +109,14 @@ ACCESS: dict[tuple[str, str], Rule] = {
         A, T, E, own=True, json={"level": 3}
     ),
     ("POST", "/v1/employees/{employee_id}/certifications"): rule(
-        A, T, E, own=True, json={"course_id": "comptia-a-plus-core-1"}
+        A, T, E, own=True, json={"course_id": COURSE}
+    ),
+    # A correction the caller has just made (Walk.prepare), withdrawn:
+    ("DELETE", "/v1/employees/{employee_id}/corrections/skills/{skill_id}"): rule(
+        A, T, E, own=True
+    ),
+    ("DELETE", "/v1/employees/{employee_id}/corrections/certifications/{course_id}"): rule(
+        A, T, E, own=True
     ),
     ("GET", "/v1/hard-to-fill"): rule(A, T, params={"within_hours": 100}),
     ("GET", "/v1/audit/impact-ratio"): rule(A, AU, params={"role_id": ROLE}),
@@ -188,6 +196,7 @@ class Walk:
             employee_id=ERASED if method == "DELETE" and path.count("/") == 3 else person,
             shortlist_id=shortlist,
             plan_id=self.plan,
+            course_id=COURSE,
             nomination_id=self.nomination(caller) if made else "0" * 32,
         )
 
@@ -203,8 +212,23 @@ class Walk:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    def prepare(self, method: str, path: str, caller: Role | None, person: str) -> None:
+        """Before a withdrawal: the correction it withdraws, made now by ``caller`` (a
+        caller that may not correct the person is refused here too; not checked)."""
+        if method != "DELETE" or "/corrections/" not in path or caller is None:
+            return
+        headers = self.headers(caller)
+        if "/skills/" in path:
+            self.client.put(
+                f"/v1/employees/{person}/skills/{SKILL}", json={"level": 3}, headers=headers
+            )
+        else:
+            body = {"course_id": COURSE}
+            self.client.post(f"/v1/employees/{person}/certifications", json=body, headers=headers)
+
     def call(self, method: str, path: str, caller: Role | None, person: str = ME) -> Reply:
         entry = ACCESS.get((method, path), Rule(None))
+        self.prepare(method, path, caller, person)
         return self.client.request(
             method,
             self.url(method, path, caller, person),

@@ -254,3 +254,62 @@ def test_corrections_survive_a_reimport_and_go_with_the_person(api: Api) -> None
             .where(employee_corrections.c.employee_id == OTHER)
         ).scalar_one()
     assert left == 0
+
+
+WITHDRAW_SKILL = "/v1/employees/{}/corrections/skills/{}"
+WITHDRAW_CERTIFICATION = "/v1/employees/{}/corrections/certifications/{}"
+NURSE, CODER = "E000180", "E000184"  # CODER holds ahima-cca, imported
+
+
+def test_a_withdrawn_skill_correction_leaves_the_record_as_imported(api: Api) -> None:
+    talent = api.key(Role.TALENT)
+    before = api.record(NURSE, talent)
+    skill, (level, evidence) = next(iter(_skills(before).items()))
+    other = level % 5 + 1
+    assert api.client.put(SKILL.format(NURSE, skill), json={"level": other}, headers=talent)
+    assert api.client.put(SKILL.format(NURSE, "siem"), json={"level": 2}, headers=talent)
+    assert _skills(api.record(NURSE, talent))[skill] == (other, "declared")
+
+    changed = api.client.delete(WITHDRAW_SKILL.format(NURSE, skill), headers=talent)
+    added = api.client.delete(WITHDRAW_SKILL.format(NURSE, "siem"), headers=talent)
+
+    assert changed.status_code == added.status_code == 200, changed.text
+    assert _skills(changed.json())[skill] == (level, evidence)
+    assert "siem" in _skills(changed.json())  # the other correction was still stored then
+    assert added.json()["corrections"] == []
+    assert api.record(NURSE, talent) == before  # served by this worker at once...
+    assert api.service.catalog.employee(NURSE) == load_catalog(api.engine).employee(NURSE)
+    assert api.writes(NURSE)[:2] == [  # ...as every worker loads it; logged, newest first
+        "DELETE /v1/employees/{employee_id}/corrections/skills/{skill_id}"
+    ] * 2
+
+
+def test_a_withdrawn_certification_counts_no_more_and_an_imported_one_stays(api: Api) -> None:
+    talent = api.key(Role.TALENT)
+    before = api.plan(CODER, talent)
+    course = before["steps"][0]["course_id"]
+    held = api.client.post(CERTIFICATIONS.format(CODER), json={"course_id": course}, headers=talent)
+    assert held.status_code == 200 and course in held.json()["certifications"]
+
+    withdrawn = api.client.delete(WITHDRAW_CERTIFICATION.format(CODER, course), headers=talent)
+    imported = api.client.delete(WITHDRAW_CERTIFICATION.format(CODER, "ahima-cca"), headers=talent)
+
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert course not in withdrawn.json()["certifications"]
+    assert api.plan(CODER, talent)["total_hours"] == before["total_hours"]
+    assert imported.status_code == 404  # no correction of it: the import's record stands
+    assert "ahima-cca" in api.record(CODER, talent)["certifications"]
+
+
+def test_withdrawing_what_was_never_corrected_changes_and_logs_nothing(api: Api) -> None:
+    me = api.key(Role.EMPLOYEE)
+    before, written = api.record(ME, me), len(api.writes(ME))
+    version = api.service.data_version
+    response = api.client.delete(WITHDRAW_SKILL.format(ME, "phlebotomy"), headers=me)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "correction" in response.json()["detail"]
+    assert api.record(ME, me) == before and api.service.data_version == version
+    assert len(api.writes(ME)) == written
+    someone = api.client.delete(WITHDRAW_SKILL.format(OTHER, "siem"), headers=me)
+    assert someone.status_code == 404  # another person's: as if nobody

@@ -15,7 +15,12 @@ from recommender.corrections import Correction, CorrectionAction
 from recommender.errors import UnknownEmployee
 from recommender.store import content_fingerprint, load_catalog, make_engine, save_catalog, upgrade
 from recommender.store.access import read_access_log
-from recommender.store.corrections import read_corrections, write_correction
+from recommender.store.corrections import (
+    UnknownCorrection,
+    read_corrections,
+    withdraw_correction,
+    write_correction,
+)
 from recommender.store.versions import current
 from tests.store.test_repository import PROTECTED, full_catalog
 
@@ -105,3 +110,38 @@ def test_no_correction_is_written_for_someone_not_stored(engine: sa.Engine) -> N
     assert current(engine) == version
     assert read_corrections(engine, "E9") == ()
     assert read_access_log(engine, employee_id="E9") == []
+
+
+def test_a_withdrawal_leaves_the_record_as_imported_with_the_other_corrections(
+    engine: sa.Engine,
+) -> None:
+    imported = load_catalog(engine).employee("E2")
+    _correct(engine, Correction(CorrectionAction.LEVEL, "triage", 2))
+    _correct(engine, Correction(CorrectionAction.HOLD, "sql-101"))
+    _correct(engine, Correction(CorrectionAction.REMOVE, "sql"))
+    writes = len(read_access_log(engine, employee_id="E2"))
+
+    record, left, version = withdraw_correction(engine, ME, "E2", "skill", "sql", **WRITTEN)
+
+    assert version == current(engine)
+    assert record == load_catalog(engine).employee("E2")  # what every worker loads
+    assert record.level_of("sql") == imported.level_of("sql")
+    assert record.level_of("triage") == 2 and record.certifications == ("sql-101",)
+    assert [c.item_id for c in left] == [c.item_id for c in read_corrections(engine, "E2")]
+    assert [c.item_id for c in left] == ["triage", "sql-101"]
+    record, left, _ = withdraw_correction(engine, ME, "E2", "certification", "sql-101", **WRITTEN)
+    assert record.certifications == imported.certifications
+    assert len(read_access_log(engine, employee_id="E2")) == writes + 2
+
+
+def test_withdrawing_no_stored_correction_changes_and_logs_nothing(engine: sa.Engine) -> None:
+    _correct(engine, Correction(CorrectionAction.LEVEL, "triage", 2))
+    version, writes = current(engine), len(read_access_log(engine, employee_id="E2"))
+    for kind, item in (("skill", "sql"), ("certification", "triage"), ("skill", "nothing")):
+        with pytest.raises(UnknownCorrection):
+            withdraw_correction(engine, ME, "E2", kind, item, **WRITTEN)
+    with pytest.raises(UnknownEmployee):
+        withdraw_correction(engine, ME, "E9", "skill", "triage", **WRITTEN)
+    assert current(engine) == version
+    assert len(read_access_log(engine, employee_id="E2")) == writes
+    assert [c.item_id for c in read_corrections(engine, "E2")] == ["triage"]

@@ -265,6 +265,10 @@ def test_an_employee_corrects_a_skill_and_sets_a_goal_and_talent_sees_them_marke
     every = {"include_unviable": "true"}  # longer-term routes too: more plans to shorten
     before = web.api("GET", opportunities, "employee", params=every).json()["items"]
     option, skill, level = _closable(web, before)
+    imported = web.api("GET", f"/v1/employees/{EMPLOYEE}", "employee").json()
+    pathway = f"/v1/employees/{EMPLOYEE}/pathways"
+    toward = {"target_role": option["role_id"]}
+    planned = web.api("GET", pathway, "employee", params=toward).json()["plan"]["total_hours"]
     page = web.signed_in("employee")
     try:
         page.get_by_label("Skill", exact=True).select_option(skill)
@@ -298,6 +302,14 @@ def test_an_employee_corrects_a_skill_and_sets_a_goal_and_talent_sees_them_marke
         assert "self-set" in talent.locator("#goal-now").inner_text()
         shown = talent.locator("#corrections").inner_text()
         assert f"level declared: {level}" in shown
+
+        page.goto(f"{web.base}/app/people/{EMPLOYEE}")  # the employee withdraws it
+        page.locator(f"#corrections tr[data-item='{skill}'] button").click()
+        page.wait_for_load_state()
+        assert web.api("GET", f"/v1/employees/{EMPLOYEE}", "employee").json() == imported
+        back = web.api("GET", pathway, "employee", params=toward).json()["plan"]["total_hours"]
+        assert back == planned  # the plan needs the step again
+        assert page.locator(f"#corrections tr[data-item='{skill}']").count() == 0
     finally:
         web.api("DELETE", f"/v1/employees/{EMPLOYEE}/goal", "employee")
 
