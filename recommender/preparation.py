@@ -15,8 +15,10 @@ For the :class:`~recommender.service.Recommender`'s data version, under
 
 1. copies the last finished preparation if it was made from the same catalogue (a data
    version that only moved for a key created or revoked answers the same; see
-   :func:`catalogue_fingerprint`), else records the preparation (``preparations``,
-   ``finished_at`` empty);
+   :func:`catalogue_fingerprint`); else, if the last preparation begun was made from the
+   same catalogue and never finished (a key was created while it ran, which superseded
+   it), copies what it stored and completes it; else records the preparation
+   (``preparations``, ``finished_at`` empty);
 2. encodes every rankable person's profile text not yet in ``text_vectors``, in batches of
    fixed composition (the distinct texts sorted, cut every ``batch_size``), one transaction
    per batch; from :data:`ENCODE_IN_PROCESSES_FROM` texts on, in one process per core;
@@ -243,7 +245,7 @@ def prepare(
         run.check()
         eligible = CandidateIndex.eligible_ids(service.catalog)
         carry(engine, run.version, fingerprint)  # the same catalogue prepared before: copied
-        row = begin(engine, run.version, len(eligible))
+        row = begin(engine, run.version, len(eligible), fingerprint)
         stale = _keep_judge(run)
         _vectors(run, eligible, processes)
         if (

@@ -322,6 +322,37 @@ def test_a_version_that_moved_only_for_a_key_copies_the_last_preparation(
     assert changed.pages_rendered == changed.people == carried.people - 1
 
 
+def test_a_preparation_superseded_by_a_key_hands_its_pages_on(
+    engine: sa.Engine, database_url: str
+) -> None:
+    whole = run(engine)
+    uninterrupted = prepared_rows(database_url)["prepared_answers"]
+    forget_preparations(database_url)
+
+    def key_meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "pages" and done == 2 * BATCH:
+            create_key(engine, Role.TALENT)  # moves the data version; no answer changes
+
+    superseded = run(engine, key_meanwhile)
+    assert superseded.superseded and superseded.people == 2 * BATCH
+    resumed = run(engine)
+    assert resumed.version == superseded.version + 1 and resumed.finished
+    assert resumed.pages_rendered == whole.people - 2 * BATCH  # the rest only
+    after = prepared_rows(database_url)["prepared_answers"]
+    assert [r[1:] for r in after] == [r[1:] for r in uninterrupted]  # byte for byte
+    assert {r[0] for r in after} == {resumed.version}
+    # A preparation superseded by a change to the data (a leaver) hands nothing on.
+    forget_preparations(database_url)
+
+    def leaver_meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "pages" and done == 2 * BATCH:
+            assert delete_employee(engine, after[0][1])
+
+    assert run(engine, leaver_meanwhile).superseded
+    changed = run(engine)
+    assert changed.pages_rendered == changed.people == whole.people - 1
+
+
 @pytest.mark.slow
 def test_profiles_encoded_in_processes_are_stored_as_in_one_and_resume(
     org: Path, tmp_path: Path

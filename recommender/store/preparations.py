@@ -65,6 +65,7 @@ from recommender.store.vectors import INSERT_ROWS, STORED, chunk_size, member_of
 __all__ = [
     "PREPARE_LOCK",
     "FINGERPRINT_SETTING",
+    "BEGUN_SETTING",
     "PreparationRow",
     "claim",
     "preparation",
@@ -86,6 +87,10 @@ __all__ = [
 #: the same fingerprint (a key was created, say) answers the same, so its preparation is
 #: copied (:func:`carry`) instead of computed.
 FINGERPRINT_SETTING = "prepared_fingerprint"
+#: The ``reskill_settings`` row naming the last preparation begun and the fingerprint of its
+#: catalogue (``"<version>:<sha256>"``): a preparation superseded (or killed) before it
+#: finished, by a version that answers the same, hands its stored pages on (:func:`carry`).
+BEGUN_SETTING = "preparing_fingerprint"
 #: The first key of the PostgreSQL advisory lock of a preparation ("RSKP"); the second is
 #: the data version.
 PREPARE_LOCK = 0x52534B50
@@ -224,15 +229,19 @@ def _dialect_insert(conn: sa.Connection, table: sa.Table) -> sa.dialects.postgre
     return postgresql.insert(table)
 
 
-def begin(engine: sa.Engine, version: int, people: int) -> PreparationRow:
-    """Record that ``version`` is being prepared for ``people`` people (a row that exists,
-    from an interrupted run or a finished one, is kept as it is); return the row."""
+def begin(engine: sa.Engine, version: int, people: int, fingerprint: str) -> PreparationRow:
+    """Record that ``version`` is being prepared for ``people`` people from the catalogue
+    ``fingerprint`` stands for (a row that exists, from an interrupted run or a finished
+    one, is kept as it is); return the row."""
     with write_transaction(engine) as conn:
         insert = _dialect_insert(conn, preparations).values(
             version=version, started_at=datetime.now(UTC), finished_at=None, people=people
         )
         conn.execute(insert.on_conflict_do_nothing(index_elements=[preparations.c.version]))
         row = preparation(conn, version)
+        begun = _recorded(conn, BEGUN_SETTING)
+        if row is not None and not row.finished and (begun is None or begun[0] <= version):
+            _record(conn, version, fingerprint, BEGUN_SETTING)
     assert row is not None
     return row
 
@@ -283,10 +292,10 @@ def keep_dictionary(engine: sa.Engine, version: int, dictionary: bytes) -> bytes
     return kept
 
 
-def _record(conn: sa.Connection, version: int, fingerprint: str) -> None:
-    insert = _dialect_insert(conn, settings).values(
-        name=FINGERPRINT_SETTING, value=f"{version}:{fingerprint}"
-    )
+def _record(
+    conn: sa.Connection, version: int, fingerprint: str, name: str = FINGERPRINT_SETTING
+) -> None:
+    insert = _dialect_insert(conn, settings).values(name=name, value=f"{version}:{fingerprint}")
     conn.execute(
         insert.on_conflict_do_update(
             index_elements=[settings.c.name], set_={"value": insert.excluded.value}
@@ -294,9 +303,9 @@ def _record(conn: sa.Connection, version: int, fingerprint: str) -> None:
     )
 
 
-def _recorded(conn: sa.Connection) -> tuple[int, str] | None:
+def _recorded(conn: sa.Connection, name: str = FINGERPRINT_SETTING) -> tuple[int, str] | None:
     value = conn.execute(
-        sa.select(settings.c.value).where(settings.c.name == FINGERPRINT_SETTING)
+        sa.select(settings.c.value).where(settings.c.name == name)
     ).scalar_one_or_none()
     if value is None:
         return None
@@ -418,49 +427,69 @@ def read_pages(engine: sa.Engine, version: int, day: date) -> Iterator[tuple[str
 
 
 def carry(engine: sa.Engine, new: int, fingerprint: str) -> int:
-    """Copy the last finished preparation to ``new`` when it was prepared from the catalogue
-    ``fingerprint`` stands for (only keys, or nothing the answers read, changed since), and
-    mark ``new`` finished, with the page dictionary and indexes of the one copied; returns the pages
-    copied, or -1 when nothing was copied (no such preparation, or ``new`` already begun).
-    Hold :func:`claim` of ``new``."""
+    """Hand a preparation made from the catalogue ``fingerprint`` stands for (only keys, or
+    nothing the answers read, changed since) on to ``new``; returns the pages copied, or -1
+    when nothing was copied (no such preparation, or ``new`` already begun). Hold
+    :func:`claim` of ``new``.
+
+    The last finished preparation is copied whole and ``new`` marked finished. Else the last
+    preparation begun, if it never finished (superseded by ``new``, or killed): its pages,
+    indexes and page dictionary so far are copied and ``new`` is left to be completed, so a
+    key created while 100,000 pages are prepared costs the pages not yet made, not all."""
     with write_transaction(engine) as conn:
-        recorded = _recorded(conn)
-        if recorded is None or recorded[1] != fingerprint or recorded[0] == new:
+        if (copied := _copy_finished(conn, new, fingerprint)) >= 0:
+            return copied
+        begun = _recorded(conn, BEGUN_SETTING)
+        if begun is None or begun[1] != fingerprint or begun[0] >= new:
             return -1
-        old = recorded[0]
-        was, now = preparation(conn, old), preparation(conn, new)
-        if was is None or not was.finished or now is not None:
+        was, now = preparation(conn, begun[0]), preparation(conn, new)
+        if was is None or was.finished or now is not None:
             return -1
-        columns = [prepared_answers.c.employee_id, prepared_answers.c.day, prepared_answers.c.body]
-        source = sa.select(sa.literal(new, sa.BigInteger), *columns).where(
-            prepared_answers.c.version == old,
-            prepared_answers.c.employee_id.in_(sa.select(employees.c.id)),
+        return _copy(conn, begun[0], new, finished=False)
+
+
+def _copy_finished(conn: sa.Connection, new: int, fingerprint: str) -> int:
+    recorded = _recorded(conn)
+    if recorded is None or recorded[1] != fingerprint or recorded[0] == new:
+        return -1
+    was, now = preparation(conn, recorded[0]), preparation(conn, new)
+    if was is None or not was.finished or now is not None:
+        return -1
+    copied = _copy(conn, recorded[0], new, finished=True)
+    _record(conn, new, fingerprint)
+    return copied
+
+
+def _copy(conn: sa.Connection, old: int, new: int, *, finished: bool) -> int:
+    """Copy ``old``'s pages (of people still stored) and indexes to ``new``, and record
+    ``new``'s preparation with ``old``'s page dictionary; the pages copied."""
+    columns = [prepared_answers.c.employee_id, prepared_answers.c.day, prepared_answers.c.body]
+    source = sa.select(sa.literal(new, sa.BigInteger), *columns).where(
+        prepared_answers.c.version == old,
+        prepared_answers.c.employee_id.in_(sa.select(employees.c.id)),
+    )
+    conn.execute(
+        sa.insert(prepared_answers).from_select(["version", "employee_id", "day", "body"], source)
+    )
+    indexes = sa.select(
+        sa.literal(new, sa.BigInteger), prepared_indexes.c.name, prepared_indexes.c.body
+    ).where(prepared_indexes.c.version == old)
+    conn.execute(sa.insert(prepared_indexes).from_select(["version", "name", "body"], indexes))
+    copied = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(prepared_answers)
+        .where(prepared_answers.c.version == new)
+    ).scalar_one()
+    stamp = datetime.now(UTC)
+    conn.execute(
+        sa.insert(preparations).values(
+            version=new,
+            started_at=stamp,
+            finished_at=stamp if finished else None,
+            people=int(copied),
+            page_dictionary=stored_dictionary(conn, old),
         )
-        conn.execute(
-            sa.insert(prepared_answers).from_select(
-                ["version", "employee_id", "day", "body"], source
-            )
-        )
-        indexes = sa.select(
-            sa.literal(new, sa.BigInteger), prepared_indexes.c.name, prepared_indexes.c.body
-        ).where(prepared_indexes.c.version == old)
-        conn.execute(sa.insert(prepared_indexes).from_select(["version", "name", "body"], indexes))
-        copied = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(prepared_answers)
-            .where(prepared_answers.c.version == new)
-        ).scalar_one()
-        stamp = datetime.now(UTC)
-        conn.execute(
-            sa.insert(preparations).values(
-                version=new,
-                started_at=stamp,
-                finished_at=stamp,
-                people=int(copied),
-                page_dictionary=stored_dictionary(conn, old),
-            )
-        )
-        _record(conn, new, fingerprint)
+    )
     return int(copied)
 
 
