@@ -212,8 +212,17 @@ class SentenceTransformerEncoder:
             return
         context = multiprocessing.get_context("spawn")  # never fork a process holding torch
         settings = (self.model_path, self.batch_size, self.bf16, max(1, cores // processes))
-        with context.Pool(processes, initializer=_start_encoder, initargs=settings) as pool:
+        pool = context.Pool(processes, initializer=_start_encoder, initargs=settings)
+        try:
             yield from pool.imap(_encode_in_process, (list(b) for b in batches))
+            # Let the processes end by themselves: a terminated one leaves the semaphore an
+            # import made behind (a "leaked semaphore" warning at exit).
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
 
 
 _PROCESS_ENCODER: SentenceTransformerEncoder | None = None
