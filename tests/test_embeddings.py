@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +130,29 @@ def test_encoding_in_processes_gives_each_batch_its_own_vectors_in_order() -> No
     assert [v.shape for v in together] == [(3, 384), (1, 384), (3, 384)]
     for mine, theirs in zip(alone, together, strict=True):
         assert float((mine * theirs).sum(axis=1).min()) > 0.9999  # threads sum in other orders
+
+
+ENCODE_IN_TWO = """
+from recommender.embeddings import SentenceTransformerEncoder
+
+if __name__ == "__main__":
+    for vectors in SentenceTransformerEncoder().encode_many([["a nurse"], ["a coder"]], 2):
+        print(vectors.shape)
+"""
+
+
+@pytest.mark.slow
+def test_encoding_in_processes_ends_without_a_leaked_semaphore_warning(tmp_path: Path) -> None:
+    script = tmp_path / "encode_in_two.py"
+    script.write_text(ENCODE_IN_TWO)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["(1,", "384)", "(1,", "384)"]
+    assert "leaked" not in done.stderr, done.stderr  # what `reskill prepare` ended with
