@@ -203,11 +203,39 @@ def _prerequisite_suppliers(
     profile: LearnerProfile,
     index: Mapping[str, int],
 ) -> list[tuple[int, list[int]]]:
-    """For each prerequisite the learner lacks: (course, the candidate courses that supply it)."""
+    """For each prerequisite the learner lacks: (course, the candidate courses that supply it).
+
+    A course that can only follow the course (it requires it as a prerequisite course,
+    directly or through others) never supplies it: in every valid plan it comes after. The
+    search reads its needs the same way (:meth:`~recommender.pathways.search.Search._wants`);
+    here it spares the cuts of such pairs (a residency's second year teaching what its
+    first year requires), each a solve more. No valid set is excluded, so the optimum stays.
+    """
+    after = _following(courses)
     return [
-        (i, [d for d in _supplier_indices(pre, suppliers, index) if d != i])
+        (i, [d for d in _supplier_indices(pre, suppliers, index) if d != i and d not in after[i]])
         for i, course in enumerate(courses)
         for pre in sorted(
             unmet_prerequisites(course, profile.levels, profile.held_courses), key=str
         )
     ]
+
+
+def _following(courses: Sequence[Course]) -> list[set[int]]:
+    """For each candidate, the candidates requiring it as a prerequisite course, directly or
+    through other candidates (a candidate is never held, so it must come first)."""
+    users: dict[str, list[int]] = {}
+    for k, course in enumerate(courses):
+        for required in course.prerequisite_courses:
+            users.setdefault(required, []).append(k)
+    found: list[set[int]] = []
+    for course in courses:
+        seen: set[int] = set()
+        stack = list(users.get(course.id, ()))
+        while stack:
+            k = stack.pop()
+            if k not in seen:
+                seen.add(k)
+                stack.extend(users.get(courses[k].id, ()))
+        found.append(seen)
+    return found

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import pytest
 
 from recommender.catalog import Course
 from recommender.pathways import LearnerProfile, Objective
-from recommender.pathways.programme import solve, tie_limit
+from recommender.pathways.programme import _Programme, solve, tie_limit
 from tests.pathways.security_org import make_course
 
 
@@ -64,3 +66,30 @@ def test_a_tie_on_the_first_criterion_goes_to_the_cheaper_set_on_the_next() -> N
     ]
     assert 0.1 + 0.2 <= tie_limit(0.3)
     assert _solve(courses, {"siem": 1.0}, Objective.HOURS) == {"a", "b"}
+
+
+def test_a_course_that_can_only_follow_another_never_supplies_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A residency: year two requires year one and teaches the anatomy year one requires.
+    # Year two cannot come first, so only the graduate course (80 h) supplies year one;
+    # the cheaper-looking pair (year two as year one's supplier) is never even tried.
+    courses = [
+        make_course("year-one", 1000, 0, {"radiology": 3}, needs={"anatomy": 4}),
+        make_course("year-two", 1000, 0, {"radiology": 4, "anatomy": 5}, after=("year-one",)),
+        make_course("graduate-anatomy", 80, 500, {"anatomy": 4}),
+    ]
+    solves = []
+    minimise = _Programme.minimise
+
+    def counted(self: _Programme, objective: Mapping[int, float]) -> tuple[object, float]:
+        solves.append(objective)
+        return minimise(self, objective)
+
+    monkeypatch.setattr(_Programme, "minimise", counted)
+    assert _solve(courses, {"radiology": 4.0}, Objective.HOURS) == {
+        "graduate-anatomy",
+        "year-one",
+        "year-two",
+    }
+    assert len(solves) == 2  # hours, then cost: no cut, no solve again
