@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recommender.errors import InvalidInput, ModelMissing
+from recommender.pools import drained
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -213,16 +214,7 @@ class SentenceTransformerEncoder:
         context = multiprocessing.get_context("spawn")  # never fork a process holding torch
         settings = (self.model_path, self.batch_size, self.bf16, max(1, cores // processes))
         pool = context.Pool(processes, initializer=_start_encoder, initargs=settings)
-        try:
-            yield from pool.imap(_encode_in_process, (list(b) for b in batches))
-            # Let the processes end by themselves: a terminated one leaves the semaphore an
-            # import made behind (a "leaked semaphore" warning at exit).
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        yield from drained(pool, pool.imap(_encode_in_process, (list(b) for b in batches)))
 
 
 _PROCESS_ENCODER: SentenceTransformerEncoder | None = None

@@ -24,6 +24,7 @@ the corrected record. A skill confirmed or declared is shown as self-declared. S
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -151,10 +152,10 @@ def put_skill(
 ) -> CorrectionsOut:
     """Confirm, remove or declare a level of one of the person's skills; their next
     answers follow it. Stored and logged (``skills.write``)."""
-    with CATALOGUE_WRITES:
-        started = time.perf_counter()
-        view = gate.correct_skill(employee_id, skill_id, action=body.what, level=body.level)
-        swap_corrected(request, view, started)
+    view = corrected_now(
+        request,
+        lambda: gate.correct_skill(employee_id, skill_id, action=body.what, level=body.level),
+    )
     return CorrectionsOut.from_domain(view)
 
 
@@ -169,10 +170,7 @@ def post_certification(
 ) -> CorrectionsOut:
     """Record a catalogue course or certification the person holds: plans skip it and
     what it teaches counts. Stored and logged (``skills.write``)."""
-    with CATALOGUE_WRITES:
-        started = time.perf_counter()
-        view = gate.add_certification(employee_id, body.course_id)
-        swap_corrected(request, view, started)
+    view = corrected_now(request, lambda: gate.add_certification(employee_id, body.course_id))
     return CorrectionsOut.from_domain(view)
 
 
@@ -187,7 +185,8 @@ def delete_skill_correction(
 ) -> CorrectionsOut:
     """Withdraw the person's correction of one skill: the skill is again as imported (or
     absent, if the correction added it). Logged (``skills.write``)."""
-    return _withdraw(request, gate, employee_id, "skill", skill_id)
+    view = corrected_now(request, lambda: gate.withdraw_correction(employee_id, "skill", skill_id))
+    return CorrectionsOut.from_domain(view)
 
 
 @router.delete(
@@ -201,17 +200,21 @@ def delete_certification_correction(
 ) -> CorrectionsOut:
     """Withdraw a certification the person recorded (an imported one stays). Logged
     (``skills.write``)."""
-    return _withdraw(request, gate, employee_id, "certification", course_id)
+    view = corrected_now(
+        request, lambda: gate.withdraw_correction(employee_id, "certification", course_id)
+    )
+    return CorrectionsOut.from_domain(view)
 
 
-def _withdraw(
-    request: Request, gate: GateDep, employee_id: str, kind: str, item_id: str
-) -> CorrectionsOut:
+def corrected_now(request: Request, change: Callable[[], CorrectionsView]) -> CorrectionsView:
+    """Make the ``change`` to a person's record (a gate call: stored, logged, the data version
+    moved) and serve the corrected record in this worker at once (:func:`swap_corrected`),
+    one catalogue write at a time."""
     with CATALOGUE_WRITES:
         started = time.perf_counter()
-        view = gate.withdraw_correction(employee_id, kind, item_id)
+        view = change()
         swap_corrected(request, view, started)
-    return CorrectionsOut.from_domain(view)
+    return view
 
 
 def swap_corrected(request: Request, view: CorrectionsView, started: float) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -39,14 +38,14 @@ from api.routers.candidates import (
     candidates_out,
     shortlist_out,
 )
-from api.routers.corrections import CorrectionsOut, swap_corrected
+from api.routers.corrections import CorrectionsOut, corrected_now
 from api.routers.fairness import ImpactReportOut
 from api.routers.pathways import opportunities_body
 from api.routers.people import PeopleSearchOut
 from api.routers.text import MatchOut
 from api.schemas import EmployeeOut
 from api.schemas_pathways import GoalViewOut, OpportunitiesOut, OpportunityOut, PathwayOut
-from api.state import CATALOGUE_WRITES, current_recommender
+from api.state import current_recommender
 from api.web import session as web_session
 from api.web.views import EVIDENCE_LABELS, KIND_LABELS, Names, gap_bars, pathway_graph, uses_onet
 from recommender import ONET_ATTRIBUTION
@@ -303,11 +302,11 @@ def correct_skill(
     web_session.check_csrf(session, csrf_token)
     gate = _gate(request, session)
     action, _, level = change.partition(":")
-    with as_page(), CATALOGUE_WRITES:
-        started = time.perf_counter()
-        wanted = int(level) if action == "level" and level.isdigit() else None
-        view = gate.correct_skill(employee_id, skill, action=action, level=wanted)
-        swap_corrected(request, view, started)
+    wanted = int(level) if action == "level" and level.isdigit() else None
+    with as_page():
+        corrected_now(
+            request, lambda: gate.correct_skill(employee_id, skill, action=action, level=wanted)
+        )
     return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
 
 
@@ -323,10 +322,8 @@ def add_certification(
     (``POST /v1/employees/{id}/certifications``)."""
     web_session.check_csrf(session, csrf_token)
     gate = _gate(request, session)
-    with as_page(), CATALOGUE_WRITES:
-        started = time.perf_counter()
-        view = gate.add_certification(employee_id, course)
-        swap_corrected(request, view, started)
+    with as_page():
+        corrected_now(request, lambda: gate.add_certification(employee_id, course))
     return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
 
 
@@ -344,10 +341,8 @@ def withdraw_correction(
     ``skill`` or ``certification``."""
     web_session.check_csrf(session, csrf_token)
     gate = _gate(request, session)
-    with as_page(), CATALOGUE_WRITES:
-        started = time.perf_counter()
-        view = gate.withdraw_correction(employee_id, kind, item)
-        swap_corrected(request, view, started)
+    with as_page():
+        corrected_now(request, lambda: gate.withdraw_correction(employee_id, kind, item))
     return RedirectResponse(f"/app/people/{employee_id}#skills", status_code=303)
 
 

@@ -34,6 +34,7 @@ from datetime import date
 from recommender.candidates.index import CandidateIndex
 from recommender.candidates.mobility import Opportunities, Routes, mobility_options
 from recommender.catalog import Catalog
+from recommender.pools import drained
 
 __all__ = ["PREPARED_LIMIT", "PreparedOpportunities", "is_prepared_question", "unchanged_offer"]
 
@@ -231,15 +232,8 @@ def _batches(
     try:
         context = multiprocessing.get_context("fork")
         pool = context.Pool(min(processes, len(chunks)), initializer=_start_worker)
-        try:
-            jobs = [(c, start) for c in chunks]
-            yield from pool.imap_unordered(_answer_in_worker, jobs, runs)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        jobs = [(c, start) for c in chunks]
+        yield from drained(pool, pool.imap_unordered(_answer_in_worker, jobs, runs))
     finally:
         _WORKER_INDEX, _WORKER_ROUTES = None, None
 

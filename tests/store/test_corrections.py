@@ -3,7 +3,6 @@ logged and moving the data version in the write's own transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -13,7 +12,7 @@ from recommender.access import Principal, Role
 from recommender.catalog import Catalog, EmployeeSkill, Evidence
 from recommender.corrections import Correction, CorrectionAction
 from recommender.errors import UnknownEmployee
-from recommender.store import content_fingerprint, load_catalog, make_engine, save_catalog, upgrade
+from recommender.store import content_fingerprint, load_catalog, save_catalog
 from recommender.store.access import read_access_log
 from recommender.store.corrections import (
     UnknownCorrection,
@@ -22,19 +21,10 @@ from recommender.store.corrections import (
     write_correction,
 )
 from recommender.store.versions import current
-from tests.store.test_repository import PROTECTED, full_catalog
+from tests.store.test_repository import full_catalog
 
 ME = Principal("key00001", Role.EMPLOYEE, "E2")
 WRITTEN = {"action": "skills.write", "route": "PUT", "request_id": "c"}
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    save_catalog(engine, full_catalog(), protected=PROTECTED, kind="test", source="a")
-    yield engine
-    engine.dispose()
 
 
 def _correct(engine: sa.Engine, correction: Correction) -> int:

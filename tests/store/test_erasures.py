@@ -3,7 +3,6 @@ digests, snapshot saves. Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -40,15 +39,6 @@ from recommender.store.goals import read_goal, set_goal
 from tests.store.test_repository import PROTECTED, full_catalog
 
 TALENT = Principal("talent01", Role.TALENT)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    save_catalog(engine, full_catalog(), protected=PROTECTED, kind="test", source="a")
-    yield engine
-    engine.dispose()
 
 
 def _read(engine: sa.Engine, employee_id: str) -> None:

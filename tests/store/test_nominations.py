@@ -3,13 +3,11 @@ Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
 from recommender.access import Principal, Role
-from recommender.store import make_engine, save_catalog, upgrade, write_transaction
+from recommender.store import write_transaction
 from recommender.store.access import read_access_log
 from recommender.store.erasures import forget_person
 from recommender.store.nominations import (
@@ -18,19 +16,9 @@ from recommender.store.nominations import (
     read_nominations,
     withdraw_nomination,
 )
-from tests.store.test_repository import PROTECTED, full_catalog
 
 TALENT = Principal("talent01", Role.TALENT)
 LOGGED = {"action": "nominations.write", "route": "test", "request_id": "r1"}
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    save_catalog(engine, full_catalog(), protected=PROTECTED, kind="test", source="a")
-    yield engine
-    engine.dispose()
 
 
 def _nominate(engine: sa.Engine, person: str = "E1") -> str:
