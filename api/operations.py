@@ -61,11 +61,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "employees",
     ),
     ("DELETE", "/v1/employees/{employee_id}/corrections/skills/{skill_id}"): (
-        "employees_skill_correction_withdraw",
+        "corrections_skill_withdraw",
         "employees",
     ),
     ("DELETE", "/v1/employees/{employee_id}/corrections/certifications/{course_id}"): (
-        "employees_certification_withdraw",
+        "corrections_cert_withdraw",
         "employees",
     ),
     ("GET", "/v1/employees/{employee_id}/opportunities"): ("employees_opportunities", "pathways"),
