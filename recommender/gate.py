@@ -392,10 +392,11 @@ class Gate:
         clear_goal(self.engine, self.principal, employee_id, **self._written())
         return self._goal_view(employee_id)
 
-    def _written(self) -> dict[str, str]:
+    def _written(self, action: Action = Action.GOALS_WRITE) -> dict[str, str]:
+        """How this caller's write of ``action`` is logged: the action, route, request id."""
         caller = self.caller
         return {
-            "action": str(Action.GOALS_WRITE),
+            "action": str(action),
             "route": caller.route,
             "request_id": caller.request_id,
         }
@@ -470,16 +471,19 @@ class Gate:
             The person has no such correction stored.
         """
         person = self._person(Action.SKILLS_WRITE, employee_id)
-        written = {**self._written(), "action": str(Action.SKILLS_WRITE)}
         record, left, version = withdraw_correction(
-            self.engine, self.principal, person.id, kind, item_id, **written
+            self.engine,
+            self.principal,
+            person.id,
+            kind,
+            item_id,
+            **self._written(Action.SKILLS_WRITE),
         )
         return CorrectionsView(record, left, version)
 
     def _correct(self, person: Employee, wanted: Correction) -> CorrectionsView:
-        written = {**self._written(), "action": str(Action.SKILLS_WRITE)}
         stored, version = write_correction(
-            self.engine, self.principal, person.id, wanted, **written
+            self.engine, self.principal, person.id, wanted, **self._written(Action.SKILLS_WRITE)
         )
         return CorrectionsView(
             corrected(person, [stored]), read_corrections(self.engine, person.id), version
@@ -709,9 +713,7 @@ class Gate:
             employee_id,
             role_id=role_id,
             reason=reason,
-            action=str(Action.NOMINATIONS_WRITE),
-            route=self.caller.route,
-            request_id=self.caller.request_id,
+            **self._written(Action.NOMINATIONS_WRITE),
         )
 
     def nominations_of(self, employee_id: str) -> tuple[StoredNomination, ...]:
@@ -772,9 +774,7 @@ class Gate:
             principal,
             nomination_id,
             may=may,
-            action=str(Action.NOMINATIONS_WRITE),
-            route=self.caller.route,
-            request_id=self.caller.request_id,
+            **self._written(Action.NOMINATIONS_WRITE),
         )
 
     # -- aggregate reports about people ------------------------------------------------------------

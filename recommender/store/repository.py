@@ -705,22 +705,13 @@ def _load_employees(conn: sa.Connection) -> list[Employee]:
 def load_imported_employee(conn: sa.Connection, employee_id: str) -> Employee | None:
     """One person's record as imported (no correction applied), read in ``conn``'s
     transaction; ``None`` if not stored."""
-    table = schema.employees
-    columns = [c for c in table.c if c.name != "entity_hash"]
-    row = conn.execute(sa.select(*columns).where(table.c.id == employee_id)).first()
-    if row is None:
+    found = _parents(conn, schema.employees, schema.employees.c.id == employee_id)
+    if not found:
         return None
-
-    def children(child: sa.Table) -> list[Row]:
-        parent = child.c[_parent_column(child)]
-        rest = [c for c in child.c if c.name not in (parent.name, "position")]
-        query = sa.select(parent, *rest).where(parent == employee_id).order_by(child.c.position)
-        return [tuple(r) for r in conn.execute(query)]
-
     return _employee(
-        tuple(row),
-        children(schema.employee_skills),
-        children(schema.employee_certifications),
+        found[0],
+        _streamed_children(conn, schema.employee_skills, employee_id),
+        _streamed_children(conn, schema.employee_certifications, employee_id),
         _Shared(),
     )
 
@@ -774,11 +765,16 @@ class _Shared:
         return found
 
 
-def _streamed_children(conn: sa.Connection, table: sa.Table) -> Iterator[Row]:
-    """Child rows ``(parent id, *columns)`` ordered by parent id and position, streamed."""
+def _streamed_children(
+    conn: sa.Connection, table: sa.Table, parent_id: str | None = None
+) -> Iterator[Row]:
+    """Child rows ``(parent id, *columns)`` ordered by parent id and position, streamed
+    (only ``parent_id``'s when given)."""
     parent = table.c[_parent_column(table)]
     columns = [c for c in table.c if c.name not in (parent.name, "position")]
     query = sa.select(parent, *columns).order_by(parent, table.c.position)
+    if parent_id is not None:
+        query = query.where(parent == parent_id)
     return iter(conn.execute(query, execution_options={"yield_per": _STREAM}))
 
 
